@@ -1,0 +1,64 @@
+"""diffkit: symbolic, numeric and automatic differentiation, side by side.
+
+Example
+-------
+>>> import diffkit as dk
+>>> f = dk.expr("log(x1) + x1*x2 - sin(x2)")
+>>> round(float(f(x1=2.0, x2=5.0)), 3)
+11.652
+"""
+
+from . import examples
+from .compare import Differentiator, OpCount, Result, counting
+from .errors import BackendError, DiffkitError, ExpressionError, GradientError, ShapeError
+from .expr import Expr, Graph, expr, trace
+from .expr.ops import (
+    abs,
+    add,
+    asin,
+    atan,
+    clip,
+    concat,
+    cos,
+    div,
+    exp,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    sqrt,
+    square,
+    stack,
+    step,
+    sub,
+    sum,
+    tan,
+    tanh,
+    transpose,
+    where,
+)
+from .table import Table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__", "examples", "Differentiator", "OpCount", "Result", "counting", "Table",
+    "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
+    "Expr", "Graph", "expr", "trace",
+    "abs", "add", "asin", "atan", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
+    "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
+    "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
+    "tanh", "transpose", "where",
+]

@@ -1,0 +1,124 @@
+"""The errors diffkit raises on purpose.
+
+Every one derives from :class:`DiffkitError`, so ``except dk.DiffkitError``
+catches anything the library refuses, and nothing else.
+
+Example
+-------
+>>> import diffkit as dk
+>>> try:
+...     dk.expr("sinn(x)")
+... except dk.ExpressionError as err:
+...     print(err.column, err.hint)
+0 did you mean 'sin'?
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DiffkitError",
+    "ExpressionError",
+    "ShapeError",
+    "GradientError",
+    "BackendError",
+]
+
+
+class DiffkitError(Exception):
+    """Base class of every error diffkit raises on purpose.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.ExpressionError, dk.DiffkitError)
+    True
+    """
+
+
+class ExpressionError(DiffkitError, ValueError):
+    """Text that does not parse, or names an unknown function or variable.
+
+    Attributes
+    ----------
+    column : int or None
+        0-based column of the problem in the statement's text.
+    statement : int or None
+        0-based index of the statement, for programs (lists of statements).
+    text : str or None
+        The text of the statement the problem is in.
+    hint : str or None
+        What would be right (for example the nearest known function name).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> try:
+    ...     dk.expr(["y = x^2", "y = 3*x"])
+    ... except dk.ExpressionError as err:
+    ...     print(err.statement)
+    1
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        column: int | None = None,
+        statement: int | None = None,
+        text: str | None = None,
+        hint: str | None = None,
+        length: int = 1,
+    ):
+        self.message = message
+        self.column = column
+        self.statement = statement
+        self.text = text
+        self.hint = hint
+        super().__init__(self._render(length))
+
+    def _render(self, length: int) -> str:
+        where = []
+        if self.statement is not None:
+            where.append(f"statement {self.statement + 1}")
+        if self.column is not None:
+            where.append(f"column {self.column + 1}")
+        msg = self.message + (f" (at {', '.join(where)})" if where else "")
+        if self.text is not None and self.column is not None and len(self.text) <= 200:
+            caret = " " * self.column + "^" * max(1, min(length, len(self.text) - self.column))
+            msg += f"\n    {self.text}\n    {caret}"
+        if self.hint:
+            msg += f"\n{self.hint}"
+        return msg
+
+
+class ShapeError(DiffkitError, ValueError):
+    """Arrays whose shapes do not fit together; the message names both shapes.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.ShapeError, ValueError)
+    True
+    """
+
+
+class GradientError(DiffkitError, RuntimeError):
+    """Misuse of backward: a freed graph, a non-scalar without ``gradient``, ...
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.GradientError, RuntimeError)
+    True
+    """
+
+
+class BackendError(DiffkitError, RuntimeError):
+    """CuPy or a GPU was asked for and is not there.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.BackendError, dk.DiffkitError)
+    True
+    """

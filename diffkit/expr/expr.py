@@ -1,0 +1,315 @@
+"""``Expr``: a function written once, read by every differentiator.
+
+Example
+-------
+>>> import diffkit as dk
+>>> f = dk.expr("log(x1) + x1*x2 - sin(x2)")
+>>> f.variables
+('x1', 'x2')
+>>> float(f(x1=2.0, x2=5.0))
+11.652071455223084
+>>> float(f(2.0, 5.0))
+11.652071455223084
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ExpressionError, ShapeError
+from .graph import Graph, GraphBuilder
+from .ops import OPS, Op
+from .parser import parse
+from .sympy_bridge import from_sympy, to_sympy
+from .tracer import Traced
+
+__all__ = ["Expr", "expr", "trace", "as_expr"]
+
+
+def _as_value(name: str, v: Any) -> Any:
+    """Normalise one input value: ints and lists become float arrays; floats, complex,
+    arrays of any namespace, Tensors and traced values pass through unchanged."""
+    if isinstance(v, bool):
+        raise ExpressionError(f"value of {name!r} is a bool; give a number or an array")
+    if isinstance(v, (int, np.integer)):
+        return float(v)
+    if isinstance(v, (float, complex)) or hasattr(v, "_dk_level"):
+        return v
+    if isinstance(v, (list, tuple)):
+        try:
+            v = np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            raise ExpressionError(f"value of {name!r} is not numeric: {v!r:.60}") from None
+        return v
+    if hasattr(v, "__array_namespace__") or isinstance(v, np.generic):
+        dtype = getattr(v, "dtype", None)
+        kind = getattr(dtype, "kind", "f")
+        if kind in "iub":
+            return v.astype(np.float64) if hasattr(v, "astype") else float(v)
+        if kind not in "fc":
+            raise ExpressionError(f"value of {name!r} has dtype {dtype}; give numbers")
+        return v
+    raise ExpressionError(f"value of {name!r} has type {type(v).__name__}; give a number or an array")
+
+
+class Expr:
+    """A differentiable function of named variables, backed by a :class:`Graph`.
+
+    Build one with :func:`expr` (text, a program, or SymPy) or :func:`trace`
+    (a Python function). Call it with keyword or positional values: floats or
+    arrays (NumPy broadcasting, float32 stays float32).
+
+    Attributes
+    ----------
+    graph : Graph
+        The SSA program: ``f.graph.depends_on``, ``f.graph.primal_trace(...)``.
+    source : str, list of str or None
+        The text it was parsed from, if any.
+
+    Example
+    -------
+    >>> import diffkit as dk, numpy as np
+    >>> f = dk.expr("x^2 * y")
+    >>> f(x=np.array([1.0, 2.0]), y=3.0)
+    array([ 3., 12.])
+    >>> f + dk.sin(f)  # Exprs compose
+    Expr('x^2 * y + sin(x^2 * y)', variables=('x', 'y'))
+    """
+
+    __slots__ = ("graph", "source")
+    _dk_level = 0.5  # below Traced: composing Exprs goes through a fresh trace
+
+    def __init__(self, graph: Graph, source: str | Sequence[str] | None = None):
+        self.graph = graph
+        self.source = source
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Variable names, in order of first appearance (or as given by ``variables=``)."""
+        return self.graph.variables
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Output names (``y_1``... unless a program named them)."""
+        return self.graph.output_names
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.graph.outputs)
+
+    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Match positional and keyword values to variables, checking names.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("x*y").bind(1, y=2)
+        {'x': 1.0, 'y': 2.0}
+        """
+        names = self.variables
+        if len(args) == 1 and isinstance(args[0], Mapping) and not kwargs:
+            kwargs, args = dict(args[0]), ()
+        if len(args) > len(names):
+            raise ExpressionError(f"{len(args)} positional values for {len(names)} variables {names}")
+        values = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in names:
+                import difflib
+
+                close = difflib.get_close_matches(k, names, n=1)
+                raise ExpressionError(
+                    f"unknown variable {k!r}; this Expr's variables are {', '.join(names) or 'none'}",
+                    hint=f"did you mean {close[0]!r}?" if close else None)
+            if k in values:
+                raise ExpressionError(f"variable {k!r} given twice (positionally and by name)")
+            values[k] = v
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise ExpressionError(f"no value given for {', '.join(map(repr, missing))}",
+                                  hint=f"call with all of {', '.join(names)}")
+        return {n: _as_value(n, values[n]) for n in names}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        values = self.bind(*args, **kwargs)
+        shapes = {n: getattr(v, "shape", ()) for n, v in values.items()}
+        try:
+            np.broadcast_shapes(*shapes.values())
+        except ValueError:
+            raise ShapeError(
+                "variable values don't broadcast together: "
+                + ", ".join(f"{n} {s}" for n, s in shapes.items())) from None
+        outs = self.graph.evaluate(values)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def to_sympy(self) -> Any:
+        """The SymPy expression (a tuple for several outputs)."""
+        return to_sympy(self.graph)
+
+    def __str__(self) -> str:
+        if isinstance(self.source, str):
+            return self.source
+        from .printing import to_text
+
+        return to_text(self.graph)
+
+    def __repr__(self) -> str:
+        text = self.source if isinstance(self.source, (str, list)) else str(self)
+        return f"Expr({text!r}, variables={self.variables!r})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        sym = self.to_sympy()
+        return (f"<div><code>{html.escape(str(self))}</code> &nbsp; variables: "
+                f"{html.escape(', '.join(self.variables))}</div><div>$${_latex(sym)}$$</div>")
+
+    # Composing Exprs: dk.sin(f), f + g, 2 * f. The result's variables are the
+    # union, in order of appearance.
+    @classmethod
+    def _dk_apply(cls, op: Op, args: tuple, params: dict) -> Expr:
+        exprs = [a for a in args if isinstance(a, Expr)]
+
+        def body(**values):
+            traced = [a.graph.evaluate(values)[0] if isinstance(a, Expr) else a for a in args]
+            return Traced._dk_apply(op, tuple(traced), params)
+
+        for e in exprs:
+            if e.n_outputs != 1:
+                raise ExpressionError(f"can only compose single-output Exprs; this one has {e.n_outputs}")
+        names: list[str] = []
+        for e in exprs:
+            names += [n for n in e.variables if n not in names]
+        return trace(body, variables=names)
+
+    def _op(self, name, *args):
+        return type(self)._dk_apply(OPS[name], args, {})
+
+    def __add__(self, o): return self._op("add", self, o)
+    def __radd__(self, o): return self._op("add", o, self)
+    def __sub__(self, o): return self._op("sub", self, o)
+    def __rsub__(self, o): return self._op("sub", o, self)
+    def __mul__(self, o): return self._op("mul", self, o)
+    def __rmul__(self, o): return self._op("mul", o, self)
+    def __truediv__(self, o): return self._op("div", self, o)
+    def __rtruediv__(self, o): return self._op("div", o, self)
+    def __pow__(self, o): return self._op("pow", self, o)
+    def __rpow__(self, o): return self._op("pow", o, self)
+    def __neg__(self): return self._op("neg", self)
+
+
+def _latex(sym: Any) -> str:
+    import sympy as sp
+
+    if isinstance(sym, tuple):
+        return r"\left(" + ", ".join(sp.latex(s) for s in sym) + r"\right)"
+    return sp.latex(sym)
+
+
+def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> Expr:
+    """Record a Python function of scalars as an :class:`Expr`.
+
+    The function is called once with traced placeholders; ``dk.sin``, NumPy
+    ufuncs and Python operators on them record graph nodes. It may return one
+    value or a tuple (several outputs).
+
+    Parameters
+    ----------
+    fn : callable
+        A function of its variables (positional names become variable names;
+        ``**kwargs`` functions need ``variables=``).
+    variables : sequence of str, optional
+        Variable names, overriding the signature.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> h = dk.trace(lambda x, y: dk.sin(x) * y)
+    >>> round(float(h(x=1.0, y=2.0)), 6)
+    1.682942
+    """
+    if not callable(fn):
+        raise ExpressionError(f"trace() needs a function, got {type(fn).__name__}")
+    if variables is None:
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            raise ExpressionError("can't read the function's arguments; pass variables=[...]") from None
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            raise ExpressionError("the function takes *args/**kwargs; pass variables=[...] to name them")
+        variables = [p.name for p in params]
+        positional = True
+    else:
+        variables = list(variables)
+        positional = False
+    b = GraphBuilder()
+    placeholders = [Traced(b, b.input(n)) for n in variables]
+    out = fn(*placeholders) if positional else fn(**dict(zip(variables, placeholders)))
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    idx = [o.index if isinstance(o, Traced) and o.builder is b else b.const(o) for o in outs]
+    return Expr(b.build(idx, variables=variables))
+
+
+def expr(source: Any, *, variables: Sequence[str] | None = None, outputs: Sequence[str] | None = None,
+         parameters: Sequence[str] | None = None) -> Expr:
+    """Make an :class:`Expr` from text, a program, a SymPy expression or a function.
+
+    Parameters
+    ----------
+    source : str, list of str, sympy.Expr, Expr or callable
+        ``"log(x1) + x1*x2 - sin(x2)"`` (``^`` and ``**`` both mean power);
+        ``"x*y, x + y"`` for several outputs; a program
+        ``["xx = xa^2", "xy = ab*xx + ac*xa"]`` whose statements that no other
+        statement reads are the outputs; a SymPy expression; or a Python
+        function (traced, as :func:`trace`).
+    variables : sequence of str, optional
+        Input order (default: order of first appearance; sorted by name for SymPy).
+    outputs : sequence of str, optional
+        For programs: which assigned names are outputs.
+    parameters : sequence of str, optional
+        For programs: names that are learnable parameters rather than vertices
+        of ``depends_on``/``leads_to`` (default: the primer's convention).
+
+    Raises
+    ------
+    ExpressionError
+        Text that doesn't parse, unknown functions (with the nearest name),
+        disallowed syntax, names assigned twice, cycles; with the position.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> g = dk.expr(["xx = xa^2", "xy = ab*xx + ac*xa", "xw = cd*xx + xy^3"])
+    >>> g.variables
+    ('xa', 'ab', 'ac', 'cd')
+    >>> g.graph.depends_on
+    {'xx': ['xa'], 'xy': ['xa', 'xx'], 'xw': ['xx', 'xy']}
+    """
+    if isinstance(source, Expr):
+        return source
+    if isinstance(source, str) or (isinstance(source, (list, tuple)) and source and
+                                   all(isinstance(s, str) for s in source)):
+        src = source if isinstance(source, str) else list(source)
+        return Expr(parse(src, variables=variables, outputs=outputs, parameters=parameters), src)
+    try:
+        import sympy as sp
+
+        if isinstance(source, sp.Basic) or (isinstance(source, (list, tuple, sp.MatrixBase)) and source
+                                            and all(isinstance(s, sp.Basic) for s in source)):
+            return Expr(from_sympy(source, variables=variables))
+    except ImportError:  # pragma: no cover - sympy is a dependency
+        pass
+    if callable(source):
+        return trace(source, variables=variables)
+    raise ExpressionError(
+        f"can't make an expression from {type(source).__name__}",
+        hint="give a string such as 'sin(x)*y', a list of 'name = expression' statements, "
+             "a SymPy expression, or a Python function")
+
+
+def as_expr(f: Any) -> Expr:
+    """Coerce what a differentiator was given (Expr, text, SymPy, function) to an Expr."""
+    return expr(f)

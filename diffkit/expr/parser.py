@@ -1,0 +1,347 @@
+"""Text to Graph, through a whitelist of Python syntax. Nothing is ever executed.
+
+The text is parsed by :mod:`ast` and walked; only numbers, names, ``+ - * / **
+^``, unary minus and calls of functions from the ops table are accepted.
+Anything else (attribute access, subscripts, lambdas, comprehensions, strings,
+dunder names, keywords...) is an :class:`~diffkit.ExpressionError` that says
+where it is. ``^`` means power, as in the lecture.
+
+Programs are lists of ``name = expression`` statements. Statements may come in
+any order; they are built in dependency order, and a cycle or a name assigned
+twice is an error naming the statement.
+
+Example
+-------
+>>> from diffkit.expr.parser import parse
+>>> g = parse("x^2 + 1")
+>>> float(g.evaluate({"x": 3.0})[0])
+10.0
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from collections.abc import Sequence
+
+from ..errors import ExpressionError
+from .graph import Graph, GraphBuilder
+from .ops import ALIASES, EXPR_OPS
+
+__all__ = ["parse", "MAX_LENGTH", "FUNCTION_NAMES"]
+
+#: Longest text accepted per statement (characters); longer input is refused, not parsed.
+MAX_LENGTH = 100_000
+_MAX_DEPTH = 200
+_CONSTANTS = {"pi": math.pi}
+#: Function names the parser accepts.
+FUNCTION_NAMES = sorted(
+    n for n, op in EXPR_OPS.items() if op.infix is None) + sorted(ALIASES)
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_WHAT = {
+    ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension", ast.Compare: "a comparison", ast.BoolOp: "and/or",
+    ast.IfExp: "an if-expression", ast.List: "a list", ast.Dict: "a dict", ast.Set: "a set",
+    ast.JoinedStr: "an f-string", ast.NamedExpr: "an assignment expression", ast.Starred: "starred",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "a slice",
+}
+
+
+def _caret_map(text: str) -> tuple[str, list[int]]:
+    """Replace ``^`` by ``**`` and map columns of the new text back to the original."""
+    out, cols = [], []
+    for col, ch in enumerate(text):
+        if ch == "^":
+            out.append("**")
+            cols += [col, col]
+        else:
+            out.append(ch)
+            cols.append(col)
+    cols.append(len(text))
+    return "".join(out), cols
+
+
+class _Statement:
+    """One parsed statement: its text, its AST and where columns map back."""
+
+    def __init__(self, text: str, index: int | None, program: bool):
+        if not isinstance(text, str):
+            raise ExpressionError(f"expected a string, got {type(text).__name__}", statement=index)
+        self.text, self.index = text, index
+        if len(text) > MAX_LENGTH:
+            raise self.error(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", None)
+        if not text.strip():
+            raise self.error("empty expression", None)
+        src, self.cols = _caret_map(text)
+        try:
+            tree = ast.parse(src.strip() if not program else src.strip(), mode="exec" if program else "eval")
+        except SyntaxError as err:
+            col = (err.offset or 1) - 1 + (len(src) - len(src.lstrip()))
+            raise self.error(f"syntax error: {err.msg}", self.col(col)) from None
+        except (RecursionError, MemoryError, ValueError, OverflowError) as err:
+            raise self.error(f"expression can't be parsed: {type(err).__name__}", 0) from None
+        self.offset = len(src) - len(src.lstrip())
+        self.target: str | None = None
+        if program:
+            body = tree.body
+            if len(body) == 1 and isinstance(body[0], ast.Expr):
+                self.node = body[0].value
+            elif (len(body) == 1 and isinstance(body[0], ast.Assign) and len(body[0].targets) == 1
+                  and isinstance(body[0].targets[0], ast.Name)):
+                self.target = body[0].targets[0].id
+                _check_name(self, body[0].targets[0])
+                self.node = body[0].value
+            else:
+                where = body[0] if body else None
+                raise self.error("a program statement must be 'name = expression'",
+                                 self.at(where) if where else 0)
+        else:
+            self.node = tree.body
+
+    def col(self, c: int) -> int:
+        return self.cols[min(max(c, 0), len(self.cols) - 1)]
+
+    def at(self, node: ast.AST) -> int:
+        return self.col(getattr(node, "col_offset", 0) + self.offset)
+
+    def error(self, message: str, column: int | None, hint: str | None = None, node=None) -> ExpressionError:
+        length = 1
+        if node is not None and getattr(node, "end_col_offset", None) is not None and node.end_lineno == node.lineno:
+            length = self.col(node.end_col_offset + self.offset) - column
+        return ExpressionError(message, column=column, statement=self.index, text=self.text,
+                               hint=hint, length=length)
+
+    def names(self) -> list[tuple[str, ast.Name]]:
+        """Free names read by the statement, in order of appearance."""
+        found = []
+        stack = [self.node]
+        while stack:  # iterative, and in source order
+            n = stack.pop()
+            if isinstance(n, ast.Name):
+                found.append((n.id, n))
+            elif isinstance(n, ast.Call):
+                stack.extend(reversed(n.args))
+            else:
+                stack.extend(reversed(list(ast.iter_child_nodes(n))))
+        found.sort(key=lambda p: (p[1].lineno, p[1].col_offset))
+        return found
+
+
+def _check_name(stmt: _Statement, node: ast.Name) -> None:
+    if node.id.startswith("__") or not node.id.isidentifier() or not node.id.isascii():
+        raise stmt.error(f"name {node.id!r} is not allowed", stmt.at(node), node=node,
+                         hint="names are ASCII identifiers that don't start with '__'")
+
+
+class _Builder:
+    """Walks one statement's AST into graph nodes (iteratively: no recursion limit)."""
+
+    def __init__(self, builder: GraphBuilder, named: dict[str, int]):
+        self.b = builder
+        self.named = named
+
+    def build(self, stmt: _Statement) -> int | list[int]:
+        root = stmt.node
+        if isinstance(root, ast.Tuple):
+            return [self._expr(stmt, e) for e in root.elts]
+        return self._expr(stmt, root)
+
+    def _expr(self, stmt: _Statement, root: ast.AST) -> int:
+        done: dict[int, int] = {}
+        stack: list[tuple[ast.AST, bool, int]] = [(root, False, 0)]
+        while stack:
+            node, ready, depth = stack.pop()
+            if depth > _MAX_DEPTH:
+                raise stmt.error(f"expression nested deeper than {_MAX_DEPTH} levels", stmt.at(node))
+            kids = self._children(stmt, node)
+            if not ready and kids:
+                stack.append((node, True, depth))
+                stack.extend((k, False, depth + 1) for k in reversed(kids))
+                continue
+            done[id(node)] = self._emit(stmt, node, [done[id(k)] for k in kids])
+        return done[id(root)]
+
+    def _children(self, stmt: _Statement, node: ast.AST) -> list[ast.AST]:
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINOPS:
+                sym = {ast.BitXor: "^", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@",
+                       ast.BitAnd: "&", ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>"}
+                raise stmt.error(f"operator {sym.get(type(node.op), type(node.op).__name__)!r} is not supported",
+                                 stmt.at(node), hint="use + - * / and ^ or ** for powers", node=node)
+            return [node.left, node.right]
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                raise stmt.error("only unary minus and plus are supported", stmt.at(node), node=node)
+            return [node.operand]
+        if isinstance(node, ast.Call):
+            self._check_call(stmt, node)
+            return list(node.args)
+        if isinstance(node, (ast.Name, ast.Constant)):
+            return []
+        what = _WHAT.get(type(node), type(node).__name__)
+        raise stmt.error(f"{what} is not allowed in an expression", stmt.at(node), node=node,
+                         hint="expressions use numbers, variables, + - * / ^ and functions such as sin(x)")
+
+    def _check_call(self, stmt: _Statement, node: ast.Call) -> None:
+        if not isinstance(node.func, ast.Name):
+            raise stmt.error("only plain function names can be called", stmt.at(node.func), node=node.func)
+        name = ALIASES.get(node.func.id, node.func.id)
+        op = EXPR_OPS.get(name)
+        if op is None or op.infix is not None:
+            close = difflib.get_close_matches(node.func.id, FUNCTION_NAMES, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known functions: {', '.join(FUNCTION_NAMES)}"
+            raise stmt.error(f"unknown function {node.func.id!r}", stmt.at(node.func), hint=hint, node=node.func)
+        if node.keywords:
+            raise stmt.error(f"{name}() takes no keyword arguments", stmt.at(node.keywords[0].value))
+        if len(node.args) != op.arity:
+            raise stmt.error(f"{name}() takes {op.arity} argument(s), got {len(node.args)}",
+                             stmt.at(node), node=node)
+
+    def _emit(self, stmt: _Statement, node: ast.AST, args: list[int]) -> int:
+        b = self.b
+        if isinstance(node, ast.BinOp):
+            return b.apply(_BINOPS[type(node.op)], args)
+        if isinstance(node, ast.UnaryOp):
+            return args[0] if isinstance(node.op, ast.UAdd) else b.apply("neg", args)
+        if isinstance(node, ast.Call):
+            return b.apply(ALIASES.get(node.func.id, node.func.id), args)
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise stmt.error(f"constant {v!r} is not a number", stmt.at(node), node=node)
+            if isinstance(v, int) and abs(v) > 2**1023:
+                raise stmt.error("integer literal too large", stmt.at(node), node=node)
+            return b.const(v)
+        # ast.Name
+        _check_name(stmt, node)
+        if node.id in self.named:
+            return self.named[node.id]
+        if node.id in _CONSTANTS:
+            return b.const(_CONSTANTS[node.id])
+        if node.id in EXPR_OPS or node.id in ALIASES:
+            raise stmt.error(f"{node.id!r} is a function; call it, as in {node.id}(x)", stmt.at(node), node=node)
+        return b.input(node.id)
+
+
+def parse(source: str | Sequence[str], *, variables: Sequence[str] | None = None,
+          outputs: Sequence[str] | None = None, parameters: Sequence[str] | None = None) -> Graph:
+    """Parse an expression, a tuple of expressions, or a program into a :class:`Graph`.
+
+    Parameters
+    ----------
+    source : str or list of str
+        ``"log(x1) + x1*x2 - sin(x2)"``, ``"x*y, x+y"`` (two outputs), or a
+        program ``["xx = xa^2", "xy = ab*xx + ac*xa", ...]``.
+    variables : sequence of str, optional
+        Order of the inputs (default: order of first appearance).
+    outputs : sequence of str, optional
+        Statement names that are outputs (default: statements nothing else reads).
+    parameters : sequence of str, optional
+        Variables to treat as learnable parameters in ``depends_on``/``leads_to``.
+        Default for programs: the primer's convention, when every assigned name
+        starts with ``x``, the free names that don't are parameters.
+
+    Example
+    -------
+    >>> from diffkit.expr.parser import parse
+    >>> g = parse(["xx = xa^2", "xy = ab*xx + ac*xa", "xz = bc*xx + xy", "xw = cd*xx + xz^3"])
+    >>> g.depends_on["xw"], g.leads_to["xx"]
+    (['xx', 'xz'], ['xy', 'xz', 'xw'])
+    """
+    b = GraphBuilder()
+    if isinstance(source, str):
+        stmt = _Statement(source, None, program=False)
+        out = _Builder(b, {}).build(stmt)
+        outs = out if isinstance(out, list) else [out]
+        if outputs is not None:
+            raise ExpressionError("outputs= names statements; a single expression has none")
+        return b.build(outs, variables=variables, parameters=parameters or ())
+    if not isinstance(source, Sequence) or not source:
+        raise ExpressionError(f"expected an expression string or a non-empty list of statements, got {source!r:.80}")
+    stmts = [_Statement(s, i, program=True) for i, s in enumerate(source)]
+    return _build_program(b, stmts, variables, outputs, parameters)
+
+
+def _build_program(b: GraphBuilder, stmts: list[_Statement], variables, outputs, parameters) -> Graph:
+    defined: dict[str, _Statement] = {}
+    for s in stmts:
+        if s.target is None:
+            continue
+        if s.target in defined:
+            first = defined[s.target].index + 1
+            raise s.error(f"{s.target!r} is assigned twice (first in statement {first})", 0,
+                          hint="give each statement its own name: programs are single-assignment")
+        if s.target in _CONSTANTS or s.target in EXPR_OPS or s.target in ALIASES:
+            raise s.error(f"{s.target!r} is a built-in name and can't be assigned", 0)
+        defined[s.target] = s
+    # Build statements in dependency order (iterative DFS, cycles reported).
+    named: dict[str, int] = {}
+    results: dict[int, int | list[int]] = {}
+    state: dict[int, str] = {}
+    builder = _Builder(b, named)
+    # Free names first, in order of first appearance across the program text,
+    # so that variables keep that order whatever order statements are built in.
+    for s in stmts:
+        for name, node in s.names():
+            if name not in defined and name not in _CONSTANTS and name not in EXPR_OPS and name not in ALIASES:
+                _check_name(s, node)
+                b.input(name)
+    for s in stmts:
+        stack = [(s, False)]
+        while stack:
+            cur, ready = stack.pop()
+            if state.get(cur.index) == "done":
+                continue
+            if ready:
+                out = builder.build(cur)
+                results[cur.index] = out
+                if cur.target is not None:
+                    if isinstance(out, list):
+                        raise cur.error("a statement assigns one value", 0)
+                    named[cur.target] = out
+                    if b.nodes[out].op is not None and b.nodes[out].name is None:
+                        b.nodes[out].name = cur.target
+                state[cur.index] = "done"
+                continue
+            if state.get(cur.index) == "active":
+                raise cur.error(f"statements form a cycle through {cur.target!r}", 0,
+                                hint="each name must be computed from names defined without it")
+            state[cur.index] = "active"
+            stack.append((cur, True))
+            for name, node in cur.names():
+                dep = defined.get(name)
+                if dep is not None and state.get(dep.index) != "done":
+                    if state.get(dep.index) == "active":
+                        raise cur.error(f"statements form a cycle through {name!r}", cur.at(node),
+                                        node=node, hint="each name must be computed from names defined without it")
+                    stack.append((dep, False))
+    read = {name for s in stmts for name, _ in s.names()}
+    if outputs is not None:
+        missing = [o for o in outputs if o not in defined]
+        if missing:
+            raise ExpressionError(f"outputs {missing!r} are not assigned by any statement",
+                                  hint=f"assigned names: {', '.join(defined)}")
+        out_names = list(outputs)
+    else:
+        out_names = [s.target for s in stmts if s.target is not None and s.target not in read]
+    outs, names = [], []
+    for s in stmts:  # unnamed statements are outputs too (["sin(x)", "cos(x)"])
+        if s.target is None:
+            r = results[s.index]
+            for o in r if isinstance(r, list) else [r]:
+                outs.append(o)
+                names.append(f"y_{len(names) + 1}")
+    for n in out_names:
+        outs.append(named[n])
+        names.append(n)
+    if not outs:
+        raise ExpressionError("the program has no output: every assigned name is read by another statement",
+                              hint="name the outputs with outputs=[...]")
+    if parameters is None:
+        free = [n for n in b._inputs]
+        primer = defined and all(t.startswith("x") for t in defined)
+        parameters = [n for n in free if not n.startswith("x")] if primer else []
+    return b.build(outs, names, variables=variables, parameters=parameters)

@@ -1,0 +1,169 @@
+"""The ops table: every rule checked against SymPy and against finite differences."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import diffkit as dk
+from diffkit.expr.ops import EXPR_OPS, OPS, apply
+
+# A point inside every op's domain (asin needs |x| < 1, log/sqrt x > 0).
+POINT = (0.3, 0.7)
+
+
+def _rule_check(op, xs):
+    """JVP and VJP rules on arrays vs the derivative of the SymPy counterpart."""
+    syms = sp.symbols(f"a0:{op.arity}", real=True)
+    expr = op.sympy(*syms)
+    ans = op.impl(np, *xs)
+    assert float(ans) == pytest.approx(float(expr.subs(dict(zip(syms, xs)))), rel=1e-14)
+    for i in range(op.arity):
+        exact = float(sp.diff(expr, syms[i]).subs(dict(zip(syms, xs))))
+        needs = tuple(j == i for j in range(op.arity))
+        cot = op.vjps(1.0, ans, tuple(xs), {}, needs)[i]
+        tangents = tuple(1.0 if j == i else None for j in range(op.arity))
+        tan = op.jvp_of(tangents, ans, tuple(xs), {})
+        assert float(cot) == pytest.approx(exact, rel=1e-13, abs=1e-15), (op.name, i)
+        assert float(tan) == pytest.approx(exact, rel=1e-13, abs=1e-15), (op.name, i)
+
+
+@pytest.mark.parametrize("name", sorted(EXPR_OPS))
+def test_elementwise_rules_match_sympy(name):
+    op = EXPR_OPS[name]
+    if op.vjp is None:
+        pytest.skip("zero derivative")
+    _rule_check(op, POINT[: op.arity])
+
+
+@pytest.mark.parametrize("name", sorted(EXPR_OPS))
+def test_float32_preserved(name):
+    op = EXPR_OPS[name]
+    xs = [np.full(4, v, dtype=np.float32) for v in POINT[: op.arity]]
+    assert op.impl(np, *xs).dtype == np.float32
+
+
+def test_table_has_required_ops():
+    required = {"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "sin", "cos", "tan",
+                "tanh", "sigmoid", "abs", "relu", "square"}
+    assert required <= set(EXPR_OPS)
+    for name in required:
+        op = OPS[name]
+        assert op.jvp is not None and op.vjp is not None and op.sympy is not None
+        assert op.elements(np.ones(3), (np.ones(3),) * op.arity, {}) == 3
+
+
+def test_kink_conventions():
+    # relu'(0) = 0, abs'(0) = 0, maximum tie splits half and half (PyTorch's choices).
+    assert OPS["relu"].vjps(1.0, 0.0, (0.0,), {}, (True,))[0] == 0.0
+    assert OPS["abs"].vjps(1.0, 0.0, (0.0,), {}, (True,))[0] == 0.0
+    gx, gy = OPS["maximum"].vjps(1.0, 2.0, (2.0, 2.0), {}, (True, True))
+    assert (gx, gy) == (0.5, 0.5)
+
+
+def test_pow_constant_exponent_rule_is_not_evaluated():
+    # (x - 3)^2 at x = 1: the exponent's rule (log of a negative base) must not run.
+    with np.errstate(all="raise"):
+        gx, gy = OPS["pow"].vjps(1.0, 4.0, (-2.0, 2.0), {}, (True, False))
+    assert gx == -4.0 and gy is None
+
+
+def test_sigmoid_is_stable():
+    x = np.array([-1000.0, 0.0, 1000.0])
+    with np.errstate(all="raise"):
+        assert dk.sigmoid(x).tolist() == [0.0, 0.5, 1.0]
+
+
+def test_apply_counts_primitives_and_elements():
+    with dk.counting() as spent:
+        dk.sin(np.ones(5))
+        dk.add(np.ones(5), 1.0)
+    assert spent.count.primitives == 2
+    assert spent.count.elements == 10
+
+
+def _numeric_vjp(op, xs, params, i):
+    """Central-difference gradient of sum(op(xs)) w.r.t. argument i."""
+    x = xs[i].copy()
+    grad = np.zeros_like(x)
+    h = 1e-6
+    for idx in np.ndindex(x.shape):
+        for sgn in (1, -1):
+            xp = list(xs)
+            y = x.copy()
+            y[idx] += sgn * h
+            xp[i] = y
+            grad[idx] += sgn * np.sum(op.impl(np, *xp, **params)) / (2 * h)
+    return grad
+
+
+ARRAY_CASES = [
+    ("sum", [(3, 4)], {"axis": 1}),
+    ("sum", [(3, 4)], {"axis": None, "keepdims": False}),
+    ("mean", [(3, 4)], {"axis": 0, "keepdims": True}),
+    ("max", [(3, 4)], {"axis": 1}),
+    ("logsumexp", [(3, 4)], {"axis": -1}),
+    ("log_softmax", [(3, 4)], {"axis": -1}),
+    ("softmax", [(3, 4)], {"axis": 0}),
+    ("matmul", [(3, 4), (4, 2)], {}),
+    ("matmul", [(4,), (4, 2)], {}),
+    ("matmul", [(3, 4), (4,)], {}),
+    ("matmul", [(2, 3, 4), (4, 2)], {}),
+    ("reshape", [(3, 4)], {"shape": (2, 6)}),
+    ("transpose", [(2, 3, 4)], {"axes": (1, 2, 0)}),
+    ("getitem", [(5, 3)], {"index": (np.array([0, 2, 2]), slice(None))}),
+    ("sum_to", [(2, 3, 4)], {"shape": (3, 1)}),
+    ("broadcast_to", [(3, 1)], {"shape": (2, 3, 4)}),
+    ("clip", [(3, 4)], {"lo": -0.5, "hi": 0.5}),
+    ("maximum", [(3, 4), (4,)], {}),
+]
+
+
+@pytest.mark.parametrize("name,shapes,params", ARRAY_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(ARRAY_CASES)])
+def test_array_op_vjps_match_finite_differences(name, shapes, params):
+    rng = np.random.default_rng(0)
+    op = OPS[name]
+    xs = tuple(rng.normal(size=s) for s in shapes)
+    ans = op.impl(np, *xs, **params)
+    g = np.ones_like(ans)
+    cots = op.vjps(g, ans, xs, params, (True,) * len(xs))
+    for i, (x, c) in enumerate(zip(xs, cots)):
+        c = apply(OPS["sum_to"], c, shape=x.shape) if np.shape(c) != x.shape else c
+        np.testing.assert_allclose(c, _numeric_vjp(op, xs, params, i), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name,shapes,params", ARRAY_CASES[:12],
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(ARRAY_CASES[:12])])
+def test_array_op_jvp_is_transpose_of_vjp(name, shapes, params):
+    # <J t, g> == <t, J^T g> for random t and g: the two rules describe one Jacobian.
+    rng = np.random.default_rng(1)
+    op = OPS[name]
+    xs = tuple(rng.normal(size=s) for s in shapes)
+    ans = op.impl(np, *xs, **params)
+    g = rng.normal(size=np.shape(ans))
+    ts = tuple(rng.normal(size=s) for s in shapes)
+    jt = op.jvp_of(ts, ans, xs, params)
+    cots = op.vjps(g, ans, xs, params, (True,) * len(xs))
+    lhs = np.sum(np.broadcast_to(jt, np.shape(ans)) * g)
+    rhs = sum(np.sum(t * apply(OPS["sum_to"], c, shape=t.shape)) for t, c in zip(ts, cots))
+    assert lhs == pytest.approx(rhs, rel=1e-10)
+
+
+def test_concat_and_stack_vjp():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(3.0).reshape(1, 3)
+    ans = dk.concat([a, b], axis=0)
+    ga, gb = OPS["concat"].vjps(ans * 2, ans, (a, b), {"axis": 0}, (True, True))
+    np.testing.assert_array_equal(ga, 2 * a)
+    np.testing.assert_array_equal(gb, 2 * b)
+    st = dk.stack([a, a + 1], axis=1)
+    g0, g1 = OPS["stack"].vjps(st, st, (a, a + 1), {"axis": 1}, (True, True))
+    np.testing.assert_array_equal(g0, a)
+    np.testing.assert_array_equal(g1, a + 1)
+
+
+def test_where_rule_does_not_leak_nan():
+    x = np.array([-1.0, 4.0])
+    c = x > 0
+    g = np.array([np.inf, 1.0])
+    _, gx, gy = OPS["where"].vjps(g, None, (c, x, x), {}, (False, True, True))
+    assert gx.tolist() == [0.0, 1.0]
+    assert gy.tolist() == [np.inf, 0.0]
