@@ -1,0 +1,5 @@
+"""Automatic differentiation: array backend, forward and reverse mode, Tensor."""
+
+from . import backend
+
+__all__ = ["backend"]

@@ -1,0 +1,115 @@
+"""The array namespace of a device: ``"cpu"`` is NumPy, ``"cuda"`` is CuPy.
+
+The AD engine is written against ``xp`` only; this module is the one place
+that knows which library stands behind a device.
+
+Example
+-------
+>>> from diffkit.ad.backend import get_namespace, device_of
+>>> import numpy as np
+>>> get_namespace("cpu") is np
+True
+>>> device_of(np.ones(2))
+'cpu'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import BackendError
+
+__all__ = ["get_namespace", "device_of", "to_device", "normalize_device", "cuda_available"]
+
+_ALIASES = {"cpu": "cpu", "numpy": "cpu", "cuda": "cuda", "gpu": "cuda", "cupy": "cuda"}
+
+
+def normalize_device(device: Any) -> str:
+    """``"cpu"``/``"numpy"`` -> ``"cpu"``; ``"cuda"``/``"cuda:0"``/``"gpu"``/``"cupy"`` -> ``"cuda"``.
+
+    Example
+    -------
+    >>> from diffkit.ad.backend import normalize_device
+    >>> normalize_device("cuda:0"), normalize_device("numpy")
+    ('cuda', 'cpu')
+    """
+    name = str(getattr(device, "type", device) or "cpu").lower()
+    base = name.split(":", 1)[0]
+    if base not in _ALIASES:
+        raise BackendError(f"unknown device {device!r}; use 'cpu' (NumPy) or 'cuda' (CuPy)")
+    return _ALIASES[base]
+
+
+def cuda_available() -> bool:
+    """Whether CuPy is installed and sees at least one CUDA device.
+
+    Example
+    -------
+    >>> from diffkit.ad.backend import cuda_available
+    >>> isinstance(cuda_available(), bool)
+    True
+    """
+    try:
+        import cupy
+    except Exception:
+        return False
+    try:
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def get_namespace(device: Any = "cpu") -> Any:
+    """The array module for ``device``; raises :class:`BackendError` if CuPy/GPU is missing.
+
+    Example
+    -------
+    >>> from diffkit.ad.backend import get_namespace
+    >>> get_namespace("numpy").__name__
+    'numpy'
+    """
+    if normalize_device(device) == "cpu":
+        return np
+    try:
+        import cupy
+    except Exception:
+        raise BackendError(
+            "device 'cuda' needs CuPy, which is not installed; install it with "
+            "pip install 'diffkit[gpu]' (or a cupy-cudaXX wheel matching your CUDA) on a machine with "
+            "an NVIDIA GPU, or use device='cpu'") from None
+    if not cuda_available():
+        raise BackendError("CuPy is installed but no CUDA device is visible; use device='cpu'")
+    return cupy
+
+
+def device_of(array: Any) -> str:
+    """``"cuda"`` for CuPy arrays, ``"cpu"`` for everything else.
+
+    Example
+    -------
+    >>> from diffkit.ad.backend import device_of
+    >>> device_of(1.0)
+    'cpu'
+    """
+    mod = type(array).__module__.split(".", 1)[0]
+    return "cuda" if mod == "cupy" else "cpu"
+
+
+def to_device(array: Any, device: Any) -> Any:
+    """Copy ``array`` to ``device`` (no copy when it is already there).
+
+    Example
+    -------
+    >>> from diffkit.ad.backend import to_device
+    >>> import numpy as np
+    >>> a = np.ones(2); to_device(a, "cpu") is a
+    True
+    """
+    target = normalize_device(device)
+    if device_of(array) == target:
+        return array
+    if target == "cpu":
+        return array.get()  # CuPy -> NumPy
+    return get_namespace("cuda").asarray(array)

@@ -1,0 +1,1 @@
+"""diffkit.data (being built)."""

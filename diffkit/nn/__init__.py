@@ -1,0 +1,1 @@
+"""diffkit.nn (being built)."""

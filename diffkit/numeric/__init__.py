@@ -1,0 +1,1 @@
+"""diffkit.numeric (being built)."""

@@ -1,0 +1,1 @@
+"""diffkit.optim (being built)."""

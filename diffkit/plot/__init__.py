@@ -1,0 +1,1 @@
+"""diffkit.plot (being built)."""

@@ -1,0 +1,1 @@
+"""diffkit.symbolic (being built)."""
