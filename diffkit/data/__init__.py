@@ -1,1 +1,18 @@
-"""diffkit.data (being built)."""
+"""Datasets, the DataLoader and small built-in data sets (no download).
+
+Example
+-------
+>>> from diffkit import data
+>>> x, y = data.noisy_linear()
+>>> loader = data.DataLoader(data.TensorDataset(x, y), batch_size=32, shuffle=True, seed=0)
+>>> len(loader)
+4
+"""
+
+from .dataset import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from .datasets import digits, gaussian_classes, noisy_linear, sin_cubic, train_test_split
+
+__all__ = [
+    "Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
+    "sin_cubic", "noisy_linear", "gaussian_classes", "digits", "train_test_split",
+]
