@@ -1,1 +1,14 @@
-"""diffkit.plot (being built)."""
+"""matplotlib figures, each returned as a Figure, each with a ``save=`` path (.png, .svg).
+
+Example
+-------
+>>> import diffkit as dk
+>>> fig = dk.plot.loss_curve([1.0, 0.5, 0.25])
+>>> type(fig).__name__
+'Figure'
+"""
+
+from .graph import graph
+from .training import LECTURE_LRS, GDPath, gd_paths, loss_curve, lr_paths
+
+__all__ = ["graph", "loss_curve", "lr_paths", "gd_paths", "GDPath", "LECTURE_LRS"]
