@@ -9,7 +9,7 @@ Example
 """
 
 from . import examples
-from .compare import Differentiator, OpCount, Result, counting
+from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
 from .errors import BackendError, DiffkitError, ExpressionError, GradientError, ShapeError
 from .expr import Expr, Graph, expr, trace
 from .expr.ops import (
@@ -54,7 +54,7 @@ from .table import Table
 __version__ = "0.1.0"
 
 __all__ = [
-    "__version__", "examples", "Differentiator", "OpCount", "Result", "counting", "Table",
+    "__version__", "examples", "compare", "Comparison", "Differentiator", "OpCount", "Result", "counting", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
     "Expr", "Graph", "expr", "trace",
     "abs", "add", "asin", "atan", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",

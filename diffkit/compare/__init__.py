@@ -1,8 +1,9 @@
 """Results, op counts and the Differentiator interface shared by every method.
 
 ``compare()`` (every method side by side) builds on the symbolic, numeric and
-AD packages, so it is imported lazily: ``symbolic``, ``numeric`` and ``ad``
-import this package's base classes without importing each other.
+AD packages, which it imports only when it runs a method: ``symbolic``,
+``numeric`` and ``ad`` import this package's base classes (the interface they
+implement) without importing each other or ``compare()``.
 
 Example
 -------
@@ -13,5 +14,6 @@ True
 
 from ..expr.counting import OpCount, counting
 from .base import Differentiator, Result
+from .runner import METHODS, Comparison, compare, method
 
-__all__ = ["Differentiator", "Result", "OpCount", "counting"]
+__all__ = ["Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "METHODS", "method"]

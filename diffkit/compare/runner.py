@@ -1,0 +1,260 @@
+"""``dk.compare``: every method on the same function and point, in one table.
+
+Example
+-------
+>>> import diffkit as dk
+>>> table = dk.compare("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0},
+...                    methods=["reverse", "central"])
+>>> [row["method"] for row in table]
+['reverse', 'central']
+>>> table["reverse"].gradient
+{'x1': 5.5, 'x2': 1.7163378145367738}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DiffkitError
+from ..expr.expr import Expr, as_expr
+from ..table import Table, fmt
+from .base import Differentiator, Result
+
+__all__ = ["compare", "Comparison", "METHODS", "method"]
+
+
+def _lazy(module: str, name: str, **kw) -> Callable[[], Differentiator]:
+    def make():
+        import importlib
+
+        return getattr(importlib.import_module(module, __package__), name)(**kw)
+
+    return make
+
+
+#: The methods ``compare`` runs by default, by label, each with its family.
+METHODS: dict[str, tuple[str, Callable[[], Differentiator]]] = {
+    "symbolic": ("symbolic", _lazy("..symbolic", "Symbolic")),
+    "symbolic-simplified": ("symbolic", _lazy("..symbolic", "Symbolic", simplify=True)),
+    "symbolic-cse": ("symbolic", _lazy("..symbolic", "Symbolic", cse=True)),
+    "forward-difference": ("numeric", _lazy("..numeric", "FiniteDiff", scheme="forward")),
+    "central": ("numeric", _lazy("..numeric", "FiniteDiff", scheme="central")),
+    "central-4": ("numeric", _lazy("..numeric", "FiniteDiff", scheme="central", accuracy=4)),
+    "complex-step": ("numeric", _lazy("..numeric", "ComplexStep")),
+    "richardson": ("numeric", _lazy("..numeric", "Richardson")),
+    "forward-mode": ("AD", _lazy("..ad", "ForwardMode")),
+    "reverse": ("AD", _lazy("..ad", "ReverseMode")),
+}
+_ALIASES = {"forward": "forward-difference", "central-2": "central", "reverse-mode": "reverse",
+            "complex": "complex-step", "sympy": "symbolic"}
+
+
+def method(name: str) -> Differentiator:
+    """A fresh differentiator by its label in :data:`METHODS` (``"central"``, ``"reverse"``...).
+
+    Example
+    -------
+    >>> from diffkit.compare.runner import method
+    >>> type(method("reverse")).__name__
+    'ReverseMode'
+    """
+    key = _ALIASES.get(name, name)
+    if key not in METHODS:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(METHODS), n=1)
+        raise DiffkitError(f"unknown method {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                           + f" (methods: {', '.join(METHODS)})")
+    return METHODS[key][1]()
+
+
+def _family(d: Differentiator) -> str:
+    mod = type(d).__module__
+    for part, fam in (("symbolic", "symbolic"), ("numeric", "numeric"), (".ad", "AD")):
+        if part in mod:
+            return fam
+    return "other"
+
+
+class Comparison:
+    """The results of several methods on one function and point, with errors against a reference.
+
+    Behaves as a :class:`~diffkit.Table` (iterate rows, ``str``, Markdown,
+    HTML in Jupyter, CSV, ``to_records()``); ``comparison[label]`` is that
+    method's :class:`~diffkit.Result`.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> c = dk.compare("x^2", at={"x": 3.0}, methods=["reverse"])
+    >>> c.errors("reverse")
+    (0.0, 0.0)
+    """
+
+    def __init__(self, f: Expr, at: Mapping[str, Any], results: dict[str, Result | Exception],
+                 families: dict[str, str], reference: np.ndarray, reference_name: str, kind: str):
+        self.f = f
+        self.at = dict(at)
+        self.results = results
+        self.families = families
+        self.reference = reference
+        self.reference_name = reference_name
+        self.kind = kind
+
+    def __getitem__(self, label: str) -> Result:
+        r = self.results[label]
+        if isinstance(r, Exception):
+            raise r
+        return r
+
+    def __iter__(self):
+        return iter(self.table())
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def errors(self, label: str) -> tuple[float, float]:
+        """Max absolute and max relative error of one method against the reference."""
+        d = self[label].array
+        diff = np.abs(d - self.reference)
+        scale = np.maximum(np.abs(self.reference), np.finfo(float).tiny)
+        return float(np.max(diff)), float(np.max(diff / scale))
+
+    def table(self) -> Table:
+        """The comparison as a :class:`~diffkit.Table`."""
+        rows = []
+        for label, r in self.results.items():
+            if isinstance(r, Exception):
+                rows.append([label, self.families[label], None, f"failed: {type(r).__name__}: {r}".split("\n")[0],
+                             None, None, None, None, None, None, None])
+                continue
+            abs_err, rel_err = self.errors(label)
+            size = r.size
+            if size is not None and not isinstance(size, (int, float)):
+                size = getattr(size, "tree", None) or getattr(size, "nodes", None) or size
+            derivative = r.array
+            shown = derivative.tolist() if derivative.size <= 6 else f"array{derivative.shape}"
+            rows.append([label, self.families[label], _scalar(r.value), shown, abs_err, rel_err,
+                         r.ops.primitives, r.ops.elements, r.ops.evals, size, float(f"{r.seconds * 1e3:.3g}")])
+        columns = ["method", "family", "value", self.kind, "abs error", "rel error", "primitives",
+                   "elem-ops", "f evals", "size", "time ms"]
+        wrt = ", ".join(self.f.variables)
+        point = ", ".join(f"{k}={fmt(v)}" for k, v in self.at.items())
+        return Table(columns, rows, title=f"{self.kind} of {self.f} w.r.t. ({wrt}) at {point}",
+                     notes=[f"errors against {self.reference_name}; primitives and elem-ops are "
+                            "counted by each engine as it ran; size is the derivative "
+                            "expression's tree size where it applies"],
+                     formatter=_cell)
+
+    def __str__(self) -> str:
+        return str(self.table())
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def to_text(self) -> str:
+        return self.table().to_text()
+
+    def to_markdown(self) -> str:
+        return self.table().to_markdown()
+
+    def to_html(self) -> str:
+        return self.table().to_html()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_csv(self, path: str | None = None) -> str:
+        return self.table().to_csv(path)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return self.table().to_records()
+
+    def render(self, format: str = "text") -> str:  # noqa: A002
+        return self.table().render(format)
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float) and v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
+        return f"{v:.2e}"
+    if isinstance(v, list):
+        return "[" + ", ".join(fmt(x, 10) for x in v) + "]"
+    return fmt(v, 10)
+
+
+def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiator] | None = None,
+            reference: str | Differentiator | Any = "symbolic", wrt: Sequence[str] | None = None) -> Comparison:
+    """Run every differentiator on the same function and point; errors against a reference.
+
+    Parameters
+    ----------
+    f : Expr, str, list of str, SymPy expression or function
+        The function: R^n -> R (gradients are compared) or R^n -> R^m (Jacobians).
+    at : mapping
+        The point (scalars, or arrays of points: errors are the max over points).
+    methods : sequence of str or Differentiator, optional
+        Labels from :data:`METHODS` or differentiator instances (default: all of them:
+        symbolic plain/simplified/CSE, forward/central/4th-order differences,
+        complex step, Richardson, forward mode, reverse mode).
+    reference : "symbolic", a label, a Differentiator, or an array
+        What the errors are measured against (default: plain symbolic).
+    wrt : sequence of str, optional
+        Variables to differentiate with respect to (default: all).
+
+    Returns
+    -------
+    Comparison
+        Prints as an aligned table; also Markdown, HTML, CSV and records.
+        A method that fails shows its error in its row instead of stopping the rest.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> c = dk.compare("x*y", at={"x": 2.0, "y": 3.0}, methods=["reverse", "forward-mode"])
+    >>> c["forward-mode"].gradient
+    {'x': 3.0, 'y': 2.0}
+    """
+    f = as_expr(f)
+    labels: dict[str, Differentiator] = {}
+    for m in methods if methods is not None else list(METHODS):
+        if isinstance(m, Differentiator):
+            labels[getattr(m, "name", type(m).__name__)] = m
+        elif isinstance(m, str):
+            labels[_ALIASES.get(m, m)] = method(m)
+        else:
+            raise DiffkitError(f"methods must be labels or Differentiators, got {type(m).__name__}")
+    kind = "gradient" if f.n_outputs == 1 else "jacobian"
+
+    def run(d: Differentiator) -> Result:
+        return d.gradient(f, at, wrt) if kind == "gradient" else d.jacobian(f, at, wrt)
+
+    results: dict[str, Result | Exception] = {}
+    families: dict[str, str] = {}
+    for label, d in labels.items():
+        families[label] = _family(d)
+        try:
+            results[label] = run(d)
+        except DiffkitError:
+            raise  # bad input is the user's to fix, not a method's failure
+        except Exception as err:  # a method that can't do this function: show it, keep going
+            results[label] = err
+    if isinstance(reference, str):
+        key = _ALIASES.get(reference, reference)
+        ref = results.get(key)
+        if ref is None or isinstance(ref, Exception):
+            ref = run(method(key))
+        ref_array, ref_name = ref.array, f"{key} (exact up to float64 rounding)" if key == "symbolic" else key
+    elif isinstance(reference, Differentiator):
+        ref_array, ref_name = run(reference).array, getattr(reference, "name", type(reference).__name__)
+    else:
+        ref_array, ref_name = np.asarray(reference, dtype=float), "the given reference"
+    return Comparison(f, at, results, families, ref_array, ref_name, kind)
