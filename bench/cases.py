@@ -1,0 +1,436 @@
+"""The benchmarks. Each returns rows for diffkit and every installed peer, measured now.
+
+Peers that are not installed are skipped with a note. Each benchmark also
+names its target, as a ratio of diffkit's time to a peer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .harness import Row, median_time, peer
+
+
+@dataclass
+class Target:
+    """``diffkit / peer <= limit`` for the given case (or every case when ``case`` is None)."""
+
+    impl: str
+    peer: str
+    limit: float
+    case: str | None = None
+
+
+# --------------------------------------------------------------------------- mlp_step
+def _mlp_numpy(batch: int, rng):
+    sizes = [784, 512, 512, 10]
+    Ws = [rng.uniform(-1, 1, (o, i)).astype(np.float32) / np.sqrt(i) for i, o in zip(sizes[:-1], sizes[1:])]
+    bs = [np.zeros(o, np.float32) for o in sizes[1:]]
+    x = rng.standard_normal((batch, 784)).astype(np.float32)
+    y = rng.integers(0, 10, batch)
+    return Ws, bs, x, y
+
+
+def bench_mlp_step(quick: bool) -> list[Row]:
+    """One SGD training step of an MLP 784-512-512-10, float32, cross-entropy."""
+    import diffkit as dk
+
+    rows = []
+    lr = 0.01
+    for batch in (64, 512):
+        case = f"batch {batch}"
+        rng = np.random.default_rng(0)
+        Ws, bs, x, y = _mlp_numpy(batch, rng)
+
+        def numpy_step(Ws=[w.copy() for w in Ws], bs=[b.copy() for b in bs], x=x, y=y):
+            h1 = x @ Ws[0].T + bs[0]
+            a1 = np.maximum(h1, 0)
+            h2 = a1 @ Ws[1].T + bs[1]
+            a2 = np.maximum(h2, 0)
+            z = a2 @ Ws[2].T + bs[2]
+            z = z - z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(len(y)), y] -= 1
+            g = p / len(y)
+            gW2, gb2 = g.T @ a2, g.sum(0)
+            g = (g @ Ws[2]) * (h2 > 0)
+            gW1, gb1 = g.T @ a1, g.sum(0)
+            g = (g @ Ws[1]) * (h1 > 0)
+            gW0, gb0 = g.T @ x, g.sum(0)
+            for P, G in zip(Ws + bs, [gW0, gW1, gW2, gb0, gb1, gb2]):
+                P -= lr * G
+
+        rows.append(Row("mlp_step", case, "numpy by hand", median_time(numpy_step)))
+
+        model = dk.nn.Sequential(dk.nn.Linear(784, 512), dk.nn.ReLU(), dk.nn.Linear(512, 512), dk.nn.ReLU(),
+                                 dk.nn.Linear(512, 10))
+        for layer, W, b in zip([model[0], model[2], model[4]], Ws, bs):
+            layer.weight.data[...] = W
+            layer.bias.data[...] = b
+        opt = dk.optim.SGD(model.parameters(), lr=lr)
+        xt, yt = dk.tensor(x), dk.tensor(y)
+        loss_fn = dk.nn.CrossEntropyLoss()
+
+        def diffkit_step():
+            opt.zero_grad()
+            loss = loss_fn(model(xt), yt)
+            loss.backward()
+            opt.step()
+
+        rows.append(Row("mlp_step", case, "diffkit", median_time(diffkit_step)))
+
+        torch = peer("torch")
+        if torch is not None:
+            torch.set_num_threads(max(1, torch.get_num_threads()))
+            tm = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512),
+                                     torch.nn.ReLU(), torch.nn.Linear(512, 10))
+            topt = torch.optim.SGD(tm.parameters(), lr=lr)
+            tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+            tloss = torch.nn.CrossEntropyLoss()
+
+            def torch_step():
+                topt.zero_grad()
+                loss = tloss(tm(tx), ty)
+                loss.backward()
+                topt.step()
+
+            rows.append(Row("mlp_step", case, "torch eager", median_time(torch_step)))
+        else:
+            rows.append(Row("mlp_step", case, "torch eager", None, note="not installed"))
+
+        jax = peer("jax")
+        if jax is not None:
+            import jax.numpy as jnp
+
+            params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(Ws, bs)]
+
+            def jloss(params, x, y):
+                h = x
+                for i, (W, b) in enumerate(params):
+                    h = h @ W.T + b
+                    if i < len(params) - 1:
+                        h = jnp.maximum(h, 0)
+                logp = jax.nn.log_softmax(h)
+                return -jnp.mean(logp[jnp.arange(y.shape[0]), y])
+
+            @jax.jit
+            def jstep(params, x, y):
+                g = jax.grad(jloss)(params, x, y)
+                return [(W - lr * gW, b - lr * gb) for (W, b), (gW, gb) in zip(params, g)]
+
+            jx, jy = jnp.asarray(x), jnp.asarray(y)
+            state = {"p": params}
+
+            def jax_step():
+                state["p"] = jstep(state["p"], jx, jy)
+                jax.block_until_ready(state["p"])
+
+            rows.append(Row("mlp_step", case, "jax.jit", median_time(jax_step, warmup=2)))
+        else:
+            rows.append(Row("mlp_step", case, "jax.jit", None, note="not installed"))
+
+        ag = peer("autograd")
+        if ag is not None:
+            import autograd.numpy as anp
+
+            aparams = [(W.copy(), b.copy()) for W, b in zip(Ws, bs)]
+
+            def aloss(params):
+                h = x
+                for i, (W, b) in enumerate(params):
+                    h = anp.dot(h, W.T) + b
+                    if i < len(params) - 1:
+                        h = anp.maximum(h, 0)
+                h = h - anp.max(h, axis=1, keepdims=True)
+                logp = h - anp.log(anp.sum(anp.exp(h), axis=1, keepdims=True))
+                return -anp.mean(logp[np.arange(len(y)), y])
+
+            agrad = ag.grad(aloss)
+
+            def autograd_step():
+                g = agrad(aparams)
+                for (W, b), (gW, gb) in zip(aparams, g):
+                    W -= lr * gW
+                    b -= lr * gb
+
+            rows.append(Row("mlp_step", case, "HIPS autograd", median_time(autograd_step)))
+        else:
+            rows.append(Row("mlp_step", case, "HIPS autograd", None, note="not installed"))
+    return rows
+
+
+MLP_TARGETS = [Target("diffkit", "torch eager", 1.0), Target("diffkit", "numpy by hand", 1.1)]
+
+
+# --------------------------------------------------------------------------- tape_overhead
+def bench_tape_overhead(quick: bool) -> list[Row]:
+    """Forward + backward through a chain of N small-tensor ops (shape (4,)), per op."""
+    import diffkit as dk
+
+    rows = []
+    for n in (1_000,) if quick else (1_000, 10_000):
+        case = f"N = {n}"
+        x0 = np.linspace(0.1, 0.4, 4)
+
+        def diffkit_chain():
+            x = dk.tensor(x0, requires_grad=True)
+            h = x
+            for _ in range(n // 2):
+                h = (h * 0.999).sin()
+            h.sum().backward()
+
+        rows.append(Row("tape_overhead", case, "diffkit", median_time(diffkit_chain, repeat=5, min_seconds=0),
+                        per=n))
+        torch = peer("torch")
+        if torch is not None:
+            tx0 = torch.from_numpy(x0)
+
+            def torch_chain():
+                x = tx0.clone().requires_grad_(True)
+                h = x
+                for _ in range(n // 2):
+                    h = (h * 0.999).sin()
+                h.sum().backward()
+
+            rows.append(Row("tape_overhead", case, "torch eager", median_time(torch_chain, min_seconds=0), per=n))
+        ag = peer("autograd")
+        if ag is not None:
+            import autograd.numpy as anp
+
+            def f(x):
+                h = x
+                for _ in range(n // 2):
+                    h = anp.sin(h * 0.999)
+                return anp.sum(h)
+
+            g = ag.grad(f)
+            rows.append(Row("tape_overhead", case, "HIPS autograd", median_time(lambda: g(x0), min_seconds=0),
+                            per=n))
+        from .micro import Scalar
+
+        def micro_chain():  # scalar objects: four chains, one per element
+            out = Scalar(0.0)
+            for v in x0:
+                h = Scalar(float(v))
+                for _ in range(n // 2):
+                    h = (h * 0.999).sin()
+                out = out + h
+            out.backward()
+
+        rows.append(Row("tape_overhead", case, "micrograd-style", median_time(micro_chain, min_seconds=0), per=n))
+    return rows
+
+
+TAPE_TARGETS = [Target("diffkit", "HIPS autograd", 1.0), Target("diffkit", "torch eager", 2.0)]
+
+
+# --------------------------------------------------------------------------- scalar_expr
+def _scalar_chain(n: int):
+    """A scalar expression of about n nodes: h <- sin(h) * y + x, repeated (as a traced Expr)."""
+    import diffkit as dk
+
+    def body(x, y):
+        h = x
+        for _ in range(n // 3):
+            h = dk.sin(h) * y + x
+        return h
+
+    return dk.trace(body), body
+
+
+def bench_scalar_expr(quick: bool) -> list[Row]:
+    """Gradient of a scalar Expr of N nodes at one point (the compiled Graph path)."""
+    import diffkit as dk
+
+    rows = []
+    at = {"x": 0.3, "y": 0.9}
+    for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
+        case = f"N = {n}"
+        f, body = _scalar_chain(n)
+        nodes = len(f.graph)
+        rev = dk.ReverseMode()
+        rev.gradient(f, at)  # compile once (cached); the first-call cost is reported separately
+        rows.append(Row("scalar_expr", case, "diffkit", median_time(lambda: rev.gradient(f, at), min_seconds=0),
+                        per=nodes))
+        from .micro import Scalar
+
+        def micro():
+            x, y = Scalar(at["x"]), Scalar(at["y"])
+            h = x
+            for _ in range(n // 3):
+                h = h.sin() * y + x
+            h.backward()
+
+        rows.append(Row("scalar_expr", case, "micrograd-style", median_time(micro, min_seconds=0), per=nodes))
+        ag = peer("autograd")
+        if ag is not None:
+            import autograd.numpy as anp
+
+            def af(x, y):
+                h = x
+                for _ in range(n // 3):
+                    h = anp.sin(h) * y + x
+                return h
+
+            g = ag.grad(lambda xy: af(*xy))  # one reverse pass for both inputs
+            rows.append(Row("scalar_expr", case, "HIPS autograd",
+                            median_time(lambda: g((at["x"], at["y"])), min_seconds=0, repeat=3), per=nodes))
+        jax = peer("jax")
+        if jax is not None and n <= 10_000:
+            import jax.numpy as jnp
+
+            def jf(x, y):
+                h = x
+                for _ in range(n // 3):
+                    h = jnp.sin(h) * y + x
+                return h
+
+            jg = jax.grad(jf, argnums=(0, 1))
+            rows.append(Row("scalar_expr", case, "jax (no jit)",
+                            median_time(lambda: jax.block_until_ready(jg(at["x"], at["y"])), repeat=3, warmup=1,
+                                        min_seconds=0), per=nodes))
+            if n <= 1_000 and not quick:
+                import time
+
+                jj = jax.jit(jg)
+                t0 = time.perf_counter()
+                jax.block_until_ready(jj(at["x"], at["y"]))
+                compile_s = time.perf_counter() - t0
+                rows.append(Row("scalar_expr", case, "jax.jit",
+                                median_time(lambda: jax.block_until_ready(jj(at["x"], at["y"])), min_seconds=0),
+                                per=nodes, note=f"compile {compile_s:.1f} s"))
+    return rows
+
+
+SCALAR_TARGETS = [Target("diffkit", "micrograd-style", 0.25)]
+
+
+# --------------------------------------------------------------------------- batch_grad
+def bench_batch_grad(quick: bool) -> list[Row]:
+    """Gradient of log(x) + x*y - sin(y) at 10^6 points."""
+    import diffkit as dk
+
+    n = 10**6
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 2.0, n)
+    y = rng.uniform(-2.0, 2.0, n)
+    f = dk.expr("log(x) + x*y - sin(y)")
+    exact = (1 / x + y, x - np.cos(y))
+    rows = []
+
+    def numpy_grad():
+        return f_np(x, y), 1 / x + y, x - np.cos(y)
+
+    def f_np(x, y):
+        return np.log(x) + x * y - np.sin(y)
+
+    rows.append(Row("batch_grad", "10^6 points", "numpy by hand", median_time(numpy_grad)))
+    for label, d in (("diffkit reverse", dk.ReverseMode()), ("diffkit forward", dk.ForwardMode())):
+        r = d.gradient(f, {"x": x, "y": y})
+        err = max(float(np.max(np.abs(r.gradient["x"] - exact[0]))), float(np.max(np.abs(r.gradient["y"] - exact[1]))))
+        rows.append(Row("batch_grad", "10^6 points", label,
+                        median_time(lambda d=d: d.gradient(f, {"x": x, "y": y})), error=err))
+    torch = peer("torch")
+    if torch is not None:
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+        def torch_grad():
+            a = tx.clone().requires_grad_(True)
+            b = ty.clone().requires_grad_(True)
+            out = torch.log(a) + a * b - torch.sin(b)
+            out.backward(torch.ones_like(out))
+            return a.grad, b.grad
+
+        rows.append(Row("batch_grad", "10^6 points", "torch eager", median_time(torch_grad)))
+    jax = peer("jax")
+    if jax is not None:
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+        g = jax.jit(jax.vmap(jax.grad(lambda a, b: jnp.log(a) + a * b - jnp.sin(b), argnums=(0, 1))))
+        jx, jy = jnp.asarray(x), jnp.asarray(y)
+        rows.append(Row("batch_grad", "10^6 points", "jax.jit(vmap(grad))",
+                        median_time(lambda: jax.block_until_ready(g(jx, jy)), warmup=2)))
+        jax.config.update("jax_enable_x64", False)
+    return rows
+
+
+BATCH_TARGETS = [Target("diffkit reverse", "numpy by hand", 1.5), Target("diffkit reverse", "torch eager", 1.0)]
+
+
+# --------------------------------------------------------------------------- fd_gradient
+def bench_fd_gradient(quick: bool) -> list[Row]:
+    """Batched finite-difference gradient of sum(sin(x) x^2)."""
+    import diffkit as dk
+
+    def fn(x):
+        return np.sum(np.sin(x) * x**2, axis=-1)
+
+    rows = []
+    for n in (10, 100, 1000):
+        case = f"n = {n}"
+        x = np.random.default_rng(n).uniform(-2, 2, n)
+        exact = np.cos(x) * x**2 + 2 * x * np.sin(x)
+
+        def err(g):
+            return float(np.max(np.abs(np.asarray(g) - exact)))
+
+        for label, acc in (("diffkit central", 2), ("diffkit central-4", 4)):
+            g = dk.numeric.gradient(fn, x, scheme="central", accuracy=acc)
+            rows.append(Row("fd_gradient", case, label,
+                            median_time(lambda acc=acc: dk.numeric.gradient(fn, x, scheme="central", accuracy=acc)),
+                            error=err(g)))
+        opt = peer("scipy.optimize")
+        if opt is not None:
+            g = opt.approx_fprime(x, fn)
+            rows.append(Row("fd_gradient", case, "scipy approx_fprime", median_time(lambda: opt.approx_fprime(x, fn)),
+                            error=err(g)))
+        nd = peer("numdifftools")
+        if nd is not None:
+            G = nd.Gradient(fn)
+            rows.append(Row("fd_gradient", case, "numdifftools Gradient", median_time(lambda: G(x), repeat=3),
+                            error=err(G(x))))
+    return rows
+
+
+FD_TARGETS = [Target("diffkit central", "scipy approx_fprime", 1 / 3, case="n = 100"),
+              Target("diffkit central-4", "numdifftools Gradient", 1 / 5, case="n = 1000")]
+
+
+# --------------------------------------------------------------------------- swell
+def bench_swell(quick: bool) -> list[Row]:
+    """Derivative of the logistic map l_n, expanded: SymPy against the SymEngine backend."""
+    import time
+
+    import diffkit as dk
+
+    rows = []
+    for n in range(1, 9 if quick else 11):
+        f = dk.examples.logistic_map(n)
+        for label, backend in (("diffkit sympy", "sympy"), ("diffkit symengine", "symengine")):
+            if backend == "symengine" and peer("symengine") is None:
+                rows.append(Row("swell", f"n = {n}", label, None, note="not installed"))
+                continue
+            if backend == "sympy" and n > (8 if quick else 9):
+                rows.append(Row("swell", f"n = {n}", label, None, note="skipped (minutes in SymPy)"))
+                continue
+            t0 = time.perf_counter()
+            r = dk.Symbolic(simplify=True, backend=backend).derivative(f, at={"x": 0.3}, wrt="x")
+            rows.append(Row("swell", f"n = {n}", label, time.perf_counter() - t0,
+                            extra={"size": getattr(r.size, "tree", r.size)}))
+    return rows
+
+
+BENCHMARKS: dict[str, tuple[Any, list[Target], str]] = {
+    "mlp_step": (bench_mlp_step, MLP_TARGETS, "ms"),
+    "tape_overhead": (bench_tape_overhead, TAPE_TARGETS, "us/op"),
+    "scalar_expr": (bench_scalar_expr, SCALAR_TARGETS, "us/node"),
+    "batch_grad": (bench_batch_grad, BATCH_TARGETS, "ms"),
+    "fd_gradient": (bench_fd_gradient, FD_TARGETS, "ms"),
+    "swell": (bench_swell, [], "s"),
+}
+

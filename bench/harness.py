@@ -1,0 +1,79 @@
+"""Timing, peer detection and the results table shared by every benchmark.
+
+Times are medians over repeats after a warm-up; every figure reported is a
+ratio against another implementation measured in the same run, because
+absolute times depend on the machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Row:
+    """One measurement: a benchmark case run by one implementation."""
+
+    bench: str
+    case: str
+    impl: str
+    seconds: float | None
+    error: float | None = None
+    per: float | None = None  # divide seconds by this for a per-unit time (per node, per op)
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def median_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1, min_seconds: float = 0.05) -> float:
+    """Median wall time of ``fn()`` over ``repeat`` runs, each looping until ``min_seconds`` passed."""
+    for _ in range(warmup):
+        fn()
+    t0 = time.perf_counter()
+    fn()
+    once = time.perf_counter() - t0
+    loops = max(1, int(min_seconds / max(once, 1e-9)))
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        samples.append((time.perf_counter() - t0) / loops)
+    return statistics.median(samples)
+
+
+def peer(name: str):
+    """Import a peer library, or ``None`` when it is not installed (benchmarks then skip it)."""
+    try:
+        return importlib.import_module(name)
+    except Exception:
+        return None
+
+
+def versions() -> dict[str, str]:
+    """Versions of everything measured, for the results header."""
+    out = {"python": platform.python_version()}
+    for name in ("diffkit", "numpy", "sympy", "torch", "jax", "autograd", "numdifftools", "scipy", "symengine"):
+        mod = peer(name)
+        out[name] = getattr(mod, "__version__", "installed") if mod is not None else "not installed"
+    return out
+
+
+def machine() -> str:
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"

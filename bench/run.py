@@ -1,0 +1,94 @@
+"""Run the benchmarks and write ``bench/RESULTS.md``.
+
+Usage: ``python -m bench [--quick] [--only mlp_step scalar_expr ...] [--out bench/RESULTS.md]``.
+Every figure is a median after warm-up (>= 5 repeats unless stated) and every
+comparison a ratio of two implementations measured in this same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import time
+import traceback
+from pathlib import Path
+
+from diffkit.table import Table
+
+from .cases import BENCHMARKS
+from .harness import Row, machine, versions
+
+
+def _scaled(row: Row, unit: str) -> float | None:
+    if row.seconds is None:
+        return None
+    s = row.seconds / (row.per or 1)
+    return {"ms": s * 1e3, "us/op": s * 1e6, "us/node": s * 1e6, "s": s}[unit]
+
+
+def _tables(name: str, rows: list[Row], unit: str, targets) -> tuple[list[Table], list[str]]:
+    cases = list(dict.fromkeys(r.case for r in rows))
+    tables, verdicts = [], []
+    for case in cases:
+        here = [r for r in rows if r.case == case]
+        diffkit_rows = [r for r in here if r.impl.startswith("diffkit")]
+        base = diffkit_rows[0] if diffkit_rows else None
+        body = []
+        for r in here:
+            ratio = (base.seconds / r.seconds) if base and base.seconds and r.seconds else None
+            extra = ", ".join(f"{k} {v}" for k, v in r.extra.items())
+            body.append([r.impl, _scaled(r, unit), ratio, r.error, "; ".join(x for x in (r.note, extra) if x)])
+        tables.append(Table(["implementation", unit, f"{base.impl if base else 'diffkit'} / this", "max error",
+                             "note"], body, title=f"{name}, {case}"))
+        for t in targets:
+            if t.case not in (None, case):
+                continue
+            mine = next((r for r in here if r.impl == t.impl and r.seconds), None)
+            other = next((r for r in here if r.impl == t.peer and r.seconds), None)
+            if mine is None or other is None:
+                verdicts.append(f"- {name}, {case}: {t.impl} vs {t.peer}: not measured (peer missing)")
+                continue
+            ratio = mine.seconds / other.seconds
+            ok = "met" if ratio <= t.limit else "MISSED"
+            verdicts.append(f"- {name}, {case}: {t.impl} / {t.peer} = {ratio:.2f} (target <= {t.limit:.2f}): {ok}")
+    return tables, verdicts
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
+    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these benchmarks")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")), help="results file")
+    args = parser.parse_args(argv)
+    names = args.only or list(BENCHMARKS)
+    started = time.perf_counter()
+    md = ["# diffkit benchmarks", "",
+          f"Run on {datetime.date.today().isoformat()}, {machine()}"
+          f"{' (quick mode)' if args.quick else ''}.", "",
+          "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".", "",
+          "Times are medians after warm-up; ratios compare implementations measured in this run "
+          "(diffkit / peer: below 1 means diffkit is faster).", ""]
+    all_verdicts = []
+    for name in names:
+        fn, targets, unit = BENCHMARKS[name]
+        print(f"== {name}: {fn.__doc__.splitlines()[0]}", flush=True)
+        try:
+            rows = fn(args.quick)
+        except Exception:
+            text = traceback.format_exc(limit=4)
+            print(text)
+            md += [f"## {name}", "", "Failed:", "", "```", text, "```", ""]
+            continue
+        tables, verdicts = _tables(name, rows, unit, targets)
+        md += [f"## {name}", "", fn.__doc__.splitlines()[0], ""]
+        for t in tables:
+            print(t, "\n", flush=True)
+            md += [t.to_markdown(), ""]
+        if verdicts:
+            md += ["Targets:", ""] + verdicts + [""]
+            all_verdicts += verdicts
+            print("\n".join(verdicts), "\n", flush=True)
+    md.append(f"Total time {time.perf_counter() - started:.0f} s.")
+    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
