@@ -8,7 +8,7 @@ Example
 11.652
 """
 
-from . import examples
+from . import examples, symbolic
 from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
 from .errors import BackendError, DiffkitError, ExpressionError, GradientError, ShapeError
 from .expr import Expr, Graph, expr, trace
@@ -49,12 +49,14 @@ from .expr.ops import (
     transpose,
     where,
 )
+from .symbolic import Symbolic
 from .table import Table
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "__version__", "examples", "compare", "Comparison", "Differentiator", "OpCount", "Result", "counting", "Table",
+    "__version__", "examples", "symbolic", "Symbolic",
+    "compare", "Comparison", "Differentiator", "OpCount", "Result", "counting", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
     "Expr", "Graph", "expr", "trace",
     "abs", "add", "asin", "atan", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",

@@ -12,8 +12,10 @@ Expr('4 * x * (1 - x)', variables=('x',))
 from __future__ import annotations
 
 from ..expr.expr import Expr, expr, trace
+from ..expr.ops import exp, sin
 
-__all__ = ["LECTURE", "LECTURE_POINT", "PRIMER", "lecture", "primer", "logistic_map"]
+__all__ = ["LECTURE", "LECTURE_POINT", "PRIMER", "FAMILIES", "lecture", "primer", "logistic_map",
+           "nested_products", "exp_sin"]
 
 #: The lecture's running example f(x1, x2) = ln x1 + x1 x2 - sin x2 ...
 LECTURE = "log(x1) + x1*x2 - sin(x2)"
@@ -66,3 +68,60 @@ def logistic_map(n: int) -> Expr:
         return v
 
     return trace(body)
+
+
+def _check_n(name: str, n: object) -> None:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{name}(n) needs an integer n >= 1, got {n!r}")
+
+
+def nested_products(n: int) -> Expr:
+    """p_n = x (x + 1) (x + 2) ... (x + n - 1), built as nested products p_{k+1} = p_k (x + k).
+
+    Its derivative swells polynomially (the product rule gives n terms of
+    n - 1 factors), and its expanded form, whose coefficients are Stirling
+    numbers, is the classic ill-conditioned polynomial.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> float(dk.examples.nested_products(3)(x=1.0))  # 1 * 2 * 3
+    6.0
+    """
+    _check_n("nested_products", n)
+
+    def body(x):
+        v = x
+        for k in range(1, n):
+            v = v * (x + float(k))
+        return v
+
+    return trace(body)
+
+
+def exp_sin(n: int) -> Expr:
+    """c_1 = x, c_{k+1} = exp(sin(c_k)): repeated composition of sin and exp.
+
+    The chain rule multiplies one factor per level, each holding the nested
+    argument, so the derivative's tree grows quadratically and SymPy's
+    expansion cannot shrink it (it is not a polynomial).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> round(float(dk.examples.exp_sin(2)(x=0.0)), 6)  # exp(sin(0))
+    1.0
+    """
+    _check_n("exp_sin", n)
+
+    def body(x):
+        v = x
+        for _ in range(n - 1):
+            v = exp(sin(v))
+        return v
+
+    return trace(body)
+
+
+#: The built-in swell families, by name (for ``dk.symbolic.swell``).
+FAMILIES = {"logistic_map": logistic_map, "nested_products": nested_products, "exp_sin": exp_sin}

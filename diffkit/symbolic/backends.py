@@ -1,0 +1,239 @@
+"""The computer-algebra engines the symbolic differentiator can use.
+
+Both take and give SymPy expressions over diffkit's real symbols, so what
+comes out (``result.expressions``, sizes, evaluation) does not depend on the
+engine; only the time does.
+
+* ``"sympy"`` (default): ``sympy.diff``; polynomials are expanded with SymPy's
+  polynomial arithmetic, one multiplication per distinct subexpression.
+* ``"symengine"`` (optional, ``pip install symengine``): the C++ engine, far
+  faster on swell-prone inputs. Derivatives it leaves unevaluated (``Abs``,
+  ``sign``, ``Max``, ``Min``) are taken by SymPy instead, so results agree.
+
+Derivatives of the kink functions follow diffkit's convention, as the other
+methods do: the Dirac deltas SymPy produces for ``sign'`` and ``step'`` are
+zero, ``Max``/``Min`` give ``Heaviside(0) = 1/2`` (the half-and-half tie
+split) and relu's ``Piecewise`` gives 0 at 0.
+
+Example
+-------
+>>> from diffkit.symbolic.backends import get_backend
+>>> from diffkit.expr.sympy_bridge import symbol
+>>> x = symbol("x")
+>>> b = get_backend("sympy")
+>>> b.diff(x**3, "x")
+3*x**2
+>>> b.expand((x + 1)**2)
+x**2 + 2*x + 1
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import sympy as sp
+
+from ..errors import BackendError
+from ..expr.sympy_bridge import symbol
+
+__all__ = ["SymbolicBackend", "SympyBackend", "SymEngineBackend", "SymEngineNotInstalled",
+           "get_backend", "BACKENDS", "expand_polynomial", "zero_deltas"]
+
+
+class SymEngineNotInstalled(BackendError, ImportError):
+    """``backend="symengine"`` was asked for and SymEngine is not installed.
+
+    Example
+    -------
+    >>> from diffkit.symbolic.backends import SymEngineNotInstalled
+    >>> import diffkit as dk
+    >>> issubclass(SymEngineNotInstalled, dk.DiffkitError)
+    True
+    """
+
+
+def zero_deltas(e: sp.Basic) -> sp.Basic:
+    """Drop the Dirac deltas of ``sign'``/``step'``: diffkit's derivative there is 0.
+
+    Example
+    -------
+    >>> import sympy as sp
+    >>> from diffkit.symbolic.backends import zero_deltas
+    >>> x = sp.Symbol("x", real=True)
+    >>> zero_deltas(sp.diff(sp.sign(x) * x, x))
+    sign(x)
+    """
+    if not e.has(sp.DiracDelta):
+        return e
+    return e.replace(lambda a: isinstance(a, sp.DiracDelta), lambda a: sp.S.Zero)
+
+
+def expand_polynomial(e: sp.Basic) -> sp.Basic | None:
+    """Expand ``e`` with polynomial arithmetic if it is a polynomial, else ``None``.
+
+    One pass over the DAG converts each distinct subexpression once, so the
+    cost follows the size of the DAG, not of the swollen tree that
+    ``sympy.expand`` walks.
+
+    Example
+    -------
+    >>> import sympy as sp
+    >>> from diffkit.symbolic.backends import expand_polynomial
+    >>> x = sp.Symbol("x")
+    >>> expand_polynomial(4*x*(1 - x))
+    -4*x**2 + 4*x
+    >>> expand_polynomial(sp.sin(x)) is None
+    True
+    """
+    gens = sorted(e.free_symbols, key=lambda s: s.name)
+    if not gens:
+        return e
+    memo: dict[sp.Basic, sp.Poly] = {}
+    stack = [e]
+    while stack:
+        a = stack[-1]
+        if a in memo:
+            stack.pop()
+            continue
+        if a.is_Symbol or a.is_Number:
+            memo[a] = sp.Poly(a, *gens)
+            stack.pop()
+            continue
+        if a.is_Pow:
+            base, ex = a.args
+            if not (ex.is_Integer and ex >= 0):
+                return None
+            kids = [base]
+        elif a.is_Add or a.is_Mul:
+            kids = list(a.args)
+        else:
+            return None
+        todo = [k for k in kids if k not in memo]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        if a.is_Pow:
+            memo[a] = memo[kids[0]] ** int(a.args[1])
+        else:
+            acc = memo[kids[0]]
+            for k in kids[1:]:
+                acc = acc + memo[k] if a.is_Add else acc * memo[k]
+            memo[a] = acc
+    return memo[e].as_expr()
+
+
+class SymbolicBackend:
+    """What the differentiator asks of a computer-algebra engine.
+
+    Example
+    -------
+    >>> from diffkit.symbolic.backends import get_backend
+    >>> get_backend("sympy").name
+    'sympy'
+    """
+
+    name = "base"
+
+    def diff(self, e: sp.Basic, wrt: str, order: int = 1) -> sp.Basic:
+        """``d^order e / d wrt^order`` with diffkit's kink conventions."""
+        raise NotImplementedError
+
+    def expand(self, e: sp.Basic) -> sp.Basic:
+        """The expanded ("simplified") form: the expanded polynomial for polynomials."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class SympyBackend(SymbolicBackend):
+    """SymPy: ``sympy.diff``, and polynomial arithmetic for expanding.
+
+    Example
+    -------
+    >>> from diffkit.symbolic.backends import SympyBackend
+    >>> from diffkit.expr.sympy_bridge import symbol
+    >>> x = symbol("x")
+    >>> SympyBackend().diff(abs(x), "x")
+    sign(x)
+    """
+
+    name = "sympy"
+
+    def diff(self, e: sp.Basic, wrt: str, order: int = 1) -> sp.Basic:
+        return zero_deltas(sp.diff(e, symbol(wrt), order))
+
+    def expand(self, e: sp.Basic) -> sp.Basic:
+        poly = expand_polynomial(e)
+        return poly if poly is not None else sp.expand(e)
+
+
+class SymEngineBackend(SymbolicBackend):
+    """SymEngine (C++): same answers as :class:`SympyBackend`, much faster expansion.
+
+    Example
+    -------
+    >>> from diffkit.symbolic.backends import SymEngineBackend
+    >>> from diffkit.expr.sympy_bridge import symbol
+    >>> x = symbol("x")
+    >>> SymEngineBackend().expand((x - 1) * (x + 1))  # doctest: +SKIP
+    x**2 - 1
+    """
+
+    name = "symengine"
+
+    def __init__(self) -> None:
+        if importlib.util.find_spec("symengine") is None:
+            raise SymEngineNotInstalled(
+                "backend='symengine' needs the symengine package, which is not installed; "
+                "install it with `pip install symengine`, or use backend='sympy' (same results, slower)")
+        import symengine
+
+        self._se = symengine
+
+    def _to(self, e: sp.Basic) -> Any:
+        return self._se.sympify(e)
+
+    def _back(self, e: Any) -> sp.Basic:
+        # SymEngine's symbols carry no assumptions: put diffkit's real symbols back.
+        out = sp.sympify(e)
+        plain = {s: symbol(s.name) for s in out.free_symbols if isinstance(s, sp.Symbol) and not s.is_real}
+        return out.xreplace(plain) if plain else out
+
+    def diff(self, e: sp.Basic, wrt: str, order: int = 1) -> sp.Basic:
+        s = self._se.Symbol(wrt)
+        out = self._back(self._se.diff(self._to(e), *([s] * order)))
+        if out.has(sp.Derivative):  # a function SymEngine can't differentiate: ask SymPy
+            return SympyBackend().diff(e, wrt, order)
+        return zero_deltas(out)
+
+    def expand(self, e: sp.Basic) -> sp.Basic:
+        return self._back(self._se.expand(self._to(e)))
+
+
+BACKENDS = {"sympy": SympyBackend, "symengine": SymEngineBackend}
+
+
+def get_backend(name: str | SymbolicBackend) -> SymbolicBackend:
+    """The backend called ``name`` (``"sympy"`` or ``"symengine"``).
+
+    Raises
+    ------
+    SymEngineNotInstalled
+        For ``"symengine"`` when the package is missing (``pip install symengine``).
+    BackendError
+        For an unknown name.
+
+    Example
+    -------
+    >>> from diffkit.symbolic.backends import get_backend
+    >>> get_backend("sympy")
+    SympyBackend()
+    """
+    if isinstance(name, SymbolicBackend):
+        return name
+    if not isinstance(name, str) or name.lower() not in BACKENDS:
+        raise BackendError(f"unknown symbolic backend {name!r}; use one of {', '.join(BACKENDS)}")
+    return BACKENDS[name.lower()]()

@@ -1,0 +1,147 @@
+"""Reference values for the swell study: forward mode on dual numbers, and exact numbers.
+
+The swell table compares each symbolic form against the derivative an AD
+engine would produce and against an exact value. Both come from one pass over
+the function's graph with a small dual-number type that applies the ops
+table's own JVP rules (no rule is written here):
+
+* on floats, that is forward-mode AD in float64 (the "AD" column);
+* on :class:`Exact` numbers, which compute every op through its SymPy
+  counterpart with rationals (exact for polynomials; other values are carried
+  with 50 significant digits), it is the reference.
+
+Example
+-------
+>>> import diffkit as dk
+>>> from diffkit.symbolic.dual import derivative_along, exact_derivative
+>>> f = dk.examples.logistic_map(3)
+>>> derivative_along(f, {"x": 0.25}, "x")
+(0.75, -4.0)
+>>> exact_derivative(f, {"x": 0.25}, "x")
+(3/4, -4)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+
+from ..expr.expr import Expr
+from ..expr.ops import OPS, apply
+
+__all__ = ["Dual", "Exact", "derivative_along", "exact_derivative", "DIGITS"]
+
+#: Significant digits carried for values that are not rational.
+DIGITS = 50
+
+
+def _exact(v: Any) -> sp.Basic:
+    if isinstance(v, Exact):
+        return v.value
+    if isinstance(v, float):
+        return sp.Rational(v)  # a double is a dyadic rational: exactly
+    return sp.sympify(v)
+
+
+class Exact:
+    """A number computed exactly (SymPy rationals), or to :data:`DIGITS` digits
+    when an op leaves the rationals; every op goes through its SymPy counterpart.
+
+    Example
+    -------
+    >>> from diffkit.symbolic.dual import Exact
+    >>> from diffkit.expr.ops import mul
+    >>> mul(Exact(0.1), 3.0).value
+    10808639105689191/36028797018963968
+    """
+
+    __slots__ = ("value",)
+    _dk_level = 2
+
+    def __init__(self, value: Any):
+        self.value = _exact(value)
+
+    @classmethod
+    def _dk_apply(cls, op, args, params):
+        if op.sympy is None:
+            raise TypeError(f"op {op.name!r} has no SymPy counterpart to compute it exactly")
+        out = sp.sympify(op.sympy(*(_exact(a) for a in args)))
+        if not out.is_Rational:
+            out = sp.Float(out.evalf(DIGITS), DIGITS)
+        return cls.__new__(cls)._set(out)
+
+    def _set(self, value: sp.Basic) -> Exact:
+        self.value = value
+        return self
+
+    def _op(self, name, *args):
+        return apply(OPS[name], *args)
+
+    def __add__(self, o): return self._op("add", self, o)
+    def __radd__(self, o): return self._op("add", o, self)
+    def __sub__(self, o): return self._op("sub", self, o)
+    def __rsub__(self, o): return self._op("sub", o, self)
+    def __mul__(self, o): return self._op("mul", self, o)
+    def __rmul__(self, o): return self._op("mul", o, self)
+    def __truediv__(self, o): return self._op("div", self, o)
+    def __rtruediv__(self, o): return self._op("div", o, self)
+    def __pow__(self, o): return self._op("pow", self, o)
+    def __rpow__(self, o): return self._op("pow", o, self)
+    def __neg__(self): return self._op("neg", self)
+
+    def __repr__(self) -> str:
+        return f"Exact({self.value})"
+
+
+class Dual:
+    """``primal + tangent * eps``: applying an op applies its JVP rule from the ops table.
+
+    Example
+    -------
+    >>> from diffkit.symbolic.dual import Dual
+    >>> from diffkit.expr.ops import sin
+    >>> d = sin(Dual(0.0, 1.0))
+    >>> float(d.primal), float(d.tangent)
+    (0.0, 1.0)
+    """
+
+    __slots__ = ("primal", "tangent")
+    _dk_level = 3  # above Exact, so a dual of exact numbers is a dual first
+
+    def __init__(self, primal: Any, tangent: Any = None):
+        self.primal = primal
+        self.tangent = tangent
+
+    @classmethod
+    def _dk_apply(cls, op, args, params):
+        primals = tuple(a.primal if isinstance(a, Dual) else a for a in args)
+        tangents = tuple(a.tangent if isinstance(a, Dual) else None for a in args)
+        ans = apply(op, *primals, **params)
+        return cls(ans, op.jvp_of(tangents, ans, primals, params))
+
+    def __repr__(self) -> str:
+        return f"Dual({self.primal!r}, {self.tangent!r})"
+
+
+def derivative_along(f: Expr, at: Mapping[str, Any], wrt: str, wrap=None) -> tuple[Any, Any]:
+    """``(f, df/dwrt)`` at ``at`` by one forward pass of dual numbers over ``f``'s graph.
+
+    ``wrap`` converts each input value first (``Exact`` for exact arithmetic).
+    """
+    wrap = wrap or (lambda v: v)
+    values = {}
+    for name in f.variables:
+        v = wrap(at[name])
+        values[name] = Dual(v, wrap(1.0)) if name == wrt else v
+    out = f.graph.evaluate(values)[0]
+    if not isinstance(out, Dual):  # the output doesn't depend on wrt
+        return out, wrap(0.0)
+    return out.primal, out.tangent if out.tangent is not None else wrap(0.0)
+
+
+def exact_derivative(f: Expr, at: Mapping[str, Any], wrt: str) -> tuple[sp.Basic, sp.Basic]:
+    """``(f, df/dwrt)`` at ``at``, exact (SymPy numbers): the floats of ``at`` are taken exactly."""
+    value, d = derivative_along(f, at, wrt, wrap=Exact)
+    return _exact(value), _exact(d)
