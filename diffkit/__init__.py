@@ -50,6 +50,7 @@ from .expr.ops import (
     where,
 )
 from .symbolic import Symbolic
+from .numeric import ComplexStep, FiniteDiff, Richardson
 from .table import Table
 
 __version__ = "0.1.0"
@@ -64,3 +65,4 @@ __all__ = [
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
 ]
+__all__ += ["numeric", "ComplexStep", "FiniteDiff", "Richardson"]

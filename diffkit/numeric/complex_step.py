@@ -1,0 +1,136 @@
+"""The complex-step derivative: ``f'(x) = Im f(x + ih) / h``, with no subtraction to cancel.
+
+Because nothing is subtracted, h can be tiny (1e-20) and the error is at the
+level of one rounding of f'. It needs f to be complex-analytic along the
+path: ``abs``, ``relu``, ``maximum``, comparisons and the like are not, and
+give wrong derivatives (a :class:`~diffkit.numeric.NumericWarning` says so).
+Hessians and higher derivatives combine one complex step with a central
+difference of the real part: ``Im[f(x + ih + d) - f(x + ih - d)] / (2 h d)``.
+
+Example
+-------
+>>> import diffkit as dk, math
+>>> r = dk.ComplexStep().derivative("exp(x)", at={"x": 1.0})
+>>> abs(r.derivative - math.e) <= 1e-15
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..compare.base import Differentiator
+from ..errors import DiffkitError
+from .finite_diff import divide, hessian_from_entries, hessian_pairs, pack_value, run_plan
+from .points import ExprProblem, NumericWarning, Plan, relative_steps
+from .stencils import stencil
+from .theory import optimal_step
+
+__all__ = ["ComplexStep"]
+
+NON_ANALYTIC = {"abs", "relu", "maximum", "minimum", "max", "sign", "step", "clip", "where",
+                "greater", "greater_equal", "less", "less_equal", "equal"}
+
+
+def _check_analytic(f: Any) -> None:
+    bad = sorted({f.graph.nodes[i].op.name for i in f.graph.op_nodes} & NON_ANALYTIC)
+    if bad:
+        warnings.warn(f"the complex step needs a complex-analytic function, but this one uses {', '.join(bad)}; "
+                      "its derivative estimates may be wrong (use FiniteDiff or an AD method)",
+                      NumericWarning, stacklevel=5)
+
+
+class ComplexStep(Differentiator):
+    """Complex-step differentiation, ``Im f(x + ih) / h``.
+
+    Parameters
+    ----------
+    h : float
+        The imaginary step (absolute). It only has to be small: 1e-20 by default.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> r = dk.ComplexStep().gradient("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0})
+    >>> r.gradient["x1"], round(r.gradient["x2"], 12)
+    (5.5, 1.716337814537)
+    >>> H = dk.ComplexStep().hessian("x^2 * y", at={"x": 1.0, "y": 2.0}).hessian
+    >>> H.round(6).tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+
+    name = "complex-step"
+
+    def __init__(self, h: float = 1e-20):
+        if isinstance(h, str) or not np.isfinite(h) or h <= 0:
+            raise DiffkitError(f"h must be a positive number, got {h!r}")
+        self.h = float(h)
+
+    def __repr__(self) -> str:
+        return f"ComplexStep(h={self.h!r})"
+
+    def _problem(self, f: Any, values: dict, wrt: tuple) -> ExprProblem:
+        _check_analytic(f)
+        return ExprProblem(f, values, wrt)
+
+    def _info(self, problem: ExprProblem, plan: Plan, extra: dict | None = None) -> dict:
+        info = {"h": self.h, "points": len(plan.points)}
+        info.update(extra or {})
+        return {"info": info}
+
+    def _jacobian(self, f: Any, values: dict, wrt: tuple) -> tuple:
+        problem = self._problem(f, values, wrt)
+        steps = [np.asarray(self.h, dtype=problem.dtype)] * problem.n
+        plan = Plan(problem.n)
+        for v in range(problem.n):
+            plan.term(v, plan.points.add(((v, 1j),)), 1.0)
+        F, sums = run_plan(problem, plan, steps)
+        J = divide(sums.imag, steps)
+        return pack_value(F[0].real), np.swapaxes(J, 0, 1), self._info(problem, plan)
+
+    def _real_steps(self, problem: ExprProblem, order: int) -> list[np.ndarray]:
+        # The real part is a central difference of one order lower than asked.
+        h = optimal_step("central", 2, problem.dtype, order=order).h
+        return [relative_steps(h, x, n) for x, n in zip(problem.x, problem.names)]
+
+    def _hessian(self, f: Any, values: dict, wrt: tuple) -> tuple:
+        problem = self._problem(f, values, wrt)
+        d = self._real_steps(problem, 1)
+        first = stencil("central", 1, 2)
+        pairs = hessian_pairs(problem.n)
+        plan = Plan(len(pairs))
+        for e, (i, j) in enumerate(pairs):
+            for o, w in zip(first.offsets, first.weights):
+                imag = self.h / d[i]
+                if np.ndim(imag):
+                    raise DiffkitError("ComplexStep.hessian needs scalar variables (grid points are not supported)")
+                if i == j:
+                    pt = ((i, o + 1j * float(imag)),)
+                else:
+                    pt = ((i, 1j * float(imag)), (j, o))
+                plan.term(e, plan.points.add(pt), float(w))
+        F, sums = run_plan(problem, plan, d)
+        denoms = [self.h * d[j] for _, j in pairs]
+        entries = divide(sums.imag, denoms)[:, 0]
+        return (pack_value(F[0].real), hessian_from_entries(entries, problem.n),
+                self._info(problem, plan, {"real_step": {n: s.item() for n, s in zip(problem.names, d)}}))
+
+    def _derivative(self, f: Any, values: dict, wrt: str, order: int) -> tuple:
+        if order == 1:
+            value, J, extra = self._jacobian(f, values, (wrt,))
+            return value, J[0, 0], extra
+        problem = self._problem(f, values, (wrt,))
+        d = self._real_steps(problem, order - 1)
+        st = stencil("central", order - 1, 2)
+        plan = Plan(1)
+        imag = self.h / d[0]
+        if np.ndim(imag):
+            raise DiffkitError("ComplexStep derivatives of order > 1 need a scalar variable")
+        for o, w in zip(st.offsets, st.weights):
+            plan.term(0, plan.points.add(((0, o + 1j * float(imag)),)), float(w))
+        F, sums = run_plan(problem, plan, d)
+        der = divide(sums.imag, [self.h * d[0] ** (order - 1)])[0, 0]
+        return pack_value(F[0].real), der, self._info(problem, plan, {"real_step": d[0].item()})
