@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import warnings
 from collections.abc import Sequence
 
 from ..errors import ExpressionError
@@ -77,7 +78,9 @@ class _Statement:
             raise self.error("empty expression", None)
         src, self.cols = _caret_map(text)
         try:
-            tree = ast.parse(src.strip() if not program else src.strip(), mode="exec" if program else "eval")
+            with warnings.catch_warnings():  # Python's own warnings about odd literals are noise here
+                warnings.simplefilter("ignore", SyntaxWarning)
+                tree = ast.parse(src.strip(), mode="exec" if program else "eval")
         except SyntaxError as err:
             col = (err.offset or 1) - 1 + (len(src) - len(src.lstrip()))
             raise self.error(f"syntax error: {err.msg}", self.col(col)) from None
