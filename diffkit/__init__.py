@@ -10,6 +10,7 @@ Example
 
 from . import examples, symbolic
 from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
+from .compare.op_counts import op_count_study
 from .errors import BackendError, DiffkitError, ExpressionError, GradientError, ShapeError
 from .expr import Expr, Graph, expr, trace
 from .expr.ops import (
@@ -57,7 +58,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__", "examples", "symbolic", "Symbolic",
-    "compare", "Comparison", "Differentiator", "OpCount", "Result", "counting", "Table",
+    "compare", "Comparison", "op_count_study", "Differentiator", "OpCount", "Result", "counting", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
     "Expr", "Graph", "expr", "trace",
     "abs", "add", "asin", "atan", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
