@@ -67,3 +67,21 @@ __all__ = [
     "tanh", "transpose", "where",
 ]
 __all__ += ["numeric", "ComplexStep", "FiniteDiff", "Richardson"]
+
+from . import data  # noqa: E402
+
+__all__ += ["data", "plot"]
+
+
+def __getattr__(name: str):
+    # dk.plot and dk.tour pull in matplotlib/tqdm: loaded on first use, not at import.
+    if name in ("plot", "tour"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'diffkit' has no attribute {name!r}")
+
+from . import ad  # noqa: E402
+from .ad import ForwardMode, ReverseMode  # noqa: E402
+
+__all__ += ["ad", "ForwardMode", "ReverseMode"]

@@ -10,6 +10,7 @@ Example
 
 from .graph import graph
 from .op_counts import op_counts
+from .swell import swell
 from .training import LECTURE_LRS, GDPath, gd_paths, loss_curve, lr_paths
 
-__all__ = ["graph", "op_counts", "loss_curve", "lr_paths", "gd_paths", "GDPath", "LECTURE_LRS"]
+__all__ = ["graph", "op_counts", "swell", "loss_curve", "lr_paths", "gd_paths", "GDPath", "LECTURE_LRS"]
