@@ -131,10 +131,11 @@ def _cmd_swell(args: argparse.Namespace) -> int:
     from .plot import swell as swell_plot
     from .symbolic import swell
 
-    families = {name: getattr(examples, name) for name in examples.FAMILIES}
-    if args.family not in families:
+    families = examples.FAMILIES
+    matches = [name for name in families if name == args.family or name.startswith(args.family)]
+    if len(matches) != 1:
         raise DiffkitError(f"unknown family {args.family!r}; choose from {', '.join(families)}")
-    table = swell(families[args.family], n=parse_range(args.n), time_limit=args.time_limit)
+    table = swell(families[matches[0]], n=parse_range(args.n), time_limit=args.time_limit)
     print(table)
     if args.output:
         swell_plot(table, save=args.output)
@@ -217,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_steps)
 
     w = sub.add_parser("swell", help="expression swell of symbolic derivatives over a family")
-    w.add_argument("family", help="logistic, or another family from dk.examples.FAMILIES")
+    w.add_argument("family", help="logistic (logistic_map), nested_products or exp_sin")
     w.add_argument("--n", default="1..8", help="range of n, e.g. 1..10")
     w.add_argument("--time-limit", type=float, default=10.0, help="seconds per row before giving up")
     w.add_argument("-o", "--output", help="write the figure here (.png or .svg)")
