@@ -141,3 +141,13 @@ def test_family_errors_become_error_rows():
     t = dk.symbolic.swell(broken, n=[1])
     assert t.by_n[1].status == "error: RuntimeError: boom"
     assert len(t) == 1 and t.by_n[1].sizes == {}
+
+
+def test_in_process_fallback_measures_the_same():
+    # what runs where 'fork' is missing: the same measurements, without a time limit
+    from diffkit.symbolic.swell import _run_row
+
+    row = _run_row(dk.examples.logistic_map, 4, "x", None, "sympy", 10.0, None)
+    assert row.status == "ok"
+    assert (row.sizes["nested"].nodes, row.sizes["nested"].cse, row.sizes["simplified"].nodes) == (166, 62, 35)
+    assert row.errors["cse"] < 1e-14
