@@ -51,7 +51,7 @@ from .expr.ops import (
     where,
 )
 from .symbolic import Symbolic
-from .numeric import ComplexStep, FiniteDiff, Richardson
+from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck
 from .table import Table
 
 __version__ = "0.1.0"
@@ -66,7 +66,7 @@ __all__ = [
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
 ]
-__all__ += ["numeric", "ComplexStep", "FiniteDiff", "Richardson"]
+__all__ += ["numeric", "ComplexStep", "FiniteDiff", "Richardson", "check_grad", "gradcheck"]
 
 from . import data  # noqa: E402
 

@@ -1,0 +1,523 @@
+"""Step sweeps: the error of finite differences against the step h, measured and predicted.
+
+:func:`step_sweep` evaluates each scheme's difference quotient at every step
+of a grid (in float64, float32 and/or float16), compares it with an exact
+reference (the SymPy derivative evaluated to 30 digits at the point as the
+dtype rounds it, or a value you give), and pairs the measurement with the
+truncation + rounding model of :mod:`diffkit.numeric.theory`. The result
+tabulates (``.table()``), summarises (``.best()``, ``.theory()``,
+``.slopes()``) and plots (``.plot()``, :func:`plot_sweep`) itself.
+
+The x axis is the nominal step h (absolute, not relative); the quotient
+divides by the representable step ``(x + h) - x``. Steps that round to zero
+at the point give no estimate (NaN in the table).
+
+Example
+-------
+>>> import diffkit as dk
+>>> sweep = dk.numeric.step_sweep("exp(x)", at={"x": 1.0}, schemes=["forward", "central"])
+>>> b, t = sweep.best()["central"], sweep.theory()["central"]
+>>> bool(b.error < 1e-10), bool(t.h / 10 <= b.h <= t.h * 10)
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import DiffkitError, ShapeError
+from ..expr.expr import Expr, as_expr
+from ..table import Table
+from .points import _graph_batchable
+from .stencils import Stencil, default_accuracy, scheme_name, stencil
+from .theory import StepChoice, optimal_step
+
+__all__ = ["step_sweep", "StepSweep", "SweepSummary", "Optimum", "Slopes", "plot_sweep"]
+
+
+class Optimum(NamedTuple):
+    """The empirical best step of a sweep.
+
+    ``h`` minimises the upper envelope of the measured error (its maximum over
+    half a decade either side), so a step that is only lucky in the rounding
+    noise does not count as best; ``error`` is the error measured there.
+    ``min_h``/``min_error`` are the plain minimum of the measurements.
+    """
+
+    h: float
+    error: float
+    min_h: float
+    min_error: float
+
+
+def _envelope(h: np.ndarray, err: np.ndarray, half_width: float = 0.5) -> np.ndarray:
+    """Maximum of err over steps within ``half_width`` decades of each h (NaN counts as infinite)."""
+    lh = np.log10(h)
+    e = np.where(np.isfinite(err), err, np.inf)
+    return np.array([e[np.abs(lh - v) <= half_width].max() for v in lh])
+
+
+class Slopes(NamedTuple):
+    """Fitted log-log slopes: ``rounding`` (small h, ~ -order) and ``truncation`` (large h, ~ p)."""
+
+    rounding: float
+    truncation: float
+
+
+class SweepSummary(Table):
+    """A :class:`~diffkit.table.Table` of per-scheme results that is also a mapping.
+
+    ``summary["central"]`` (one dtype) or ``summary["central", "float32"]``
+    gives the entry (an :class:`Optimum`, :class:`~diffkit.numeric.StepChoice`
+    or :class:`Slopes`); ``summary[0]`` is the first row, as for any Table.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> s = dk.numeric.step_sweep("sin(x)", at={"x": 1.0}, schemes=["central"])
+    >>> s.best().keys()
+    [('central', 'float64')]
+    """
+
+    def __init__(self, entries: dict, columns, rows, **kw):
+        super().__init__(columns, rows, **kw)
+        self.entries = entries
+
+    def keys(self) -> list:
+        return list(self.entries)
+
+    def values(self) -> list:
+        return list(self.entries.values())
+
+    def items(self) -> list:
+        return list(self.entries.items())
+
+    def __contains__(self, key: Any) -> bool:
+        try:
+            self._key(key)
+        except KeyError:
+            return False
+        return True
+
+    def _key(self, key: Any) -> tuple:
+        if isinstance(key, tuple) and key in self.entries:
+            return key
+        if isinstance(key, str):
+            hits = [k for k in self.entries if k[0] == key]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise KeyError(f"{key!r} was swept in several dtypes; ask for ({key!r}, 'float32') etc.")
+        raise KeyError(f"no entry {key!r}; have {list(self.entries)}")
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, (int, np.integer)):
+            return super().__getitem__(int(key))
+        return self.entries[self._key(key)]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+def _parse_scheme(spec: Any) -> tuple[str, str, int]:
+    """``"central-4"``, ``("central", 4)`` or a FiniteDiff -> (label, scheme, accuracy)."""
+    if hasattr(spec, "scheme") and hasattr(spec, "accuracy"):
+        scheme, acc = spec.scheme, spec.accuracy
+    elif isinstance(spec, (tuple, list)) and len(spec) == 2:
+        scheme, acc = spec[0], int(spec[1])
+    elif isinstance(spec, str):
+        name, _, p = spec.partition("-")
+        scheme = name
+        try:
+            acc = int(p) if p else default_accuracy(name)
+        except ValueError:
+            raise DiffkitError(f"can't read scheme {spec!r}; write e.g. 'forward', 'central' or 'central-4'") from None
+    else:
+        raise DiffkitError(f"can't read scheme {spec!r}; write e.g. 'forward', 'central', 'central-4' "
+                           "or ('central', 4)")
+    stencil(scheme, 1, acc)  # validates
+    return scheme_name(scheme, acc), scheme, acc
+
+
+def _dtype_name(d: Any) -> str:
+    try:
+        dt = np.dtype(d)
+    except TypeError:
+        raise DiffkitError(f"unknown dtype {d!r}; use 'float64', 'float32' or 'float16'") from None
+    if dt.kind != "f":
+        raise DiffkitError(f"the sweep needs a real floating dtype, got {dt}")
+    return str(dt)
+
+
+def _exact(v: Any) -> Any:
+    import sympy as sp
+
+    return sp.Rational(Fraction(float(v)))
+
+
+class StepSweep:
+    """Errors of finite differences over a grid of steps, with the model's prediction.
+
+    Attributes
+    ----------
+    h : ndarray
+        The steps swept.
+    errors : dict
+        ``{(scheme, dtype): array of |estimate - reference|}`` (NaN where the step rounds to zero).
+    estimates : dict
+        ``{(scheme, dtype): array of estimates}``.
+    reference : dict
+        ``{dtype: exact derivative at the point as that dtype rounds it}``.
+    schemes, dtypes : list of str
+    order : int
+        Which derivative.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> s = dk.numeric.step_sweep("exp(x)", at={"x": 1.0}, schemes=["forward"])
+    >>> sl = s.slopes()["forward"]
+    >>> round(sl.truncation), round(sl.rounding)
+    (1, -1)
+    """
+
+    def __init__(self, *, f: Any, wrt: str, at: dict, h: np.ndarray, schemes: list, dtypes: list, order: int,
+                 errors: dict, estimates: dict, reference: dict, theory: dict, stencils: dict, label: str):
+        self.f, self.wrt, self.at, self.h = f, wrt, at, h
+        self.schemes, self.dtypes, self.order = schemes, dtypes, order
+        self.errors, self.estimates, self.reference = errors, estimates, reference
+        self._theory, self._stencils, self.label = theory, stencils, label
+
+    def keys(self) -> list[tuple[str, str]]:
+        return [(s, d) for d in self.dtypes for s in self.schemes]
+
+    # -- summaries ---------------------------------------------------------------
+    def best(self) -> SweepSummary:
+        """The empirical best step and its error, per scheme and dtype."""
+        entries, rows = {}, []
+        for key in self.keys():
+            err = self.errors[key]
+            env = _envelope(self.h, err)
+            pos = np.where(np.isfinite(err) & (err > 0), err, np.inf)
+            j = int(np.argmin(pos))
+            i = int(np.argmin(env)) if np.isfinite(env).any() else j
+            entries[key] = Optimum(float(self.h[i]), float(err[i]), float(self.h[j]), float(err[j]))
+            rows.append([key[0], key[1], entries[key].h, entries[key].error, entries[key].min_h,
+                         entries[key].min_error])
+        return SweepSummary(entries, ["scheme", "dtype", "best h", "error", "lucky h", "lucky error"], rows,
+                            title=f"empirical best step: {self.label}",
+                            notes=["best h minimises the error's upper envelope (max over +-1/2 decade); "
+                                   "lucky h is the single smallest measurement, often a fluke of rounding"])
+
+    def theory(self) -> SweepSummary:
+        """The model's optimal step and minimal error, per scheme and dtype (:class:`~diffkit.numeric.StepChoice`)."""
+        rows = []
+        for (s, d), c in self._theory.items():
+            rows.append([s, d, c.h, c.error, c.truncation_slope, c.rounding_slope])
+        return SweepSummary(dict(self._theory), ["scheme", "dtype", "predicted h", "predicted error",
+                                                 "truncation slope", "rounding slope"], rows,
+                            title=f"truncation + rounding model: {self.label}",
+                            notes=["E(h) = |C| |f^(k+p)| h^p + eps |f| sum|w| / h^k (model of one rounding per "
+                                   "evaluation of f)"])
+
+    def _windows(self, key: tuple) -> tuple[np.ndarray, np.ndarray]:
+        c: StepChoice = self._theory[key]
+        st = c.stencil
+        trunc = abs(float(st.error_coefficient)) * c.deriv_scale * self.h ** st.error_order
+        rnd = c.eps * c.f_scale * st.abs_weight_sum / self.h ** self.order
+        err = self.errors[key]
+        ok = np.isfinite(err) & (err > 0)
+        scale = max(abs(float(self.reference[key[1]])), np.finfo(float).tiny)
+        left = ok & (rnd >= 10 * trunc) & (rnd <= 0.05 * scale)
+        right = ok & (trunc >= 5 * rnd) & (self.h <= 0.5)
+        return left, right
+
+    def slopes(self) -> SweepSummary:
+        """Least-squares log-log slopes of the error in the rounding and truncation regimes.
+
+        The regimes are where the model's rounding (truncation) term is at least 10x the other;
+        rounding points where the model error is already above 5% of the derivative are left out
+        (the quotient saturates there).
+        """
+        entries, rows = {}, []
+        for key in self.keys():
+            left, right = self._windows(key)
+            entries[key] = Slopes(_fit(self.h, self.errors[key], left), _fit(self.h, self.errors[key], right))
+            c = self._theory[key]
+            rows.append([key[0], key[1], entries[key].rounding, c.rounding_slope, entries[key].truncation,
+                         c.truncation_slope])
+        return SweepSummary(entries, ["scheme", "dtype", "rounding slope", "model", "truncation slope", "model"],
+                            rows, title=f"log-log slopes: {self.label}")
+
+    # -- output ------------------------------------------------------------------
+    def table(self) -> Table:
+        """The full error table: one row per step, one column per scheme and dtype."""
+        cols = ["h"] + [f"{s} {d}" for s, d in self.keys()]
+        rows = [[float(h)] + [float(self.errors[k][i]) for k in self.keys()] for i, h in enumerate(self.h)]
+        notes = [f"reference ({d}): {float(self.reference[d])!r}" for d in self.dtypes]
+        return Table(cols, rows, title=f"|error| against step h: {self.label}", notes=notes)
+
+    def to_frame(self) -> Any:
+        """The error table as a pandas DataFrame (needs pandas, which diffkit does not depend on)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise DiffkitError("to_frame() needs pandas, which is not installed; use sweep.table() "
+                               "(text, Markdown, HTML, CSV, to_records()) or `pip install pandas`") from None
+        t = self.table()
+        return pd.DataFrame(t.rows, columns=t.columns)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Log-log error against h with the model, both regimes and the predicted optimum (a Figure)."""
+        return plot_sweep(self, ax=ax)
+
+    def _summary(self) -> Table:
+        best, slopes = self.best(), self.slopes()
+        rows = []
+        for key in self.keys():
+            b, t, s = best[key], self._theory[key], slopes[key]
+            rows.append([key[0], key[1], b.h, b.error, t.h, t.error, s.rounding, s.truncation])
+        return Table(["scheme", "dtype", "best h", "best error", "predicted h", "predicted error",
+                      "rounding slope", "truncation slope"], rows, title=f"step sweep: {self.label}",
+                     notes=["full table: sweep.table(); figure: sweep.plot()"])
+
+    def __str__(self) -> str:
+        return str(self._summary())
+
+    def __repr__(self) -> str:
+        return f"StepSweep({self.label!r}, schemes={self.schemes}, dtypes={self.dtypes}, {len(self.h)} steps)"
+
+    def _repr_html_(self) -> str:
+        return self._summary().to_html()
+
+
+def _fit(h: np.ndarray, err: np.ndarray, mask: np.ndarray) -> float:
+    """Least-squares slope of log10(err) against log10(h) over mask (NaN with fewer than 3 points)."""
+    if mask.sum() < 3:
+        return math.nan
+    return float(np.polyfit(np.log10(h[mask]), np.log10(err[mask]), 1)[0])
+
+
+def _sympy_parts(f: Expr, wrt: str, order: int, point: dict, upto: Sequence[int]) -> dict[int, float] | None:
+    """Exact ``|d^j f / d wrt^j|`` at the point for j in upto (30 digits), or None without a SymPy form."""
+    try:
+        import sympy as sp
+
+        sym = f.to_sympy()
+    except Exception:
+        return None
+    syms = {s.name: s for s in sym.free_symbols}
+    subs = {syms[n]: _exact(v) for n, v in point.items() if n in syms}
+    out = {}
+    x = syms.get(wrt)
+    for j in sorted(set(upto)):
+        d = sym if j == 0 else (sp.diff(sym, x, j) if x is not None else sp.Integer(0))
+        val = sp.N(d.subs(subs), 30)
+        if not val.is_real and not val.is_number:
+            return None
+        out[j] = float(val)
+    return out
+
+
+def _evaluate(f: Expr, wrt: str, base: dict, X: np.ndarray) -> np.ndarray:
+    """f at every entry of X (values of wrt), others fixed: one stacked call when the graph allows."""
+    if _graph_batchable(f.graph):
+        vals = dict(base)
+        vals[wrt] = X
+        out = f.graph.evaluate(vals)[0]
+        return np.broadcast_to(np.asarray(out), X.shape)
+    flat = []
+    for xv in X.ravel():
+        vals = dict(base)
+        vals[wrt] = xv
+        flat.append(np.asarray(f.graph.evaluate(vals)[0]))
+    return np.array(flat).reshape(X.shape)
+
+
+def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
+               schemes: Sequence[Any] = ("forward", "central"), h: Any = None, dtype: Any = "float64",
+               reference: float | None = None, order: int = 1) -> StepSweep:
+    """Sweep finite-difference steps and compare the error with the truncation + rounding model.
+
+    Parameters
+    ----------
+    f : Expr, str, SymPy expression or function
+        A scalar function (anything :func:`diffkit.expr` accepts).
+    at : dict or float
+        The point (a float if f has one variable).
+    wrt : str, optional
+        The variable (default: the only one).
+    schemes : sequence
+        ``"forward"``, ``"backward"``, ``"central"``, with an accuracy order as
+        ``"central-4"`` / ``("central", 4)``, or :class:`~diffkit.FiniteDiff` objects.
+    h : array_like, optional
+        Steps (default ``np.logspace(-16, 0, 161)``).
+    dtype : str or list of str
+        ``"float64"``, ``"float32"``, ``"float16"``, or several to compare side by side.
+    reference : float, optional
+        The exact derivative; default: SymPy's, evaluated to 30 digits at the point.
+    order : int
+        Which derivative.
+
+    Returns
+    -------
+    StepSweep
+        ``.best()``, ``.theory()``, ``.slopes()``, ``.table()``, ``.plot()``, ``.to_frame()``.
+
+    Raises
+    ------
+    DiffkitError
+        A scheme or dtype it can't read, or no reference (no SymPy form and none given).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> s = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], dtype=["float64", "float32"])
+    >>> bool(s.best()["central", "float32"].error > 1e3 * s.best()["central", "float64"].error)
+    True
+    """
+    f = as_expr(f)
+    if f.n_outputs != 1:
+        raise ShapeError(f"step_sweep needs a scalar function; this one has {f.n_outputs} outputs")
+    if not isinstance(at, Mapping):
+        if len(f.variables) != 1:
+            raise DiffkitError(f"at= must be a dict for a function of {', '.join(f.variables)}")
+        at = {f.variables[0]: at}
+    if wrt is None:
+        if len(f.variables) != 1:
+            raise DiffkitError(f"the function has variables {', '.join(f.variables)}; say which with wrt=")
+        wrt = f.variables[0]
+    if wrt not in f.variables:
+        raise DiffkitError(f"wrt={wrt!r} is not a variable of the function ({', '.join(f.variables)})")
+    point = f.bind(**at)
+    for n, v in point.items():
+        if np.ndim(v) != 0:
+            raise ShapeError(f"step_sweep needs a scalar point; {n!r} has shape {np.shape(v)}")
+    if not isinstance(order, int) or order < 1:
+        raise DiffkitError(f"order must be a positive integer, got {order!r}")
+    hs = np.logspace(-16, 0, 161) if h is None else np.atleast_1d(np.asarray(h, dtype=float))
+    if hs.ndim != 1 or not np.all(hs > 0) or not np.all(np.isfinite(hs)):
+        raise DiffkitError("h must be a 1-d array of positive, finite steps")
+    if isinstance(schemes, str) or hasattr(schemes, "scheme"):
+        schemes = [schemes]
+    parsed = [_parse_scheme(s) for s in schemes]
+    dtypes = [_dtype_name(d) for d in ([dtype] if isinstance(dtype, str) or not isinstance(dtype, Sequence)
+                                        else dtype)]
+    stencils: dict[str, Stencil] = {lab: stencil(sch, order, acc) for lab, sch, acc in parsed}
+
+    errors, estimates, refs, theory = {}, {}, {}, {}
+    for d in dtypes:
+        dt = np.dtype(d)
+        base = {n: dt.type(float(v)) for n, v in point.items()}
+        x0 = base[wrt]
+        exact_point = {n: float(v) for n, v in base.items()}
+        needed = [0, order] + [order + st.error_order for st in stencils.values()]
+        parts = _sympy_parts(f, wrt, order, exact_point, needed)
+        if reference is not None:
+            ref = float(reference)
+        elif parts is not None:
+            ref = parts[order]
+        else:
+            raise DiffkitError("no exact reference: the function has no SymPy form; pass reference=")
+        refs[d] = ref
+        with np.errstate(all="ignore"):
+            steps = ((x0 + hs.astype(dt)) - x0).astype(dt)  # the representable steps
+        for (label, scheme, acc), st in zip(parsed, stencils.values()):
+            offs = np.array(st.offsets, dtype=dt)
+            with np.errstate(all="ignore"):
+                X = x0 + offs[:, None] * steps[None, :]
+                F = _evaluate(f, wrt, base, X.astype(dt))
+                w = st.float_weights.astype(dt)
+                est = (w[:, None] * F).sum(axis=0) / steps ** order
+            est = np.where(steps != 0, est, np.nan)
+            estimates[(label, d)] = est
+            errors[(label, d)] = np.abs(est.astype(float) - ref)
+            fs = abs(parts[0]) if parts else abs(float(np.asarray(f.graph.evaluate(dict(base))[0])))
+            ds = abs(parts[order + st.error_order]) if parts else abs(ref)
+            theory[(label, d)] = optimal_step(scheme, acc, d, f_scale=fs, deriv_scale=ds, order=order)
+    label = f"d{'^' + str(order) if order > 1 else ''}/d{wrt}{'^' + str(order) if order > 1 else ''} " \
+            f"{f} at " + ", ".join(f"{n}={float(v):g}" for n, v in point.items())
+    return StepSweep(f=f, wrt=wrt, at=dict(point), h=hs, schemes=[p[0] for p in parsed], dtypes=dtypes,
+                     order=order, errors=errors, estimates=estimates, reference=refs, theory=theory,
+                     stencils=stencils, label=label)
+
+
+def plot_sweep(sweep: StepSweep, ax: Any = None) -> Any:
+    """Draw a sweep: log-log error against h per scheme, the model's curve, the predicted optimum
+    (star and dotted line), and the rounding (slope -k) and truncation (slope p) regions shaded.
+
+    One panel per dtype, side by side. Uses matplotlib's object-oriented API
+    (no pyplot state), so it works under any backend.
+
+    Parameters
+    ----------
+    sweep : StepSweep
+    ax : matplotlib Axes or sequence of Axes, optional
+        Where to draw (one per dtype); default a new Figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> fig = dk.numeric.step_sweep("exp(x)", at=1.0, dtype=["float64", "float32"]).plot()
+    >>> len(fig.axes), fig.axes[0].get_xscale()
+    (2, 'log')
+    """
+    from matplotlib.figure import Figure
+
+    nd = len(sweep.dtypes)
+    if ax is None:
+        fig = Figure(figsize=(6.4 * nd, 4.8), layout="constrained")
+        axes = list(fig.subplots(1, nd, squeeze=False)[0])
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if len(axes) != nd:
+            raise DiffkitError(f"the sweep has {nd} dtypes; pass {nd} axes (or none)")
+        fig = axes[0].figure
+    colors = [f"C{i}" for i in range(10)]
+    h = sweep.h
+    for a, d in zip(axes, sweep.dtypes):
+        optima, measured = [], []
+        for i, s in enumerate(sweep.schemes):
+            key, c = (s, d), colors[i % 10]
+            th = sweep._theory[key]
+            err = np.where(sweep.errors[key] > 0, sweep.errors[key], np.nan)
+            measured.append(err)
+            a.loglog(h, err, ".-", color=c, ms=3, lw=0.8, label=f"{s} (measured)")
+            a.loglog(h, th.curve(h), "--", color=c, lw=1.2, alpha=0.7,
+                     label=f"{s} model: slope {th.truncation_slope} / {th.rounding_slope}")
+            if math.isfinite(th.h) and th.h > 0:
+                optima.append(th.h)
+                a.axvline(th.h, color=c, ls=":", lw=1)
+                a.plot([th.h], [th.error], "*", color=c, ms=13, mec="k", mew=0.6,
+                       label=f"{s} predicted optimum h={th.h:.2g}")
+        if optima:
+            lo, hi = min(optima), max(optima)
+            a.axvspan(h.min(), lo, color="tab:red", alpha=0.06, lw=0)
+            a.axvspan(hi, h.max(), color="tab:blue", alpha=0.06, lw=0)
+            a.text(0.02, 0.03, "rounding dominates\n(slope -k)", transform=a.transAxes, fontsize=8,
+                   color="tab:red", va="bottom")
+            a.text(0.98, 0.03, "truncation dominates\n(slope p)", transform=a.transAxes, fontsize=8,
+                   color="tab:blue", ha="right", va="bottom")
+        allm = np.concatenate(measured)
+        allm = allm[np.isfinite(allm)]
+        if allm.size:
+            a.set_ylim(allm.min() / 5, allm.max() * 20)
+        a.set_xlabel("step h")
+        a.set_ylabel(f"absolute error of d{'^' + str(sweep.order) if sweep.order > 1 else ''}f/d{sweep.wrt}")
+        a.set_title(f"{d}", fontsize=10)
+        a.grid(True, which="major", alpha=0.3)
+        a.legend(fontsize=7, loc="upper center")
+    fig.suptitle(sweep.label, fontsize=10)
+    return fig
