@@ -31,7 +31,7 @@ import sympy as sp
 from ..expr.expr import Expr
 from ..expr.ops import OPS, apply
 
-__all__ = ["Dual", "Exact", "derivative_along", "exact_derivative", "DIGITS"]
+__all__ = ["Dual", "Exact", "derivative_along", "exact_derivative", "derivative_dag", "DIGITS"]
 
 #: Significant digits carried for values that are not rational.
 DIGITS = 50
@@ -145,3 +145,35 @@ def exact_derivative(f: Expr, at: Mapping[str, Any], wrt: str) -> tuple[sp.Basic
     """``(f, df/dwrt)`` at ``at``, exact (SymPy numbers): the floats of ``at`` are taken exactly."""
     value, d = derivative_along(f, at, wrt, wrap=Exact)
     return _exact(value), _exact(d)
+
+
+def derivative_dag(f: Expr, wrt: str) -> int:
+    """Distinct nodes of ``df/dwrt`` as a DAG: the chain rule applied through ``f``'s own shared graph.
+
+    Dual numbers whose parts are traced values build the derivative program
+    node by node, so every common subexpression of ``f`` (and of its
+    derivative) appears once. This is the derivative after common-subexpression
+    elimination, and it grows like ``f``'s graph, not like its tree.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> from diffkit.symbolic.dual import derivative_dag
+    >>> [derivative_dag(dk.examples.logistic_map(n), "x") for n in (2, 3, 4, 5)]
+    [9, 17, 25, 33]
+    """
+    from ..expr.graph import GraphBuilder
+    from ..expr.tracer import Traced
+
+    b = GraphBuilder()
+    values = {n: Traced(b, b.input(n)) for n in f.variables}
+    _, d = derivative_along(f, values, wrt)
+    if not isinstance(d, Traced):
+        return 1  # a constant derivative is one leaf, as in a tree count
+    seen, stack = set(), [d.index]
+    while stack:  # every distinct node the derivative reads: ops, variables, constants
+        i = stack.pop()
+        if i not in seen:
+            seen.add(i)
+            stack.extend(b.nodes[i].args)
+    return len(seen)

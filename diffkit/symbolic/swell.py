@@ -45,7 +45,7 @@ from ..errors import ExpressionError
 from ..expr.expr import as_expr
 from ..table import Table, fmt
 from .backends import get_backend
-from .dual import derivative_along, exact_derivative
+from .dual import derivative_along, derivative_dag, exact_derivative
 from .evaluate import Compiled
 from .size import Size, cse_nodes
 from .size import size as measure
@@ -101,6 +101,7 @@ class SwellRow:
     status: str = "ok"
     sizes: dict[str, Size] = field(default_factory=dict)
     ad_trace: int | None = None
+    dag: int | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     errors: dict[str, float] = field(default_factory=dict)
     expressions: dict[str, Any] = field(default_factory=dict)
@@ -115,8 +116,7 @@ class SwellRow:
         """The row's cells, in :data:`COLUMNS` order (``None`` where nothing finished)."""
         s, t, e = self.sizes, self.seconds, self.errors
         nodes = lambda k: s[k].nodes if k in s else None  # noqa: E731
-        cse = s["nested"].cse if "nested" in s and s["nested"].cse is not None else None
-        return [self.n, nodes("l"), nodes("nested"), nodes("simplified"), cse, self.ad_trace,
+        return [self.n, nodes("l"), nodes("nested"), nodes("simplified"), self.dag, self.ad_trace,
                 t.get("diff"), t.get("simplify"), t.get("cse"), t.get("ad"),
                 e.get("nested"), e.get("simplified"), e.get("cse"), e.get("ad"), self.status]
 
@@ -158,7 +158,9 @@ class SwellTable(Table):
         at = ", ".join(f"{k} = {fmt(v)}" for k, v in point.items()) if point else f"every variable = {DEFAULT_POINT}"
         notes = [
             "l_n, d_nested, d_simplified: tree nodes of the function, of its derivative as differentiated "
-            "and expanded; d_cse: DAG nodes after CSE; ad_trace: ops in one forward evaluation.",
+            "and expanded; d_cse: DAG nodes of the derivative with common subexpressions shared (the chain rule "
+            "through l_n's own DAG; sympy.cse of the flattened tree is in .by_n[n].sizes['nested'].cse); "
+            "ad_trace: ops in one forward evaluation.",
             "t_*: seconds each form took; err_*: relative float64 error of each derivative form at "
             f"{at} against the exact value ({backend} backend).",
         ]
@@ -211,6 +213,7 @@ def _measure_row(send: Callable[[str, Any], None], family: Callable, n: int, wrt
                               hint=f"its variables are {', '.join(f.variables) or 'none'}; pass wrt=")
     at = {v: float(point[v]) if point and v in point else DEFAULT_POINT for v in f.variables}
     send("ad_trace", len(f.graph))
+    send("dag", derivative_dag(f, wrt))
     lsym = f.to_sympy()
     send("expr:l", lsym)
     send("size:l", measure(lsym))
@@ -268,6 +271,8 @@ def _store(row: SwellRow, key: str, value: Any) -> None:
         row.expressions[name] = value
     elif key == "ad_trace":
         row.ad_trace = value
+    elif key == "dag":
+        row.dag = value
     elif key == "exact":
         row.exact = value
 
