@@ -31,6 +31,7 @@ import html
 import io
 import math
 import numbers
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -72,6 +73,11 @@ def fmt(value: Any, digits: int = 6) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(fmt(v, digits) for v in value) + "]"
     return str(value)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on screen: combining accents (the bar of v̄) take none."""
+    return sum(not unicodedata.combining(ch) for ch in text)
 
 
 def _csv_cell(v: Any) -> str:
@@ -164,10 +170,11 @@ class Table:
     def __str__(self) -> str:
         cells = self._cells()
         right = self._right(cells)
-        widths = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(self.columns)]
+        widths = [max([_width(c)] + [_width(r[j]) for r in cells]) for j, c in enumerate(self.columns)]
 
         def line(values):
-            out = [v.rjust(w) if rj else v.ljust(w) for v, w, rj in zip(values, widths, right)]
+            pads = [" " * (w - _width(v)) for v, w in zip(values, widths)]
+            out = [p + v if rj else v + p for v, p, rj in zip(values, pads, right)]
             return "  ".join(out).rstrip()
 
         lines = [self.title] if self.title else []
