@@ -8,9 +8,10 @@ Example
 'Figure'
 """
 
+from .error_vs_h import error_vs_h
 from .graph import graph
 from .op_counts import op_counts
 from .swell import swell
 from .training import LECTURE_LRS, GDPath, gd_paths, loss_curve, lr_paths
 
-__all__ = ["graph", "op_counts", "swell", "loss_curve", "lr_paths", "gd_paths", "GDPath", "LECTURE_LRS"]
+__all__ = ["error_vs_h", "graph", "op_counts", "swell", "loss_curve", "lr_paths", "gd_paths", "GDPath", "LECTURE_LRS"]

@@ -27,3 +27,22 @@ def test_swell_figure(tmp_path):
 def test_dk_plot_is_lazy_and_complete():
     for name in ("graph", "swell", "op_counts", "loss_curve", "lr_paths"):
         assert callable(getattr(dk.plot, name))
+
+
+def test_error_vs_h_figure(tmp_path):
+    sweep = dk.numeric.step_sweep("exp(x)", at={"x": 1.0}, schemes=["forward", "central"],
+                                  dtype=["float64", "float32"])
+    fig = dk.plot.error_vs_h(sweep, save=tmp_path / "e.svg")
+    assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["float64", "float32"]
+    for ax in fig.axes:
+        assert ax.get_xscale() == ax.get_yscale() == "log" and ax.get_xlabel() == "step h"
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("predicted optimum" in t for t in labels) and any("measured" in t for t in labels)
+        assert len([ln for ln in ax.lines if len(ln.get_xdata()) == len(sweep.h)]) >= 4
+    assert (tmp_path / "e.svg").stat().st_size > 10_000
+    _drawn(fig)
+
+
+def test_error_vs_h_runs_its_own_sweep():
+    fig = dk.plot.error_vs_h(f="sin(x)", at={"x": 0.5}, schemes=["central"], dtype="float64")
+    assert len(fig.axes) == 1
