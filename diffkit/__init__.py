@@ -85,3 +85,6 @@ from . import ad  # noqa: E402
 from .ad import ForwardMode, ReverseMode  # noqa: E402
 
 __all__ += ["ad", "ForwardMode", "ReverseMode"]
+from .ad import Function, Tensor, enable_grad, inference_mode, no_grad, tensor  # noqa: E402
+
+__all__ += ["Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode"]

@@ -21,7 +21,10 @@ import numpy as np
 
 from ..errors import BackendError
 
-__all__ = ["get_namespace", "device_of", "to_device", "normalize_device", "cuda_available"]
+__all__ = [
+    "get_namespace", "device_of", "to_device", "normalize_device", "cuda_available",
+    "namespace_of", "resolve_dtype", "is_floating", "to_numpy",
+]
 
 _ALIASES = {"cpu": "cpu", "numpy": "cpu", "cuda": "cuda", "gpu": "cuda", "cupy": "cuda"}
 
@@ -113,3 +116,84 @@ def to_device(array: Any, device: Any) -> Any:
     if target == "cpu":
         return array.get()  # CuPy -> NumPy
     return get_namespace("cuda").asarray(array)
+
+
+def namespace_of(array: Any) -> Any:
+    """The array namespace ``array`` belongs to (NumPy for NumPy scalars and Python numbers).
+
+    Example
+    -------
+    >>> from diffkit.ad.backend import namespace_of
+    >>> import numpy as np
+    >>> namespace_of(np.float32(1.0)) is np, namespace_of(2.0) is np
+    (True, True)
+    """
+    get = getattr(array, "__array_namespace__", None)
+    return get() if get is not None else np
+
+
+# PyTorch's spellings, which mean something else to NumPy ("float" is float64 there).
+_DTYPE_ALIASES = {"float": "float32", "double": "float64", "half": "float16", "long": "int64",
+                  "int": "int32", "short": "int16", "bool": "bool", "cfloat": "complex64"}
+
+
+def resolve_dtype(xp: Any, dtype: Any) -> Any:
+    """The dtype object of namespace ``xp`` that ``dtype`` names.
+
+    ``dtype`` may be a string (``"float32"``, or PyTorch's ``"float"``/``"double"``/
+    ``"long"``), a NumPy dtype or scalar type, or a dtype of ``xp`` itself.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.ad.backend import resolve_dtype
+    >>> resolve_dtype(np, "double"), resolve_dtype(np, np.float32)
+    (<class 'numpy.float64'>, <class 'numpy.float32'>)
+    """
+    if isinstance(dtype, str):
+        name = _DTYPE_ALIASES.get(dtype, dtype)
+    else:
+        name = getattr(dtype, "name", None) if not isinstance(dtype, type) else None
+        if name is None:
+            try:
+                name = np.dtype(dtype).name
+            except TypeError:
+                name = str(dtype).rsplit(".", 1)[-1]
+    found = getattr(xp, name, None)
+    if found is None:
+        raise BackendError(f"unknown dtype {dtype!r}; use a name such as 'float32', 'float64' or 'int64'")
+    return found
+
+
+def is_floating(dtype: Any) -> bool:
+    """Whether ``dtype`` is a real or complex floating-point dtype (the ones that can carry gradients).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.ad.backend import is_floating
+    >>> is_floating(np.dtype("float32")), is_floating(np.dtype("int64"))
+    (True, False)
+    """
+    name = str(dtype).rsplit(".", 1)[-1]
+    return name.startswith(("float", "complex", "bfloat"))
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """A NumPy array with the values of ``array`` (copied from the GPU or another namespace if needed).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.ad.backend import to_numpy
+    >>> to_numpy(np.float32(2.0))
+    array(2., dtype=float32)
+    """
+    if isinstance(array, (np.ndarray, np.generic)):
+        return np.asarray(array)
+    if device_of(array) == "cuda":
+        return array.get()
+    try:
+        return np.from_dlpack(array)
+    except Exception:
+        return np.asarray(array)

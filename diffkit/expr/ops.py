@@ -679,5 +679,58 @@ clip = _defop(
     kind="array", template="clip({0})", doc="limit x to [lo, hi]; gradient 1 inside, boundaries included",
 )
 
+# ---------------------------------------------------------------------------
+# More Tensor ops: casts, functional item assignment, argmax/argmin, !=.
+# ---------------------------------------------------------------------------
+
+not_equal = _comparison("not_equal", "!=", lambda xp, x, y: x != y)
+
+
+def _astype_impl(xp, x, dtype):
+    cast = getattr(xp, "astype", None)  # NumPy < 2.1 has only the method
+    return cast(x, dtype) if cast is not None else x.astype(dtype)
+
+
+# A cast is a copy in the new dtype; its cotangent is cast back to the input's dtype.
+astype = _defop(
+    "astype", 1, _astype_impl,
+    jvp=(lambda t, a, x, dtype: astype(t, dtype=dtype),),
+    vjp=(lambda g, a, x, dtype: astype(g, dtype=x.dtype),),
+    kind="array", template="astype({0})", doc="a copy of x cast to dtype",
+)
+
+
+def _setitem_impl(xp, x, v, index):
+    out = xp.asarray(x, copy=True)
+    out[index] = v
+    return out
+
+
+def _placed(t, a, index):
+    """zeros shaped like a, with t (broadcast to a[index]'s shape) at index."""
+    return index_add(broadcast_to(t, shape=getitem(a, index=index).shape), index=index, shape=a.shape)
+
+
+# Functional item assignment (what x[index] = v records on a tape): the
+# overwritten entries of x get no gradient, v gets the cotangent at index.
+setitem = _defop(
+    "setitem", 2, _setitem_impl,
+    jvp=(lambda t, a, x, v, index: setitem(t, 0.0, index=index),
+         lambda t, a, x, v, index: _placed(t, a, index)),
+    vjp=(lambda g, a, x, v, index: setitem(g, 0.0, index=index),
+         lambda g, a, x, v, index: getitem(g, index=index)),
+    kind="array", cost=0, template="{0}[...] = {1}", doc="a copy of x with x[index] = v",
+)
+argmax = _defop(
+    "argmax", 1, lambda xp, x, axis=None, keepdims=False: xp.argmax(x, axis=axis, keepdims=keepdims),
+    kind="reduction", cost=_reduction_cost, template="argmax({0})",
+    doc="index of the maximum over axis (integer, no gradient)",
+)
+argmin = _defop(
+    "argmin", 1, lambda xp, x, axis=None, keepdims=False: xp.argmin(x, axis=axis, keepdims=keepdims),
+    kind="reduction", cost=_reduction_cost, template="argmin({0})",
+    doc="index of the minimum over axis (integer, no gradient)",
+)
+
 #: The ops an Expr may contain (elementwise, with a SymPy counterpart).
 EXPR_OPS = {name: op for name, op in OPS.items() if op.kind == "elementwise"}

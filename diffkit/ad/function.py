@@ -1,0 +1,198 @@
+"""Custom differentiable operations: ``dk.Function``, PyTorch's ``autograd.Function``.
+
+Subclass :class:`Function` with two static methods: ``forward(ctx, *inputs)``
+computes the output (it runs without recording, so it may use any Tensor op
+or plain array code) and may stash what backward needs with
+``ctx.save_for_backward``; ``backward(ctx, grad_output)`` returns one gradient
+per input of ``forward`` (``None`` for inputs without one). ``MyOp.apply(...)``
+runs it and records one node on the tape.
+
+Example
+-------
+>>> import diffkit as dk
+>>> class Cube(dk.Function):
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
+...         return x ** 3
+...     @staticmethod
+...     def backward(ctx, grad_output):
+...         (x,) = ctx.saved_tensors
+...         return grad_output * 3 * x ** 2
+>>> x = dk.tensor(2.0, requires_grad=True)
+>>> y = Cube.apply(x)
+>>> y.grad_fn
+<CubeBackward>
+>>> y.backward(); x.grad
+tensor(12.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import GradientError
+from .grad_mode import STATE, no_grad
+from .tape import CLOCK, Node
+from .tensor import Tensor, _make
+
+__all__ = ["Function", "FunctionCtx"]
+
+
+class FunctionCtx:
+    """The ``ctx`` handed to ``forward`` and ``backward``: a place to keep things between them.
+
+    Attributes
+    ----------
+    needs_input_grad : tuple of bool
+        For each input of ``forward``, whether it wants a gradient.
+
+    Example
+    -------
+    >>> from diffkit.ad.function import FunctionCtx
+    >>> import diffkit as dk
+    >>> ctx = FunctionCtx((True,))
+    >>> ctx.save_for_backward(dk.tensor([1.0]))
+    >>> ctx.saved_tensors
+    (tensor([1.]),)
+    """
+
+    def __init__(self, needs_input_grad: tuple[bool, ...] = ()):
+        self.needs_input_grad = needs_input_grad
+        self._saved: tuple | None = ()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep ``tensors`` for ``backward`` (in-place changes to them are detected)."""
+        self._saved = tuple(tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` kept; an error after the graph was freed."""
+        if self._saved is None:
+            raise GradientError(
+                "the saved tensors of this Function were freed by a previous backward(); pass "
+                "retain_graph=True to that backward() to use them again")
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """Accepted for PyTorch compatibility; outputs here are differentiable unless integer."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for PyTorch compatibility (gradients reaching backward are never None here)."""
+        self.materialize_grads = bool(value)
+
+
+class _FunctionOp:
+    """Stands in for an ops-table entry on the tape: its VJP calls the user's ``backward``."""
+
+    __slots__ = ("fn", "ctx", "name")
+    cost = 1
+    vjp = True
+
+    def __init__(self, fn: type, ctx: FunctionCtx):
+        self.fn = fn
+        self.ctx = ctx
+        self.name = fn.__name__
+
+    @property
+    def saved(self) -> tuple:
+        return self.ctx._saved or ()
+
+    def free(self) -> None:
+        self.ctx._saved = None
+
+    def vjps(self, g: Any, ans: Any, args: tuple, params: dict, needs: tuple) -> list:
+        recording = isinstance(g, Tensor)  # create_graph: gradients are Tensors with a history
+        grads = self.fn.backward(self.ctx, g if recording else _make(g))
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(needs):
+            raise GradientError(
+                f"{self.name}.backward returned {len(grads)} gradient(s) but forward took {len(needs)} "
+                "input(s); return one per input (None for inputs without a gradient)")
+        keep = {id(t._data) for t in self.saved if isinstance(t, Tensor)}
+        keep.update(id(a) for a in args)
+        out = []
+        for gi, need in zip(grads, needs):
+            if gi is None or not need:
+                out.append(None)
+                continue
+            if recording:
+                out.append(gi if isinstance(gi, Tensor) else _make(gi))
+                continue
+            arr = gi._data if isinstance(gi, Tensor) else gi
+            if id(arr) in keep:  # never hand a saved array itself to a .grad
+                from .backend import namespace_of
+
+                arr = namespace_of(arr).asarray(arr, copy=True)
+            out.append(arr)
+        return out
+
+
+class Function:
+    """Base class of custom differentiable operations (PyTorch's ``torch.autograd.Function``).
+
+    Subclasses define ``forward(ctx, *args)`` and ``backward(ctx, grad_output)``
+    as static methods and are called with ``apply``. ``backward`` receives the
+    gradient of the output as a Tensor and returns one gradient per input.
+
+    Example
+    -------
+    The lecture's SillyTensor: forward quantises to uint8 and saves the
+    quantisation error, backward adds that error to the incoming gradient.
+
+    >>> import diffkit as dk
+    >>> class SillyTensor(dk.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, input):
+    ...         input_orig = input.clone().double()
+    ...         input = input.to("uint8").double()
+    ...         diff = input_orig.sub(input)
+    ...         ctx.save_for_backward(diff)
+    ...         return input
+    ...     @staticmethod
+    ...     def backward(ctx, grad_output):
+    ...         diff, = ctx.saved_tensors
+    ...         grad_input = grad_output.clone()
+    ...         grad_input = grad_input + diff
+    ...         return grad_input
+    >>> x = dk.tensor([3.25, 4.5], dtype="float64", requires_grad=True)
+    >>> y = SillyTensor.apply(x)
+    >>> y
+    tensor([3., 4.], dtype=float64, grad_fn=<SillyTensorBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([1.25, 1.5 ], dtype=float64)
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        """Compute the output from the inputs (runs without recording)."""
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        """Gradients of the inputs from the gradient of the output."""
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` and record one node whose VJP is ``backward``."""
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx = FunctionCtx(needs)
+        with no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            raise TypeError(f"{cls.__name__}.forward returned {len(out)} outputs; Functions here return "
+                            "one Tensor (combine outputs with dk.stack or split them into two Functions)")
+        data = out._data if isinstance(out, Tensor) else out
+        result = _make(data)
+        if any(needs) and STATE.enabled:
+            from .backend import is_floating
+
+            if is_floating(data.dtype):
+                result.requires_grad = True
+                result._node = Node(_FunctionOp(cls, ctx), tuple(args), {}, data, needs, CLOCK.now,
+                                    result._vc)
+        return result

@@ -1,0 +1,1243 @@
+"""``Tensor``: an array that records the ops applied to it, for reverse mode.
+
+A Tensor wraps an array of some namespace ``xp`` (NumPy on ``"cpu"``, CuPy on
+``"cuda"``, or any Array-API namespace) and follows PyTorch's names and
+behaviour: ``requires_grad``, ``grad``, ``backward()``, ``grad_fn``,
+``is_leaf``, ``detach()``, ``no_grad()``, in-place ``add_`` and friends.
+
+Every op a Tensor runs comes from the ops table
+(:mod:`diffkit.expr.ops`): the Tensor evaluates ``op.impl(xp, ...)`` on its
+array and, when a gradient is wanted, records a :class:`~diffkit.ad.tape.Node`.
+``backward()`` then applies the same table's VJP rules. No derivative rule
+lives here. Because the rules are written with diffkit's dispatching functions,
+running them on Tensors (``create_graph=True``) records them too, so
+gradients of gradients work.
+
+Example
+-------
+>>> import diffkit as dk
+>>> x = dk.tensor([[1.0, 2.0]], requires_grad=True)
+>>> w = dk.tensor([[3.0], [4.0]], requires_grad=True)
+>>> loss = (x @ w).relu().sum()
+>>> loss
+tensor(11., grad_fn=<SumBackward>)
+>>> loss.backward()
+>>> x.grad, w.grad
+(tensor([[3., 4.]]), tensor([[1.],
+        [2.]]))
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..errors import GradientError, ShapeError
+from ..expr.counting import COUNTER
+from ..expr.ops import OPS, Op
+from . import backend
+from .grad_mode import STATE
+from .tape import CLOCK, Node, retain, run_backward
+
+__all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "randn", "rand",
+           "eye"]
+
+_new = object.__new__
+_EMPTY: dict = {}  # shared parameters of parameterless ops; never mutated
+_NEEDS = {(True,): (True,), (False, True): (False, True), (True, False): (True, False), (True, True): (True, True)}
+_VIEWS = frozenset({"reshape", "transpose", "matrix_transpose", "broadcast_to", "getitem"})
+
+_ADD, _SUB, _MUL, _DIV, _POW = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"]
+_NEG, _MATMUL = OPS["neg"], OPS["matmul"]
+
+# Namespace by array type: one dict lookup per op instead of a method call.
+_XP: dict[type, Any] = {}
+
+
+def _xp(d: Any) -> Any:
+    try:
+        return _XP[type(d)]
+    except KeyError:
+        ns = _XP[type(d)] = backend.namespace_of(d)
+        return ns
+
+
+def _make(data: Any, requires_grad: bool = False, node: Node | None = None) -> Tensor:
+    """A Tensor around ``data`` without any conversion (the engine's constructor)."""
+    t = _new(Tensor)
+    t._data = data
+    t.requires_grad = requires_grad
+    t._node = node
+    t.grad = None
+    t._vc = [0, 0]
+    return t
+
+
+def _shape_error(op: Op, args: tuple, err: Exception) -> ShapeError:
+    shapes = " and ".join(str(tuple(a.shape)) if hasattr(a, "shape") else repr(a) for a in args)
+    return ShapeError(f"{op.name}: shapes {shapes} do not fit together ({err})")
+
+
+def _count(op: Op, out: Any, args: tuple, params: dict) -> None:
+    COUNTER.primitives += 1
+    c = op.cost
+    COUNTER.elements += c * out.size if c.__class__ is int else op.elements(out, args, params)
+
+
+# The three recording paths. They are the hot path: no per-op allocations
+# beyond the output, its Tensor and its Node.
+
+def _unary(op: Op, x: Tensor, params: dict) -> Tensor:
+    d = x._data
+    try:
+        out = op.impl(_xp(d), d, **params)
+    except ValueError as err:
+        raise _shape_error(op, (d,), err) from None
+    COUNTER.primitives += 1
+    c = op.cost
+    COUNTER.elements += c * out.size if c.__class__ is int else op.elements(out, (d,), params)
+    t = _new(Tensor)
+    t._data = out
+    t.grad = None
+    t._vc = vc = x._vc if op.name in _VIEWS else [0, 0]
+    if x.requires_grad and op.vjp is not None and STATE.enabled:
+        t.requires_grad = True
+        t._node = Node(op, (x,), params, out, (True,), CLOCK.now, vc)
+    else:
+        t.requires_grad = False
+        t._node = None
+    return t
+
+
+def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
+    if isinstance(a, Tensor):
+        ad = a._data
+        ar = a.requires_grad
+        ns = ad
+    else:
+        ad = a
+        ar = False
+    if isinstance(b, Tensor):
+        bd = b._data
+        br = b.requires_grad
+        if not isinstance(a, Tensor):
+            ns = bd
+    else:
+        bd = b
+        br = False
+    try:
+        out = op.impl(_xp(ns), ad, bd, **params)
+    except ValueError as err:
+        raise _shape_error(op, (ad, bd), err) from None
+    COUNTER.primitives += 1
+    c = op.cost
+    COUNTER.elements += c * out.size if c.__class__ is int else op.elements(out, (ad, bd), params)
+    t = _new(Tensor)
+    t._data = out
+    t.grad = None
+    t._vc = vc = [0, 0]
+    if (ar or br) and op.vjp is not None and STATE.enabled:
+        t.requires_grad = True
+        t._node = Node(op, (a, b), params, out, _NEEDS[(ar, br)], CLOCK.now, vc)
+    else:
+        t.requires_grad = False
+        t._node = None
+    return t
+
+
+def _general(op: Op, args: tuple, params: dict) -> Tensor:
+    raw = []
+    needs = []
+    ns = None
+    for a in args:
+        if isinstance(a, Tensor):
+            raw.append(a._data)
+            needs.append(a.requires_grad)
+            if ns is None:
+                ns = a._data
+        else:
+            raw.append(a)
+            needs.append(False)
+    try:
+        out = op.impl(_xp(ns), *raw, **params)
+    except ValueError as err:
+        raise _shape_error(op, tuple(raw), err) from None
+    _count(op, out, tuple(raw), params)
+    t = _make(out)
+    if any(needs) and op.vjp is not None and STATE.enabled:
+        t.requires_grad = True
+        t._node = Node(op, tuple(args), params, out, tuple(needs), CLOCK.now, t._vc)
+    return t
+
+
+def _apply(op: Op, args: tuple, params: dict) -> Tensor:
+    n = len(args)
+    if n == 1 and op.arity == 1:
+        return _unary(op, args[0], params)
+    if n == 2 and op.arity == 2:
+        return _binary(op, args[0], args[1], params)
+    return _general(op, args, params)
+
+
+def _axis(dim: Any, axis: Any) -> Any:
+    a = axis if axis is not None else dim
+    if isinstance(a, list):
+        a = tuple(a)
+    return a
+
+
+def _keep(keepdim: bool, keepdims: bool | None) -> bool:
+    return bool(keepdims) if keepdims is not None else bool(keepdim)
+
+
+def _shape_args(shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _raw_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _convert(data: Any, dtype: Any, device: Any, copy: bool) -> Any:
+    """The array a new Tensor holds: PyTorch's dtype rules, on ``device``'s namespace."""
+    if isinstance(data, Tensor):
+        data = data._data
+    target = backend.normalize_device(device)
+    if hasattr(data, "__array_namespace__") and not isinstance(data, np.generic) \
+            and backend.device_of(data) == target:
+        xp = data.__array_namespace__()
+        arr = xp.asarray(data, copy=True) if copy else data
+    else:
+        python = not isinstance(data, (np.ndarray, np.generic)) and backend.device_of(data) == "cpu"
+        if backend.device_of(data) == "cuda":
+            data = backend.to_numpy(data)
+        elif not isinstance(data, (np.ndarray, np.generic, list, tuple, int, float, bool, complex)) \
+                and hasattr(data, "__dlpack__"):
+            data = backend.to_numpy(data)
+        arr = np.array(data, copy=True) if copy or python else np.asarray(data)
+        if python and arr.dtype == np.float64:  # Python floats are float32, as in PyTorch
+            arr = arr.astype(np.float32)
+        if arr.dtype == object:
+            raise TypeError(f"can't make a tensor from {type(data).__name__} data; use numbers or arrays")
+        xp = backend.get_namespace(target)
+        if target != "cpu":
+            arr = xp.asarray(arr)
+    if dtype is not None:
+        want = backend.resolve_dtype(xp, dtype)
+        if arr.dtype != want:
+            arr = OPS["astype"].impl(xp, arr, want)
+    return arr
+
+
+class Tensor:
+    """An array that records the ops applied to it, for reverse-mode differentiation.
+
+    Create one with :func:`tensor` (always copies) or ``Tensor(data)`` (shares
+    an array of the right dtype and device, like ``torch.as_tensor``).
+
+    Parameters
+    ----------
+    data : array_like
+        Numbers, nested lists, or an array of NumPy, CuPy or another Array-API
+        namespace. Python floats become float32 (as in PyTorch); arrays keep
+        their dtype.
+    requires_grad : bool, default False
+        Record ops on this tensor so that ``backward()`` reaches it.
+    dtype : str or dtype, optional
+    device : {"cpu", "cuda"}, default "cpu"
+
+    Attributes
+    ----------
+    requires_grad : bool
+    grad : Tensor or None
+        Accumulated gradient (leaves, and non-leaves after ``retain_grad()``).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> x = dk.Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x ** 2).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_vc", "__weakref__")
+    _dk_level = 2
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor
+
+    def __init__(self, data: Any, requires_grad: bool = False, *, dtype: Any = None, device: Any = "cpu"):
+        arr = _convert(data, dtype, device, copy=False)
+        self._data = arr
+        self.requires_grad = False
+        self._node = None
+        self.grad = None
+        self._vc = [0, 0]
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _dk_apply(cls, op: Op, args: tuple, params: dict) -> Tensor:
+        return _apply(op, args, params)
+
+    # ------------------------------------------------------------------ data and metadata
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a Tensor outside the graph, sharing memory (changes bypass version checks)."""
+        return _make(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else value
+
+    @property
+    def shape(self) -> tuple:
+        """The shape, a tuple of ints."""
+        return tuple(self._data.shape)
+
+    @property
+    def dtype(self) -> Any:
+        """The dtype of the underlying array."""
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda"``."""
+        return backend.device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the data lives on the GPU."""
+        return self.device == "cuda"
+
+    @property
+    def xp(self) -> Any:
+        """The array namespace of the data (``numpy``, ``cupy``, ...)."""
+        return _xp(self._data)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (``size()``) or the length of one dimension (``size(dim)``), PyTorch style."""
+        shape = self.shape
+        return shape if dim is None else shape[dim]
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return math.prod(self.shape)
+
+    def dim(self) -> int:
+        """Number of dimensions (PyTorch's name)."""
+        return self.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-created, or made without grad)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        """The tape node that produced this tensor (``<MulBackward>``), None for leaves."""
+        return self._node
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([2.5]).item()
+        2.5
+        """
+        if self.numel() != 1:
+            raise ShapeError(f"item() needs a tensor with one element; this one has shape {self.shape}")
+        return backend.to_numpy(self._data).reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return backend.to_numpy(self._data).tolist()
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (shares memory on the CPU, copies from the GPU)."""
+        return backend.to_numpy(self._data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = backend.to_numpy(self._data)
+        return arr.astype(dtype) if dtype is not None else arr
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise ValueError(f"the truth value of a tensor with shape {self.shape} is ambiguous; "
+                             "use .any() or .all()")
+        return bool(self.item())
+
+    def __repr__(self) -> str:
+        arr = backend.to_numpy(self._data)
+        body = np.array2string(arr, separator=", ", prefix="tensor(")
+        extra = []
+        name = str(arr.dtype)
+        if name not in ("float32", "int64", "bool"):
+            extra.append(f"dtype={name}")
+        if self.device != "cpu":
+            extra.append(f"device='{self.device}'")
+        if self._node is not None:
+            extra.append(f"grad_fn={self._node!r}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extra) + ")"
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ autograd
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on.
+
+        Parameters
+        ----------
+        gradient : Tensor or array, optional
+            The cotangent of this tensor (same shape); required unless it has one element.
+        retain_graph : bool, optional
+            Keep the graph for another backward; defaults to ``create_graph``.
+        create_graph : bool, default False
+            Record the backward pass, so that the gradients can be differentiated again.
+        inputs : sequence of Tensor, optional
+            Accumulate only into these leaves.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(3.0, requires_grad=True)
+        >>> y = x ** 3
+        >>> y.backward(create_graph=True)
+        >>> x.grad                     # 3 x^2
+        tensor(27., grad_fn=<MulBackward>)
+        >>> g = x.grad; x.grad = None
+        >>> g.backward()
+        >>> x.grad                     # 6 x
+        tensor(18.)
+        """
+        if not self.requires_grad:
+            raise GradientError(
+                "backward() on a tensor that does not require grad and has no grad_fn: create the leaves "
+                "with requires_grad=True (or call .requires_grad_()) before computing, and not inside "
+                "dk.no_grad()")
+        if retain_graph is None:
+            retain_graph = create_graph
+        xp = _xp(self._data)
+        if gradient is None:
+            if self.numel() != 1:
+                raise GradientError(
+                    f"backward() without a gradient needs a tensor with one element; this one has shape "
+                    f"{self.shape}: reduce it first (y.sum().backward()) or pass gradient= a tensor of "
+                    f"shape {self.shape}")
+            seed = xp.ones_like(self._data)
+        else:
+            seed = gradient._data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
+            if tuple(seed.shape) != self.shape:
+                raise ShapeError(f"backward(): gradient has shape {tuple(seed.shape)} but the tensor has "
+                                 f"shape {self.shape}; they must be equal")
+        if create_graph:
+            seed = gradient if isinstance(gradient, Tensor) else _make(seed)
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = run_backward([self], [seed], retain_graph, create_graph, inputs=inputs)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    t.grad = g if t.grad is None else t.grad + g
+            return
+        run_backward([self], [seed], retain_graph, create_graph)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward (leaves keep it anyway).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x * 2; h.retain_grad()
+        >>> (h * h).sum().backward()
+        >>> h.grad
+        tensor([4., 8.])
+        """
+        if not self.requires_grad:
+            raise GradientError("retain_grad() on a tensor that does not require grad")
+        if self._node is not None:
+            retain(self._node, self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        n = self._node
+        return n is not None and n.retain is not None and n.retain() is self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` of a leaf in place; returns self.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).requires_grad_().requires_grad
+        True
+        """
+        if self._node is not None and not requires_grad:
+            raise GradientError("requires_grad can only be switched off on leaf tensors; use .detach()")
+        if requires_grad and not backend.is_floating(self.dtype):
+            raise GradientError(f"only floating-point tensors can require gradients, not {self.dtype}; "
+                                "make it with dtype='float32' or call .float() first")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor with the same data outside the graph (shares memory and version counter).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0], requires_grad=True)
+        >>> (x * 2).detach().requires_grad
+        False
+        """
+        t = _make(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place; returns self."""
+        self._node = None
+        self.requires_grad = False
+        return self
+
+    def zero_grad_(self) -> None:
+        """Drop the accumulated gradient (set ``.grad`` to None)."""
+        self.grad = None
+
+    # ------------------------------------------------------------------ devices and dtypes
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Move to a device and/or cast to a dtype: ``t.to("cuda")``, ``t.to("float64")``, ``t.to(other)``.
+
+        Moving a leaf gives a leaf with the same ``requires_grad``; casting is differentiable.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).to("float64").dtype
+        dtype('float64')
+        """
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and a.split(":", 1)[0].lower() in ("cpu", "cuda", "gpu", "numpy", "cupy"):
+                device = a
+            elif a is not None:
+                dtype = a
+        out = self
+        if dtype is not None:
+            out = out._cast(dtype)
+        if device is not None and backend.normalize_device(device) != out.device:
+            if out._node is not None:
+                raise GradientError("moving a non-leaf tensor between devices is not recorded; move the "
+                                    "leaves (parameters and inputs) before computing")
+            moved = _make(backend.to_device(out._data, device))
+            moved.requires_grad = out.requires_grad
+            out = moved
+        return out
+
+    def _cast(self, dtype: Any) -> Tensor:
+        want = backend.resolve_dtype(_xp(self._data), dtype)
+        if self.dtype == want:
+            return self
+        out = _unary(OPS["astype"], self, {"dtype": want})
+        if not backend.is_floating(want):  # integer results carry no gradient
+            out.requires_grad = False
+            out._node = None
+        return out
+
+    def type(self, dtype: Any = None) -> Any:
+        """Cast to ``dtype``; with no argument, the dtype's name."""
+        return str(self.dtype) if dtype is None else self._cast(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to ``other``'s dtype."""
+        return self._cast(other.dtype)
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return self._cast("float32")
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self._cast("float64")
+
+    def half(self) -> Tensor:
+        """Cast to float16."""
+        return self._cast("float16")
+
+    def long(self) -> Tensor:
+        """Cast to int64 (no gradient)."""
+        return self._cast("int64")
+
+    def int(self) -> Tensor:
+        """Cast to int32 (no gradient)."""
+        return self._cast("int32")
+
+    def bool(self) -> Tensor:
+        """Cast to bool (no gradient)."""
+        return self._cast("bool")
+
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU (self if it is already there)."""
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        """This tensor on the GPU (raises :class:`~diffkit.BackendError` without CuPy and a GPU)."""
+        return self.to("cuda")
+
+    def clone(self) -> Tensor:
+        """A copy, recorded on the tape (its gradient flows back to this tensor).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0], requires_grad=True)
+        >>> x.clone().grad_fn
+        <AstypeBackward>
+        """
+        return _unary(OPS["astype"], self, {"dtype": self.dtype})
+
+    def contiguous(self) -> Tensor:
+        """Self (arrays here need no explicit layout change)."""
+        return self
+
+    # ------------------------------------------------------------------ operators
+
+    def __add__(self, o: Any) -> Tensor: return _binary(_ADD, self, o)
+    def __radd__(self, o: Any) -> Tensor: return _binary(_ADD, o, self)
+    def __sub__(self, o: Any) -> Tensor: return _binary(_SUB, self, o)
+    def __rsub__(self, o: Any) -> Tensor: return _binary(_SUB, o, self)
+    def __mul__(self, o: Any) -> Tensor: return _binary(_MUL, self, o)
+    def __rmul__(self, o: Any) -> Tensor: return _binary(_MUL, o, self)
+    def __truediv__(self, o: Any) -> Tensor: return _binary(_DIV, self, o)
+    def __rtruediv__(self, o: Any) -> Tensor: return _binary(_DIV, o, self)
+    def __pow__(self, o: Any) -> Tensor: return _binary(_POW, self, o)
+    def __rpow__(self, o: Any) -> Tensor: return _binary(_POW, o, self)
+    def __matmul__(self, o: Any) -> Tensor: return _binary(_MATMUL, self, o)
+    def __rmatmul__(self, o: Any) -> Tensor: return _binary(_MATMUL, o, self)
+    def __neg__(self) -> Tensor: return _unary(_NEG, self, _EMPTY)
+    def __pos__(self) -> Tensor: return self
+    def __abs__(self) -> Tensor: return _unary(OPS["abs"], self, _EMPTY)
+
+    def __lt__(self, o: Any) -> Tensor: return _binary(OPS["less"], self, o)
+    def __le__(self, o: Any) -> Tensor: return _binary(OPS["less_equal"], self, o)
+    def __gt__(self, o: Any) -> Tensor: return _binary(OPS["greater"], self, o)
+    def __ge__(self, o: Any) -> Tensor: return _binary(OPS["greater_equal"], self, o)
+    def __eq__(self, o: Any) -> Tensor: return _binary(OPS["equal"], self, o)  # type: ignore[override]
+    def __ne__(self, o: Any) -> Tensor: return _binary(OPS["not_equal"], self, o)  # type: ignore[override]
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _unary(OPS["getitem"], self, {"index": _raw_index(index)})
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = _raw_index(index)
+        vr = isinstance(value, Tensor) and value.requires_grad
+        if STATE.enabled and (self.requires_grad or vr):
+            self._rebase(OPS["setitem"], value, {"index": index})
+            return
+        d = self._data
+        d[index] = value._data if isinstance(value, Tensor) else value
+        self._bump()
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    # NumPy ufuncs on Tensors (np.exp(t), ndarray * t) record like the dk functions.
+    _UFUNCS = {
+        "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+        "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
+        "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
+        "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
+        "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal", "less": "less",
+        "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
+    }
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        name = self._UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or name is None or kwargs:
+            return NotImplemented
+        return _apply(OPS[name], inputs, _EMPTY)
+
+    # ------------------------------------------------------------------ elementwise methods
+
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self + alpha * other."""
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self - alpha * other."""
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other: Any) -> Tensor:
+        """self * other."""
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """self / other."""
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent."""
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        """-self."""
+        return -self
+
+    def _fn(self, name: str, **params: Any) -> Tensor:
+        return _unary(OPS[name], self, params or _EMPTY)
+
+    def exp(self) -> Tensor:
+        """Elementwise e^x."""
+        return _unary(OPS["exp"], self, _EMPTY)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return _unary(OPS["log"], self, _EMPTY)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return _unary(OPS["sqrt"], self, _EMPTY)
+
+    def square(self) -> Tensor:
+        """Elementwise x^2."""
+        return _unary(OPS["square"], self, _EMPTY)
+
+    def sin(self) -> Tensor:
+        """Elementwise sine."""
+        return _unary(OPS["sin"], self, _EMPTY)
+
+    def cos(self) -> Tensor:
+        """Elementwise cosine."""
+        return _unary(OPS["cos"], self, _EMPTY)
+
+    def tan(self) -> Tensor:
+        """Elementwise tangent."""
+        return _unary(OPS["tan"], self, _EMPTY)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return _unary(OPS["tanh"], self, _EMPTY)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic sigmoid."""
+        return _unary(OPS["sigmoid"], self, _EMPTY)
+
+    def relu(self) -> Tensor:
+        """Elementwise max(x, 0); relu'(0) = 0."""
+        return _unary(OPS["relu"], self, _EMPTY)
+
+    def abs(self) -> Tensor:
+        """Elementwise |x|; abs'(0) = 0."""
+        return _unary(OPS["abs"], self, _EMPTY)
+
+    def sign(self) -> Tensor:
+        """Elementwise sign (no gradient)."""
+        return _unary(OPS["sign"], self, _EMPTY)
+
+    def reciprocal(self) -> Tensor:
+        """Elementwise 1 / x."""
+        return _binary(_DIV, 1.0, self)
+
+    def rsqrt(self) -> Tensor:
+        """Elementwise 1 / sqrt(x)."""
+        return _binary(_DIV, 1.0, self.sqrt())
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """Limit to [min, max] (either may be None); gradient 1 inside, boundaries included.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([-1.0, 0.5, 2.0]).clamp(min=0.0, max=1.0)
+        tensor([0. , 0.5, 1. ])
+        """
+        return _unary(OPS["clip"], self, {"lo": min, "hi": max})
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise maximum; a tie splits the gradient half and half."""
+        return _binary(OPS["maximum"], self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise minimum; a tie splits the gradient half and half."""
+        return _binary(OPS["minimum"], self, other)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where condition holds, else other (PyTorch's ``x.where(c, y)``)."""
+        return _general(OPS["where"], (condition, self, other), _EMPTY)
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
+            dtype: Any = None, out: Any = None) -> Tensor:
+        """Sum over ``dim`` (or ``axis``; all by default), keeping reduced dims if ``keepdim``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
+        tensor([4., 6.])
+        """
+        x = self if dtype is None else self._cast(dtype)
+        return _unary(OPS["sum"], x, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
+             dtype: Any = None, out: Any = None) -> Tensor:
+        """Mean over ``dim`` (or ``axis``; all by default)."""
+        x = self if dtype is None else self._cast(dtype)
+        return _unary(OPS["mean"], x, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
+            out: Any = None) -> Tensor:
+        """Maximum over ``dim`` (or ``axis``; all by default); ties share the gradient evenly.
+
+        Unlike ``torch.max(dim)``, this returns the values only; use :meth:`argmax` for the indices.
+        """
+        return _unary(OPS["max"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
+            out: Any = None) -> Tensor:
+        """Minimum over ``dim`` (or ``axis``), as ``-max(-x)``."""
+        return -(-self).max(dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+        """Index of the maximum over ``dim`` (flattened if None); an integer tensor."""
+        return _unary(OPS["argmax"], self, {"axis": _axis(dim, axis), "keepdims": bool(keepdim)})
+
+    def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+        """Index of the minimum over ``dim`` (flattened if None); an integer tensor."""
+        return _unary(OPS["argmin"], self, {"axis": _axis(dim, axis), "keepdims": bool(keepdim)})
+
+    def var(self, dim: Any = None, keepdim: bool = False, *, unbiased: bool | None = None,
+            correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Variance over ``dim``; ``correction=1`` (the default, as PyTorch) divides by n - 1."""
+        a = _axis(dim, axis)
+        k = _keep(keepdim, keepdims)
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        d = self - self.mean(a, keepdim=True)
+        n = self.numel() if a is None else math.prod(
+            self.shape[i] for i in ((a,) if isinstance(a, int) else a))
+        return (d * d).sum(a, keepdim=k) / float(max(n - correction, 0))
+
+    def std(self, dim: Any = None, keepdim: bool = False, *, unbiased: bool | None = None,
+            correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Standard deviation over ``dim`` (``correction=1`` by default)."""
+        return self.var(dim, keepdim, unbiased=unbiased, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+
+    def norm(self) -> Tensor:
+        """The 2-norm of all entries."""
+        return (self * self).sum().sqrt()
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+                  keepdims: bool | None = None) -> Tensor:
+        """log(sum(exp(x))) over ``dim``, computed stably."""
+        return _unary(OPS["logsumexp"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
+
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """x - logsumexp(x) over ``dim`` (last by default), computed stably."""
+        return _unary(OPS["log_softmax"], self, {"axis": _axis(dim, axis)})
+
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """exp(x) / sum(exp(x)) over ``dim`` (last by default), computed stably."""
+        return _unary(OPS["softmax"], self, {"axis": _axis(dim, axis)})
+
+    # ------------------------------------------------------------------ shape
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same data in a new shape (one entry may be -1): ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        shape = _shape_args(shape)
+        if -1 in shape:
+            known = math.prod(s for s in shape if s != -1)
+            shape = tuple(self.numel() // known if s == -1 and known else s for s in shape)
+        return _unary(OPS["reshape"], self, {"shape": shape})
+
+    view = reshape
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """Reshape to ``other``'s shape."""
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions ``start_dim..end_dim`` into one."""
+        shape = self.shape
+        if not shape:
+            return self.reshape(1)
+        s, e = start_dim % len(shape), end_dim % len(shape)
+        return self.reshape(shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at ``dim``."""
+        shape = list(self.shape)
+        shape.insert(dim % (len(shape) + 1), 1)
+        return self.reshape(tuple(shape))
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        """Drop dimensions of size 1 (only ``dim`` if given)."""
+        shape = self.shape
+        if dim is None:
+            new = tuple(s for s in shape if s != 1)
+        else:
+            d = dim % len(shape) if shape else 0
+            new = shape[:d] + shape[d + 1:] if shape and shape[d] == 1 else shape
+        return self.reshape(new)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the dimensions: ``t.permute(2, 0, 1)``."""
+        return _unary(OPS["transpose"], self, {"axes": tuple(d % max(self.ndim, 1) for d in _shape_args(dims))})
+
+    def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
+        """Swap dimensions ``dim0`` and ``dim1`` (PyTorch's ``transpose``)."""
+        n = self.ndim
+        axes = list(range(n))
+        a, b = dim0 % n, dim1 % n
+        axes[a], axes[b] = axes[b], axes[a]
+        return _unary(OPS["transpose"], self, {"axes": tuple(axes)})
+
+    def t(self) -> Tensor:
+        """Transpose of a matrix (self for 0-d and 1-d tensors)."""
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """All dimensions reversed."""
+        return _unary(OPS["transpose"], self, {"axes": None})
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        """The last two dimensions swapped."""
+        return _unary(OPS["matrix_transpose"], self, _EMPTY)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to ``sizes`` (-1 keeps a dimension)."""
+        sizes = _shape_args(sizes)
+        shape = self.shape
+        lead = len(sizes) - len(shape)
+        full = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        return _unary(OPS["broadcast_to"], self, {"shape": full})
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        """Broadcast to ``shape``."""
+        return _unary(OPS["broadcast_to"], self, {"shape": tuple(shape)})
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """Broadcast to ``other``'s shape."""
+        return self.broadcast_to(other.shape)
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product (``@``)."""
+        return _binary(_MATMUL, self, other)
+
+    mm = matmul
+
+    def dot(self, other: Any) -> Tensor:
+        """Inner product of two vectors."""
+        return _binary(_MATMUL, self, other)
+
+    # ------------------------------------------------------------------ in place
+
+    def _bump(self) -> None:
+        CLOCK.now += 1
+        vc = self._vc
+        vc[0] += 1
+        vc[1] = CLOCK.now
+
+    def _rebase(self, op: Op, other: Any, params: dict) -> None:
+        """An in-place op while recording: compute out of place, then make self the result."""
+        if self.requires_grad and self._node is None:
+            raise GradientError(
+                f"a leaf tensor that requires grad is used in an in-place operation ({op.name}); do "
+                "parameter updates inside `with dk.no_grad():`, or write x = x + ... instead")
+        old = _make(self._data, self.requires_grad, self._node)
+        old._vc = self._vc
+        CLOCK.now += 1
+        out = _apply(op, (old, other), params) if other is not None else _apply(op, (old,), params)
+        self._data = out._data
+        self._node = out._node
+        self.requires_grad = out.requires_grad
+        out._vc[0] = old._vc[0] + 1
+        out._vc[1] = CLOCK.now
+        self._vc = out._vc  # earlier nodes that saved self see the new stamp and refuse
+
+    def _inplace(self, name: str, other: Any, fast: Any) -> Tensor:
+        if STATE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            self._rebase(OPS[name], other, _EMPTY)
+            return self
+        d = self._data
+        o = other._data if isinstance(other, Tensor) else other
+        new = fast(d, o)
+        if new is not d:  # 0-d NumPy scalars have no in-place ops
+            self._data = _xp(d).asarray(new, dtype=d.dtype)
+        COUNTER.primitives += 1
+        COUNTER.elements += int(d.size)
+        self._bump()
+        return self
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self += alpha * other, in place; returns self.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> w = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> with dk.no_grad():
+        ...     _ = w.add_(dk.tensor([1.0, 1.0]), alpha=-0.5)
+        >>> w
+        tensor([0.5, 1.5], requires_grad=True)
+        """
+        return self._inplace("add", other * alpha if alpha != 1 else other, operator.iadd)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return self._inplace("sub", other * alpha if alpha != 1 else other, operator.isub)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return self._inplace("mul", other, operator.imul)
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return self._inplace("div", other, operator.itruediv)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """self **= exponent, in place."""
+        return self._inplace("pow", exponent, operator.ipow)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+    __ipow__ = pow_
+
+    def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Tensor:
+        """self += value * t1 * t2, in place (Adam's update)."""
+        return self.add_(t1 * t2 * value if value != 1 else t1 * t2)
+
+    def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> Tensor:
+        """self += value * t1 / t2, in place."""
+        return self.add_(t1 / t2 * value if value != 1 else t1 / t2)
+
+    def _set(self, new: Any, name: str) -> Tensor:
+        """Overwrite all values (no gradient through the old ones)."""
+        if STATE.enabled and self.requires_grad and self._node is None:
+            raise GradientError(f"a leaf tensor that requires grad is used in an in-place operation ({name}); "
+                                "do it inside `with dk.no_grad():`")
+        d = self._data
+        xp = _xp(d)
+        if hasattr(type(d), "__setitem__"):
+            d[...] = new
+        else:
+            self._data = xp.asarray(new, dtype=d.dtype)
+        COUNTER.primitives += 1
+        COUNTER.elements += int(d.size)
+        self._bump()
+        return self
+
+    def zero_(self) -> Tensor:
+        """Set every entry to 0, in place; returns self."""
+        return self._set(0, "zero_")
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every entry to ``value``, in place; returns self."""
+        return self._set(value._data if isinstance(value, Tensor) else value, "fill_")
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src``'s values (broadcast to this shape) into this tensor, in place.
+
+        While recording, the copy is differentiable with respect to ``src``.
+        """
+        if STATE.enabled and isinstance(src, Tensor) and src.requires_grad:
+            self._rebase(OPS["setitem"], src, {"index": ...})
+            return self
+        s = src._data if isinstance(src, Tensor) else src
+        return self._set(s, "copy_")
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Limit to [min, max], in place."""
+        if STATE.enabled and self.requires_grad:
+            self._rebase(OPS["clip"], None, {"lo": min, "hi": max})
+            return self
+        return self._set(OPS["clip"].impl(_xp(self._data), self._data, min, max), "clamp_")
+
+    def sqrt_(self) -> Tensor:
+        """Square root, in place."""
+        if STATE.enabled and self.requires_grad:
+            self._rebase(OPS["sqrt"], None, _EMPTY)
+            return self
+        return self._set(_xp(self._data).sqrt(self._data), "sqrt_")
+
+    def neg_(self) -> Tensor:
+        """Negate, in place."""
+        return self.mul_(-1.0)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with uniform samples from [a, b), in place (``generator``: a NumPy Generator)."""
+        rng = generator if generator is not None else np.random.default_rng()
+        return self._set(self._from_numpy(rng.uniform(a, b, self.shape)), "uniform_")
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with normal samples N(mean, std^2), in place (``generator``: a NumPy Generator)."""
+        rng = generator if generator is not None else np.random.default_rng()
+        return self._set(self._from_numpy(rng.normal(mean, std, self.shape)), "normal_")
+
+    def _from_numpy(self, arr: np.ndarray) -> Any:
+        return _xp(self._data).asarray(arr, dtype=self.dtype)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = "cpu") -> Tensor:
+    """A new Tensor with a copy of ``data`` (PyTorch's ``torch.tensor``).
+
+    Parameters
+    ----------
+    data : array_like or Tensor
+        Python numbers and lists become float32 (floats), int64 (ints) or bool;
+        NumPy arrays keep their dtype; arrays of another Array-API namespace
+        (CuPy, ``array_api_strict``) stay in their namespace.
+    requires_grad : bool, default False
+        Record operations on the result (needs a floating dtype).
+    dtype : str or dtype, optional
+        ``"float32"``, ``np.float64``, PyTorch's ``"double"``, ...
+    device : {"cpu", "cuda"}, default "cpu"
+        ``"cuda"`` needs CuPy and a GPU (:class:`~diffkit.BackendError` otherwise).
+
+    Returns
+    -------
+    Tensor
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.tensor([1.0, 2.0], requires_grad=True)
+    tensor([1., 2.], requires_grad=True)
+    >>> dk.tensor([1.0], dtype="float64").dtype
+    dtype('float64')
+    """
+    t = Tensor(_convert(data, dtype, device, copy=True))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _factory(arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    if dtype is None and arr.dtype == np.float64:
+        arr = arr.astype(np.float32)
+    return tensor(arr, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def zeros(*shape: Any, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype``).
+
+    Example
+    -------
+    >>> from diffkit.ad import zeros
+    >>> zeros(2, 3).shape
+    (2, 3)
+    """
+    return _factory(np.zeros(_shape_args(shape)), dtype, device, requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (float32 unless ``dtype``)."""
+    return _factory(np.ones(_shape_args(shape)), dtype, device, requires_grad)
+
+
+def full(shape: Any, value: Any, *, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``value``."""
+    return _factory(np.full(tuple(shape) if not isinstance(shape, int) else (shape,), value, dtype=float),
+                    dtype, device, requires_grad)
+
+
+def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``t``'s shape, dtype and device."""
+    xp = _xp(t._data)
+    out = Tensor(xp.zeros_like(t._data) if dtype is None else xp.zeros(t._data.shape,
+                                                                        dtype=backend.resolve_dtype(xp, dtype)))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def ones_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``t``'s shape, dtype and device."""
+    xp = _xp(t._data)
+    out = Tensor(xp.ones_like(t._data) if dtype is None else xp.ones(t._data.shape,
+                                                                      dtype=backend.resolve_dtype(xp, dtype)))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def arange(*args: Any, dtype: Any = None, device: Any = "cpu") -> Tensor:
+    """Evenly spaced values, like ``numpy.arange`` (ints stay int64)."""
+    return tensor(np.arange(*args), dtype=dtype, device=device)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = "cpu") -> Tensor:
+    """The identity matrix (float32 unless ``dtype``)."""
+    return _factory(np.eye(n, m), dtype, device, False)
+
+
+def randn(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "cpu",
+          requires_grad: bool = False) -> Tensor:
+    """Standard-normal samples (float32 unless ``dtype``); ``generator`` is a NumPy Generator.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.ad import randn
+    >>> randn(2, 3, generator=np.random.default_rng(0)).shape
+    (2, 3)
+    """
+    rng = generator if generator is not None else np.random.default_rng()
+    return _factory(rng.standard_normal(_shape_args(shape)), dtype, device, requires_grad)
+
+
+def rand(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "cpu",
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples from [0, 1) (float32 unless ``dtype``)."""
+    rng = generator if generator is not None else np.random.default_rng()
+    return _factory(rng.random(_shape_args(shape)), dtype, device, requires_grad)
