@@ -1,0 +1,112 @@
+"""Finite differences of plain callables: values, the one-call batched path, chunking, fallbacks."""
+
+import numpy as np
+import pytest
+
+import diffkit as dk
+from diffkit.numeric import points
+
+
+class Counted:
+    """Wraps fn, counting calls and remembering the shapes it was given."""
+
+    def __init__(self, fn):
+        self.fn, self.calls, self.shapes = fn, 0, []
+
+    def __call__(self, x):
+        self.calls += 1
+        self.shapes.append(np.shape(x))
+        return self.fn(x)
+
+
+def sin_x2(x):  # broadcasts: x is (n,) or (n, N)
+    return np.sum(np.sin(x) * x**2, axis=0)
+
+
+def sin_x2_grad(x):
+    return np.cos(x) * x**2 + 2 * np.sin(x) * x
+
+
+@pytest.mark.parametrize("n", [1, 2, 100, 256])
+def test_batched_gradient_is_one_call(n):
+    x = np.linspace(-2, 2, n)
+    f = Counted(sin_x2)
+    g = dk.numeric.gradient(f, x)
+    assert f.calls == 1 and f.shapes == [(n, 2 * n + 1)]
+    np.testing.assert_allclose(g, sin_x2_grad(x), atol=2e-9)  # model error ~1e-10 x |f| scale
+
+
+def test_large_gradients_go_in_a_few_cache_sized_chunks():
+    n = 1000
+    x = np.linspace(-2, 2, n)
+    f = Counted(sin_x2)
+    g = dk.numeric.gradient(f, x, accuracy=4)
+    cols = 4 * n + 1
+    per = points.CHUNK_BYTES // (n * 8)
+    assert f.calls == -(-cols // per) and 2 <= f.calls <= 16
+    assert all(s[0] == n for s in f.shapes)
+    np.testing.assert_allclose(g, sin_x2_grad(x), atol=1e-10)
+
+
+def test_non_broadcasting_function_falls_back_to_one_call_per_point():
+    f = Counted(lambda x: float(np.sum(np.sin(x) * x**2)))
+    x = np.array([0.3, -1.2, 2.0])
+    g = dk.numeric.gradient(f, x)
+    assert f.calls == 1 + (2 * 3 + 1)  # the failed stacked try, then every point
+    np.testing.assert_allclose(g, sin_x2_grad(x), atol=1e-9)
+    f2 = Counted(sin_x2)
+    dk.numeric.gradient(f2, x, batched=False)
+    assert f2.calls == 7 and all(s == (3,) for s in f2.shapes)
+
+
+def test_forward_scheme_and_accuracy_orders():
+    x = np.array([0.7, 1.3])
+    for scheme, acc, tol in [("forward", 1, 1e-6), ("backward", 2, 1e-8), ("central", 4, 1e-11)]:
+        g = dk.numeric.gradient(sin_x2, x, scheme=scheme, accuracy=acc)
+        np.testing.assert_allclose(g, sin_x2_grad(x), atol=tol)
+
+
+def test_jacobian_and_hessian():
+    def F(x):
+        return np.stack([x[0] * x[1], np.exp(x[0]) - x[1] ** 3])
+    x = np.array([0.5, 2.0])
+    J = dk.numeric.jacobian(F, x)
+    np.testing.assert_allclose(J, [[2.0, 0.5], [np.exp(0.5), -12.0]], atol=1e-8)
+    rosen = lambda z: 100 * (z[1] - z[0] ** 2) ** 2 + (1 - z[0]) ** 2  # noqa: E731
+    f = Counted(rosen)
+    H = dk.numeric.hessian(f, np.array([1.0, 1.0]))
+    np.testing.assert_allclose(H, [[802.0, -400.0], [-400.0, 200.0]], rtol=1e-6)
+    assert f.calls == 1
+
+
+def test_derivative_elementwise_and_orders():
+    x = np.array([0.1, 1.0, 3.0])
+    np.testing.assert_allclose(dk.numeric.derivative(np.exp, x), np.exp(x), rtol=1e-9)
+    np.testing.assert_allclose(dk.numeric.derivative(np.sin, x, order=2, accuracy=4), -np.sin(x), atol=1e-7)
+    import math
+    assert dk.numeric.derivative(math.exp, 1.0) == pytest.approx(np.e, rel=1e-10)  # not broadcasting: per point
+
+
+def test_matrix_argument_keeps_its_shape():
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    g = dk.numeric.gradient(lambda W: np.sum((W @ A) ** 2), np.eye(2))
+    np.testing.assert_allclose(g, 2 * A @ A.T, rtol=1e-8)
+
+
+def test_user_array_is_not_modified_and_float32_kept():
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    before = x.copy()
+    g = dk.numeric.gradient(sin_x2, x)
+    np.testing.assert_array_equal(x, before)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, sin_x2_grad(x.astype(float)), rtol=1e-3)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_errors():
+    with pytest.raises(dk.ShapeError, match="scalar"):
+        dk.numeric.gradient(lambda x: x**2, np.array([1.0, 2.0]))
+    with pytest.raises(dk.DiffkitError, match="rounds to zero"):
+        dk.numeric.gradient(sin_x2, np.array([1.0, 2.0]), h=1e-30)
+    with pytest.warns(dk.numeric.NumericWarning, match=r"x\[1\]"):
+        dk.numeric.gradient(lambda x: np.sum(np.sqrt(x), axis=0), np.array([1.0, 1e-12]), h=1e-6)
