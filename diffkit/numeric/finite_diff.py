@@ -4,9 +4,9 @@ Steps are relative, ``h * max(|x|, 1)``, and the representable step
 ``(x + h) - x`` is the one divided by. ``h="auto"`` takes the optimal step of
 the truncation + rounding model (:func:`~diffkit.numeric.optimal_step`) for
 unit scales. All perturbed points of a gradient, Jacobian or Hessian are
-stacked and the Expr is evaluated once, so ``Result.ops.evals`` counts
-*calls* of the function (1 for a batched estimate) while
-``Result.info["points"]`` says how many function values were computed.
+stacked and the Expr is evaluated in one call; ``Result.ops.evals`` counts
+the function values that call computed (``Result.info["points"]``), which is
+what a finite-difference estimate costs.
 
 Example
 -------
@@ -15,7 +15,7 @@ Example
 >>> {k: round(v, 8) for k, v in r.gradient.items()}
 {'x1': 5.5, 'x2': 1.71633781}
 >>> r.method, r.info["points"], r.ops.evals
-('central', 5, 1)
+('central', 5, 5)
 """
 
 from __future__ import annotations

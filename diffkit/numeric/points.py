@@ -9,7 +9,8 @@ derivative entry), and the problems that evaluate a point set:
 * :class:`ExprProblem` for an :class:`~diffkit.Expr`: its variables may be
   arrays (a grid of independent points, the derivative is taken at each); all
   perturbed points are stacked along a new leading axis and the graph is
-  evaluated once (``ops.evals`` counts that one call), unless the graph holds
+  evaluated once (``ops.evals`` still counts every function value; ``calls``
+  says how many calls carried them), unless the graph holds
   reductions, then it is evaluated once per point.
 * :class:`VectorProblem` for a plain callable ``fn(x)`` of a vector ``x`` of
   shape ``(n,)``: "broadcasting" means ``fn`` accepts ``X`` of shape ``(n, N)``
@@ -240,6 +241,7 @@ class ExprProblem:
                 pert = col.reshape((N,) + (1,) * L) * st.reshape(shape + st.shape)
                 vals[w] = xv.reshape((1,) + shape + xv.shape) + pert.astype(_work_dtype(xv, pert), copy=False)
             outs = graph.evaluate(vals)
+            COUNTER.evals += N - 1  # one stacked call computed N values of f
             return np.stack([np.broadcast_to(np.asarray(o), (N,) + self.grid) for o in outs], axis=1)
         rows = []
         for p in points.points:
@@ -309,7 +311,7 @@ class VectorProblem:
             for start in range(0, N, per):
                 stop = min(N, start + per)
                 self.calls += 1
-                COUNTER.evals += 1
+                COUNTER.evals += stop - start  # function values, however many calls carried them
                 out = _column_stack_call(self.fn, self._stack(points, steps, start, stop), stop - start)
                 if out is None:
                     if self.batched:
@@ -366,7 +368,7 @@ class GridProblem:
             pert = M * st[..., None]
             X = self.x[..., None] + pert.astype(_work_dtype(self.x, pert), copy=False)
             self.calls += 1
-            COUNTER.evals += 1
+            COUNTER.evals += N
             out = _column_stack_call(self.fn, X, N)
             if out is not None and out.shape[1:] == self.x.shape:
                 return out[:, None]

@@ -62,7 +62,7 @@ def test_gradient_of_lecture_function(method, tol):
     assert r.value == pytest.approx(11.652071455223084, abs=1e-14)
     for k in GRAD:
         assert r.gradient[k] == pytest.approx(GRAD[k], abs=tol)
-    assert r.ops.evals == 1  # all perturbed points stacked into one evaluation
+    assert r.ops.evals == r.info["points"]  # every function value counts, though one stacked call computed them
     assert r.info["points"] >= 2
 
 
