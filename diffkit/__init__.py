@@ -88,3 +88,7 @@ __all__ += ["ad", "ForwardMode", "ReverseMode"]
 from .ad import Function, Tensor, enable_grad, inference_mode, no_grad, tensor  # noqa: E402
 
 __all__ += ["Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode"]
+from . import nn, optim  # noqa: E402
+from .nn.random import manual_seed  # noqa: E402
+
+__all__ += ["nn", "optim", "manual_seed"]

@@ -1,0 +1,763 @@
+"""``Module`` and ``Parameter``: PyTorch's model building blocks on diffkit Tensors.
+
+A Module registers every :class:`Parameter` and sub-Module assigned to one of
+its attributes, so ``parameters()``, ``state_dict()``, ``zero_grad()``,
+``train()``/``eval()`` and ``to()`` reach the whole tree. ``repr`` prints the
+tree the way PyTorch does, and state-dict keys are PyTorch's (``0.weight``),
+so weights copy across both ways.
+
+Example
+-------
+>>> import diffkit as dk
+>>> from diffkit import nn
+>>> class Line(nn.Module):
+...     def __init__(self):
+...         super().__init__()
+...         self.w = nn.Parameter(dk.tensor([[0.0]]))
+...         self.b = nn.Parameter(dk.tensor([0.0]))
+...     def forward(self, x):
+...         return x @ self.w.T + self.b
+>>> m = Line()
+>>> [name for name, _ in m.named_parameters()]
+['w', 'b']
+>>> m.w
+Parameter containing:
+tensor([[0.]], requires_grad=True)
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..ad.backend import device_of, normalize_device, resolve_dtype, to_device
+from ..ad.grad_mode import no_grad
+from ..ad.tensor import Tensor
+from ..errors import DiffkitError, ShapeError
+
+__all__ = ["Module", "Parameter", "IncompatibleKeys", "StateDictError", "StateDictShapeError"]
+
+
+class StateDictError(DiffkitError, RuntimeError):
+    """A state dict does not fit the model: missing or unexpected keys (PyTorch raises RuntimeError)."""
+
+
+class StateDictShapeError(StateDictError, ShapeError):
+    """A state dict holds an array whose shape differs from the model's parameter."""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` could not match: keys the model wanted and keys it did not know."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+
+class Parameter(Tensor):
+    """A Tensor that a :class:`Module` registers as one of its parameters.
+
+    Assigning a Parameter to a Module attribute adds it to ``parameters()``;
+    assigning a plain Tensor does not (so caches and constants stay out).
+    ``requires_grad`` is True unless asked otherwise. The Parameter shares
+    the array of the Tensor (or array) it is made from.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> from diffkit import nn
+    >>> p = nn.Parameter(dk.tensor([1.0, 2.0]))
+    >>> p.requires_grad, p.is_leaf
+    (True, True)
+    >>> p
+    Parameter containing:
+    tensor([1., 2.], requires_grad=True)
+    """
+
+    def __init__(self, data: Any = None, requires_grad: bool = True):
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        elif isinstance(data, Tensor):
+            data = data._data
+        super().__init__(data, requires_grad=requires_grad, device=device_of(data))
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol: int):
+        return (type(self), (self._data, self.requires_grad))
+
+
+def _data(value: Any) -> Any:
+    """The array behind a Tensor, a torch tensor, or array-like (device kept for CuPy)."""
+    if isinstance(value, Tensor):
+        return value._data
+    if type(value).__module__.split(".", 1)[0] == "torch":
+        return value.detach().cpu().numpy()
+    if device_of(value) == "cuda":
+        return value
+    return np.asarray(value)
+
+
+def _assign(target: Any, array: Any) -> None:
+    """Copy ``array`` into the Tensor ``target`` in place (its identity and dtype are kept)."""
+    with no_grad():
+        target.copy_(to_device(array, target.device))
+
+
+def _add_indent(text: str, spaces: int) -> str:
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    pad = " " * spaces
+    return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
+
+
+class Module:
+    """Base class of all models and layers (PyTorch's ``nn.Module``).
+
+    Subclasses call ``super().__init__()`` first, assign Parameters and
+    sub-Modules as attributes, and define ``forward``; calling the module
+    calls ``forward``.
+
+    Example
+    -------
+    >>> from diffkit import nn
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nn.Linear(2, 3)
+    ...         self.out = nn.Linear(3, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> net = Net()
+    >>> net
+    Net(
+      (hidden): Linear(in_features=2, out_features=3, bias=True)
+      (out): Linear(in_features=3, out_features=1, bias=True)
+    )
+    >>> list(net.state_dict())
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    >>> sum(p.numel() for p in net.parameters())
+    13
+    """
+
+    training: bool
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments; Module.__init__ takes "
+                            "none (call super().__init__() without arguments)")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers"] = set()
+        d["_modules"] = {}
+
+    # ------------------------------------------------------------------ calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; every subclass defines it."""
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------- registration
+    def _check_init(self, what: str) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call "
+                                 f"(call super().__init__() first in {type(self).__name__}.__init__)")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a Parameter (or ``None``, a declared but absent one) under ``name``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> m = nn.Module()
+        >>> m.register_parameter("scale", nn.Parameter(dk.tensor(1.0)))
+        >>> [n for n, _ in m.named_parameters()]
+        ['scale']
+        """
+        self._check_init("parameters")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"parameter name must be a non-empty string without '.', got {name!r}")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            "(nn.Parameter or None required)")
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"attribute '{name}' already exists")
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Add state that is not a parameter (a running mean, a mask); in ``state_dict`` if persistent.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> m = nn.Module()
+        >>> m.register_buffer("steps", dk.tensor(0.0))
+        >>> list(m.state_dict()), list(m.parameters())
+        (['steps'], [])
+        """
+        self._check_init("buffers")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"buffer name must be a non-empty string without '.', got {name!r}")
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module under ``name`` (what attribute assignment does).
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> m = nn.Module()
+        >>> m.add_module("act", nn.ReLU())
+        >>> m
+        Module(
+          (act): ReLU()
+        )
+        """
+        self._check_init("module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str) or "." in name or name == "":
+            raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            self._check_init("parameters")
+            self._forget(name)
+            params[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                "(nn.Parameter or None expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            self._check_init("module")
+            self._forget(name)
+            d["_modules"][name] = value
+        elif name in d.get("_modules", ()):
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                                "(nn.Module or None expected)")
+            d["_modules"][name] = None
+        elif name in d.get("_buffers", ()):
+            d["_buffers"][name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        d = self.__dict__
+        d.pop(name, None)
+        for key in ("_parameters", "_buffers", "_modules"):
+            d[key].pop(name, None)
+        d["_non_persistent_buffers"].discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ordinary lookup fails: look in the registries.
+        d = object.__getattribute__(self, "__dict__")
+        for key in ("_parameters", "_buffers", "_modules"):
+            reg = d.get(key)
+            if reg is not None and name in reg:
+                return reg[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        for key in ("_parameters", "_buffers", "_modules"):
+            if name in d.get(key, ()):
+                del d[key][name]
+                d["_non_persistent_buffers"].discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self) -> list[str]:
+        names = set(super().__dir__())
+        d = self.__dict__
+        for key in ("_parameters", "_buffers", "_modules"):
+            names.update(d.get(key, {}))
+        return sorted(n for n in names if not n[0].isdigit())
+
+    # ---------------------------------------------------------------- iteration
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for this module and every module below it, depth first.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [name for name, _ in net.named_modules()]
+        ['', '0', '1']
+        """
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is None:
+                continue
+            sub = prefix + ("." if prefix else "") + name
+            yield from module.named_modules(memo, sub, remove_duplicate)
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module below it (each once).
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> [type(m).__name__ for m in nn.Sequential(nn.Linear(2, 3), nn.ReLU()).modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for the immediate children (each once).
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> [name for name, _ in nn.Sequential(nn.Linear(2, 3), nn.ReLU()).named_children()]
+        ['0', '1']
+        """
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        """The immediate child modules.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> list(nn.Sequential(nn.ReLU(), nn.Tanh()).children())
+        [ReLU(), Tanh()]
+        """
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]
+        for mod_prefix, module in mods:
+            for name, value in module.__dict__[registry].items():
+                if value is None:
+                    continue
+                if remove_duplicate:
+                    if id(value) in seen:
+                        continue
+                    seen.add(id(value))
+                yield mod_prefix + ("." if mod_prefix else "") + name, value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``(name, parameter)`` pairs; a parameter shared by two layers comes once.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> [(n, tuple(p.shape)) for n, p in nn.Linear(2, 3).named_parameters()]
+        [('weight', (3, 2)), ('bias', (3,))]
+        """
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters of this module and (``recurse``) of every module below it.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 2))
+        >>> [tuple(p.shape) for p in model.parameters()]
+        [(3, 2), (3,), (2, 3), (2,)]
+        """
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+        """``(name, buffer)`` pairs.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> m = nn.Module(); m.register_buffer("count", dk.tensor(0.0))
+        >>> [n for n, _ in m.named_buffers()]
+        ['count']
+        """
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        """The buffers of this module and (``recurse``) of every module below it.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> list(nn.Linear(2, 2).buffers())
+        []
+        """
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at a dotted path such as ``"0"`` or ``"encoder.layers.1"``.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> nn.Sequential(nn.Linear(2, 3), nn.ReLU()).get_submodule("1")
+        ReLU()
+        """
+        module = self
+        if target == "":
+            return module
+        for part in target.split("."):
+            sub = module._modules.get(part)
+            if sub is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule '{part}' (looking up '{target}')")
+            module = sub
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path such as ``"0.weight"``.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> tuple(nn.Sequential(nn.Linear(2, 3)).get_parameter("0.weight").shape)
+        (3, 2)
+        """
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        param = module._parameters.get(name)
+        if param is None:
+            raise AttributeError(f"{type(module).__name__} has no parameter '{name}' (looking up '{target}')")
+        return param
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule (children first) and then on this module; returns self.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> seen = []
+        >>> _ = nn.Sequential(nn.ReLU(), nn.Tanh()).apply(lambda m: seen.append(type(m).__name__))
+        >>> seen
+        ['ReLU', 'Tanh', 'Sequential']
+        """
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # --------------------------------------------------------------- modes, grads
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=False`` is evaluation mode) here and below; returns self.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> model = nn.Sequential(nn.Dropout(0.5))
+        >>> model.eval()[0].training, model.train()[0].training
+        (False, True)
+        """
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for module in self.modules():
+            module.__dict__["training"] = mode
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (dropout off); same as ``train(False)``.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> nn.Dropout().eval().training
+        False
+        """
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient recording of every parameter on or off (freeze a model); returns self.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> layer = nn.Linear(2, 2).requires_grad_(False)
+        >>> [p.requires_grad for p in layer.parameters()]
+        [False, False]
+        """
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters: to ``None`` (default) or to zeros in place.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from diffkit import nn
+        >>> layer = nn.Linear(2, 1)
+        >>> layer(np.ones((1, 2))).sum().backward()
+        >>> layer.zero_grad(); layer.weight.grad is None
+        True
+        """
+        for p in self.parameters():
+            _zero_grad(p, set_to_none)
+
+    # ---------------------------------------------------------------- state dict
+    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                destination[prefix + name] = b if keep_vars or not isinstance(b, Tensor) else b.detach()
+
+    def state_dict(self, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict:
+        """Parameters and persistent buffers by dotted name (PyTorch's keys), as detached Tensors.
+
+        The Tensors share memory with the model (copy them to keep a
+        snapshot: ``{k: v.clone() for k, v in sd.items()}``). ``np.asarray``
+        of a value, or ``torch.from_numpy(v.numpy())``, moves it across.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> sd = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 2)).state_dict()
+        >>> [(k, tuple(v.shape)) for k, v in sd.items()]
+        [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (2, 3)), ('2.bias', (2,))]
+        """
+        if destination is None:
+            destination = OrderedDict()
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination, prefix + name + ".", keep_vars)
+        return destination
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values into the parameters and buffers, in place (PyTorch's checks and keys).
+
+        Values may be diffkit Tensors, NumPy/CuPy arrays or torch tensors; each
+        is cast to the parameter's dtype and device. With ``strict`` (default)
+        a missing or unexpected key is an error; a shape mismatch always is.
+        Errors name every offending key (and both shapes), and leave the model
+        unchanged. Returns the unmatched keys.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from diffkit import nn
+        >>> a, b = nn.Linear(2, 3), nn.Linear(2, 3)
+        >>> a.load_state_dict(b.state_dict())
+        <All keys matched successfully>
+        >>> bool(np.array_equal(a.weight.numpy(), b.weight.numpy()))
+        True
+        >>> a.load_state_dict({"weight": np.zeros((2, 3)), "bias": np.zeros(3)})
+        Traceback (most recent call last):
+        ...
+        diffkit.nn.module.StateDictShapeError: Error(s) in loading state_dict for Linear:
+            size mismatch for weight: copying a param with shape (2, 3) from checkpoint, ...
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"expected state_dict to be a mapping of names to arrays, got {type(state_dict).__name__}")
+        targets = self.state_dict(keep_vars=True)
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        errors, staged, shape_error = [], [], False
+        for key, target in targets.items():
+            if key not in state_dict:
+                continue
+            try:
+                value = _data(state_dict[key])
+            except Exception as exc:  # noqa: BLE001 - reported with its key below
+                errors.append(f"could not read {key}: {exc}")
+                continue
+            want = tuple(target.shape)
+            got = tuple(getattr(value, "shape", ()))
+            if got != want:
+                shape_error = True
+                errors.append(f"size mismatch for {key}: copying a param with shape {got} from checkpoint, "
+                              f"the shape in current model is {want}.")
+                continue
+            staged.append((target, value))
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
+                              + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            cls = StateDictShapeError if shape_error else StateDictError
+            raise cls(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        for target, value in staged:
+            if isinstance(target, Tensor):
+                _assign(target, value)
+            else:  # a plain-array buffer
+                target[...] = to_device(np.asarray(value, dtype=target.dtype), device_of(target))
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------ device, dtype
+    def _apply_to_tensors(self, fn: Callable[[Any], Any]) -> Module:
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is None:
+                    continue
+                new = fn(p._data)
+                if new is not p._data:
+                    p.data = new
+                    if p.grad is not None:
+                        p.grad.data = fn(p.grad._data)
+            for name, b in module._buffers.items():
+                if isinstance(b, Tensor):
+                    b.data = fn(b._data)
+                elif b is not None:
+                    module._buffers[name] = fn(b)
+        return self
+
+    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+        """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place.
+
+        ``to("cpu")``, ``to("cuda")``, ``to(np.float64)``, ``to("cuda", np.float32)``
+        or keywords. Parameters keep their identity, so an optimizer built
+        before still updates them. Returns self.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from diffkit import nn
+        >>> layer = nn.Linear(2, 2).to(np.float64)
+        >>> layer.weight.dtype
+        dtype('float64')
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and a.split(":", 1)[0].lower() in ("cpu", "cuda", "gpu", "numpy", "cupy"):
+                device = a
+            else:
+                dtype = a
+        target = None if device is None else normalize_device(device)
+        cast = None if dtype is None else np.dtype(resolve_dtype(np, dtype))
+        if cast is not None and cast.kind not in "fc":
+            raise TypeError(f"Module.to only accepts floating point or complex dtypes, got {cast}")
+
+        def fn(arr: Any) -> Any:
+            if target is not None:
+                arr = to_device(arr, target)
+            if cast is not None and arr.dtype.kind in "fc" and arr.dtype != cast:
+                arr = arr.astype(cast)
+            return arr
+
+        return self._apply_to_tensors(fn)
+
+    def cpu(self) -> Module:
+        """Move everything to the CPU (NumPy); returns self.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> nn.Linear(1, 1).cpu().weight.device
+        'cpu'
+        """
+        return self.to("cpu")
+
+    def cuda(self) -> Module:
+        """Move everything to the GPU (CuPy); raises BackendError without one."""
+        return self.to("cuda")
+
+    def double(self) -> Module:
+        """Cast floating parameters and buffers to float64; returns self.
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> nn.Linear(1, 1).double().weight.dtype
+        dtype('float64')
+        """
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Cast floating parameters and buffers to float32; returns self.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from diffkit import nn
+        >>> nn.Linear(1, 1, dtype=np.float64).float().weight.dtype
+        dtype('float32')
+        """
+        return self.to(np.float32)
+
+    # ------------------------------------------------------------------- printing
+    def extra_repr(self) -> str:
+        """The text between the parentheses of this module's repr (override in layers)."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _add_indent(repr(module), 2) for name, module in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                body = extra_lines[0]
+            else:
+                body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{self._get_name()}({body})"
+
+
+def _zero_grad(p: Any, set_to_none: bool) -> None:
+    g = p.grad
+    if g is None:
+        return
+    if set_to_none:
+        p.grad = None
+    else:
+        if g.grad_fn is not None:
+            g = g.detach()
+            p.grad = g
+        with no_grad():
+            g.zero_()
