@@ -82,9 +82,10 @@ def graph(f: Any, at: Mapping[str, Any] | None = None, adjoints: bool | Mapping[
     if adjoints is True:
         if at is None:
             raise ValueError("adjoints=True needs a point: pass at={...}")
-        from ..ad.reverse import adjoints as reverse_adjoints
+        from ..ad.reverse import adjoint_sweep
 
-        adj = reverse_adjoints(f, at)
+        bars = adjoint_sweep(g, values, {g.outputs[0]: 1.0}, list(g.inputs))
+        adj = {g.label(i): b for i, b in enumerate(bars) if b is not None}
     elif isinstance(adjoints, Mapping):
         adj = adjoints
     if ax is None:

@@ -74,3 +74,12 @@ def test_graph_with_given_adjoints():
     fig = plot.graph(f, at={"x": 2.0, "y": 3.0}, adjoints={"v_1": 1.0, "v_-1": 3.0, "v_0": 2.0})
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert any("adj 3" in t for t in texts)
+
+
+def test_graph_with_reverse_mode_adjoints():
+    fig = plot.graph(dk.examples.lecture(), at=dk.examples.LECTURE_POINT, adjoints=True)
+    texts = {t.get_text().split("\n")[0]: t.get_text() for t in fig.axes[0].texts}
+    assert "adj 5.5" in texts["v_-1 = x1"] and "adj 1.716" in texts["v_0 = x2"]
+    assert "adj -1" in texts["v_3"] and "adj 1" in texts["v_5"]
+    with pytest.raises(ValueError, match="needs a point"):
+        plot.graph(dk.examples.lecture(), adjoints=True)
