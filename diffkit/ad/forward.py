@@ -134,7 +134,9 @@ class Dual:
         return self._op("transpose")
 
     def _op(self, name: str, *args: Any, **params: Any) -> Any:
-        return type(self)._dk_apply(OPS[name], args or (self,), params)
+        # through apply(), not our own _dk_apply: the other operand may be a
+        # higher-level value (an inner derivative's Dual) that must go first
+        return apply(OPS[name], *(args or (self,)), **params)
 
     def __add__(self, o): return self._op("add", self, o)
     def __radd__(self, o): return self._op("add", o, self)
@@ -175,10 +177,10 @@ class Dual:
         name = _UFUNCS.get(ufunc.__name__)
         if method != "__call__" or name is None or kwargs:
             return NotImplemented
-        return type(self)._dk_apply(OPS[name], inputs, {})
+        return apply(OPS[name], *inputs)
 
     def __repr__(self) -> str:
-        return f"Dual({self.primal!r}, tangent={self.tangent!r})"
+        return f"{type(self).__name__}({self.primal!r}, tangent={self.tangent!r})"
 
 
 def _primal(v: Any) -> Any:

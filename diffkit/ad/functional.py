@@ -186,8 +186,10 @@ def _like(result: Any, original: Any) -> Any:
 
 
 def _tensor_module():
-    try:
-        from . import tensor as tensor_module
+    import importlib
+
+    try:  # by path: diffkit.ad.tensor the attribute is the function dk.ad.tensor
+        tensor_module = importlib.import_module(__name__.rsplit(".", 1)[0] + ".tensor")
     except ImportError as e:  # part of the package; absent only in a partial checkout
         raise GradientError("reverse mode on Python functions needs diffkit.ad.tensor (the Tensor tape)") from e
     return tensor_module
@@ -218,8 +220,8 @@ def _grad_of(leaf: Any) -> Any:
 def _scalar_output(out: Any) -> None:
     size = int(np.prod(getattr(out, "shape", ()))) if getattr(out, "shape", ()) != () else 1
     if size != 1:
-        raise GradientError(f"grad needs a function with one scalar output; it returned shape {tuple(out.shape)}",
-                            hint="use jacrev/jacfwd, or vjp with a cotangent")
+        raise GradientError(f"grad needs a function with one scalar output; it returned shape "
+                            f"{tuple(out.shape)}; use jacrev/jacfwd, or vjp with a cotangent")
 
 
 def _fn_value_and_grad(fn: Callable, argnums: Any) -> Callable[..., tuple]:

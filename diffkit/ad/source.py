@@ -606,7 +606,8 @@ def program_for(graph: Graph, kind: str, wrt: Sequence[str] = (), order: int = 1
         _BY_STRUCTURE.move_to_end(skey)
         per_graph[key] = _BY_STRUCTURE[skey]
         return per_graph[key]
-    names = ", ".join(graph.variables)
+    # Names go into a comment line: only plain identifiers, else generated ones.
+    names = ", ".join(v if v.isidentifier() and v.isascii() else f"a{k}" for k, v in enumerate(graph.variables))
     if kind == "primal":
         g, marks, title, labels = graph, [], f"primal program of f({names})", []
     elif kind == "gradient":
