@@ -200,11 +200,13 @@ def _shape_args(shape: tuple) -> tuple:
     return tuple(shape)
 
 
-def _raw_index(index: Any) -> Any:
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, tuple):
-        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
+def _raw_index(index: Any) -> tuple:
+    """The index with Tensors unwrapped and a trailing ``...`` (the Array API wants every axis indexed)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    if not any(i is Ellipsis for i in index):
+        index += (Ellipsis,)
     return index
 
 
@@ -225,7 +227,7 @@ def _convert(data: Any, dtype: Any, device: Any, copy: bool) -> Any:
                 and hasattr(data, "__dlpack__"):
             data = backend.to_numpy(data)
         arr = np.array(data, copy=True) if copy or python else np.asarray(data)
-        if python and arr.dtype == np.float64:  # Python floats are float32, as in PyTorch
+        if python and dtype is None and arr.dtype == np.float64:  # Python floats are float32, as in PyTorch
             arr = arr.astype(np.float32)
         if arr.dtype == object:
             raise TypeError(f"can't make a tensor from {type(data).__name__} data; use numbers or arrays")

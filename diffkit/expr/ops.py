@@ -641,7 +641,7 @@ index_add = _defop(
 def _split_along(g, sizes, axis):
     parts, start = [], 0
     for n in sizes:
-        index = (slice(None),) * axis + (slice(start, start + n),)
+        index = (slice(None),) * axis + (slice(start, start + n), ...)  # full index: Array API
         parts.append(getitem(g, index=index))
         start += n
     return tuple(parts)
@@ -660,7 +660,7 @@ stack = _defop(
     jvp=lambda ts, a, *xs, axis=0: stack(
         [t if t is not None else 0.0 * x for t, x in zip(ts, xs)], axis=axis),
     vjp=lambda g, a, *xs, axis=0: tuple(
-        getitem(g, index=(slice(None),) * (axis % (xs[0].ndim + 1)) + (i,)) for i in range(len(xs))),
+        getitem(g, index=(slice(None),) * (axis % (xs[0].ndim + 1)) + (i, ...)) for i in range(len(xs))),
     kind="array", cost=0, template="stack({0}, ...)", doc="join arrays along a new axis",
 )
 # The rules use where(), not a multiplication by a mask: a nan or inf in the

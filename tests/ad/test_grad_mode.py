@@ -1,0 +1,153 @@
+"""no_grad, enable_grad, inference_mode: context managers, decorators, exceptions, threads."""
+
+import threading
+
+import pytest
+
+import diffkit as dk
+from diffkit.ad import is_grad_enabled, is_inference_mode_enabled, set_grad_enabled
+
+
+def leaf():
+    return dk.tensor([1.0, 2.0], requires_grad=True)
+
+
+def test_no_grad_context_stops_recording():
+    x = leaf()
+    with dk.no_grad():
+        y = x * 2
+        assert not is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None and y.is_leaf
+    assert is_grad_enabled() and (x * 2).requires_grad
+
+
+def test_enable_grad_inside_no_grad():
+    x = leaf()
+    with dk.no_grad():
+        with dk.enable_grad():
+            y = x * 2
+        z = x * 2
+    assert y.requires_grad and not z.requires_grad
+
+
+def test_inference_mode():
+    x = leaf()
+    with dk.inference_mode():
+        assert is_inference_mode_enabled() and not is_grad_enabled()
+        y = x.exp()
+    assert not y.requires_grad and not is_inference_mode_enabled()
+    with dk.inference_mode(False):
+        assert is_grad_enabled()
+
+
+def test_decorators_with_and_without_parentheses():
+    x = leaf()
+
+    @dk.no_grad()
+    def f(t):
+        return t * 2
+
+    @dk.no_grad
+    def g(t):
+        return t * 2
+
+    @dk.inference_mode()
+    def h(t):
+        return t * 2
+
+    assert f.__name__ == "f"
+    assert not f(x).requires_grad and not g(x).requires_grad and not h(x).requires_grad
+    assert (x * 2).requires_grad
+
+    @dk.enable_grad()
+    def k(t):
+        return t * 2
+
+    with dk.no_grad():
+        assert k(x).requires_grad
+
+
+def test_state_is_restored_after_an_exception():
+    with pytest.raises(ZeroDivisionError):
+        with dk.no_grad():
+            _ = 1 / 0
+    assert is_grad_enabled()
+
+    @dk.no_grad()
+    def boom():
+        raise ValueError("x")
+
+    with pytest.raises(ValueError):
+        boom()
+    assert is_grad_enabled()
+    with pytest.raises(KeyError):
+        with dk.inference_mode():
+            raise KeyError
+    assert is_grad_enabled() and not is_inference_mode_enabled()
+
+
+def test_nested_and_reused_context_object():
+    ctx = dk.no_grad()
+    with ctx:
+        with ctx:
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_set_grad_enabled_call_and_context():
+    with set_grad_enabled(False):
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    set_grad_enabled(False)
+    try:
+        assert not is_grad_enabled()
+    finally:
+        set_grad_enabled(True)
+    assert is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    x = leaf()
+    inside = threading.Event()
+    release = threading.Event()
+    seen = {}
+
+    def worker():
+        with dk.no_grad():
+            inside.set()
+            release.wait(5)
+            seen["worker"] = (x * 2).requires_grad
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    seen["main"] = (x * 2).requires_grad  # the other thread's no_grad does not reach here
+    release.set()
+    t.join()
+    assert seen == {"main": True, "worker": False}
+
+
+def test_new_threads_start_with_grad_enabled():
+    seen = []
+    with dk.no_grad():
+        t = threading.Thread(target=lambda: seen.append(is_grad_enabled()))
+        t.start()
+        t.join()
+    assert seen == [True]
+
+
+def test_decorated_function_in_many_threads():
+    x = leaf()
+
+    @dk.no_grad()
+    def f():
+        return (x * 2).requires_grad
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(f())) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [False] * 8 and is_grad_enabled()
