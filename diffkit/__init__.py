@@ -92,3 +92,6 @@ from . import nn, optim  # noqa: E402
 from .nn.random import manual_seed  # noqa: E402
 
 __all__ += ["nn", "optim", "manual_seed"]
+from .io import StateFileError, load, save  # noqa: E402
+
+__all__ += ["save", "load", "StateFileError"]
