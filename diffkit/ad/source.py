@@ -75,7 +75,7 @@ __all__ = ["adjoint_source", "AdjointSource", "Program", "gradient_graph", "tang
            "derivative_graph", "program_for", "run", "COMPILE_LIMIT"]
 
 #: Programs longer than this run as an instruction list instead of compiled code.
-COMPILE_LIMIT = 2500
+COMPILE_LIMIT = 4000
 
 
 # ---------------------------------------------------------------------------
@@ -90,29 +90,40 @@ class _SharingBuilder(GraphBuilder):
         super().__init__()
         self._seen: dict[tuple, int] = {}
 
+    def emit(self, op: Op, args: tuple[int, ...], params: dict) -> int:
+        """Append ``op(args)`` (or find it already there); the fast path of :meth:`apply`."""
+        if params:
+            try:
+                key = (op.name, args, tuple(sorted(params.items())))
+                hash(key)
+            except TypeError:
+                return super().apply(op, args, params)
+        else:
+            key = (op.name, args)
+        found = self._seen.get(key)
+        if found is None:
+            nodes = self.nodes
+            found = len(nodes)
+            nodes.append(Node(found, op, args, params))
+            self._seen[key] = found
+        return found
+
     def apply(self, op, args, params=None):
         op = OPS[op] if isinstance(op, str) else op
-        try:
-            key = (op.name, tuple(args), tuple(sorted((params or {}).items())))
-            hash(key)
-        except TypeError:
-            return super().apply(op, args, params)
-        if key not in self._seen:
-            self._seen[key] = super().apply(op, args, params)
-        return self._seen[key]
+        if op.arity >= 0 and len(args) != op.arity:
+            return super().apply(op, args, params)  # raises the arity error
+        return self.emit(op, tuple(args), dict(params or {}))
 
 
-def _number(v: Any) -> float | complex | None:
-    """The value of a constant argument, or None for a traced one."""
-    if isinstance(v, Traced):
-        return None
-    if isinstance(v, (int, float, complex, np.number)) and not isinstance(v, bool):
-        return v
-    return None
+_NUMBERS = (int, float, complex, np.number)
 
 
 class _Folding(Traced):
-    """A traced value whose ops skip ``* 1``, ``+ 0``, ``--x`` and compute constant ones."""
+    """A traced value whose ops skip ``* 1``, ``+ 0``, ``--x`` and compute constant ones.
+
+    Derivative programs are recorded with it; it is written for speed (a
+    10^5-node gradient program is recorded in about a second).
+    """
 
     __slots__ = ()
 
@@ -122,49 +133,84 @@ class _Folding(Traced):
 
     @classmethod
     def _dk_apply(cls, op: Op, args: tuple, params: dict) -> Any:
-        consts = [_number(a) for a in args]
-        if all(c is not None for c in consts):
-            with np.errstate(all="ignore"):
-                out = op.impl(np, *consts, **params)
-            return out.item() if hasattr(out, "item") else out
+        b = None
+        for a in args:
+            if type(a) is cls:
+                b = a.builder
+                break
+        if b is None:
+            if all(isinstance(a, _NUMBERS) and not isinstance(a, bool) for a in args):
+                with np.errstate(all="ignore"):
+                    out = op.impl(np, *args, **params)
+                return out.item() if hasattr(out, "item") else out
+            return super()._dk_apply(op, args, params)
+        if op.kind != "elementwise":
+            return super()._dk_apply(op, args, params)  # raises the explanation
         name = op.name
-        b = next(a.builder for a in args if isinstance(a, Traced))
-        wrap = lambda i: cls(b, i)  # noqa: E731
-        if name in ("add", "sub", "mul", "div", "pow"):
+        if len(args) == 2:
             x, y = args
-            cx, cy = consts
-            if name == "add":
-                if cx == 0:
+            cx = None if type(x) is cls else x
+            cy = None if type(y) is cls else y
+            if name == "mul":
+                if cx is not None:
+                    if cx == 1:
+                        return y
+                    if cx == -1:
+                        return cls._dk_apply(OPS["neg"], (y,), {})
+                if cy is not None:
+                    if cy == 1:
+                        return x
+                    if cy == -1:
+                        return cls._dk_apply(OPS["neg"], (x,), {})
+            elif name == "add":
+                if cx is not None and cx == 0:
                     return y
-                if cy == 0:
+                if cy is not None and cy == 0:
                     return x
-                if isinstance(y, cls) and y._neg_arg() is not None:
-                    return cls._dk_apply(OPS["sub"], (x, wrap(y._neg_arg())), {})
-                if isinstance(x, cls) and x._neg_arg() is not None:
-                    return cls._dk_apply(OPS["sub"], (y, wrap(x._neg_arg())), {})
+                if cy is None and y._neg_arg() is not None:
+                    return cls._dk_apply(OPS["sub"], (x, cls(b, y._neg_arg())), {})
+                if cx is None and x._neg_arg() is not None:
+                    return cls._dk_apply(OPS["sub"], (y, cls(b, x._neg_arg())), {})
             elif name == "sub":
-                if cy == 0:
+                if cy is not None and cy == 0:
                     return x
-                if cx == 0:
+                if cx is not None and cx == 0:
                     return cls._dk_apply(OPS["neg"], (y,), {})
-                if isinstance(y, cls) and y._neg_arg() is not None:
-                    return cls._dk_apply(OPS["add"], (x, wrap(y._neg_arg())), {})
-            elif name == "mul":
-                for c, other in ((cx, y), (cy, x)):
-                    if c == 1:
-                        return other
-                    if c == -1:
-                        return cls._dk_apply(OPS["neg"], (other,), {})
+                if cy is None and y._neg_arg() is not None:
+                    return cls._dk_apply(OPS["add"], (x, cls(b, y._neg_arg())), {})
             elif name == "div":
-                if cy == 1:
-                    return x
-                if cy == -1:
-                    return cls._dk_apply(OPS["neg"], (x,), {})
-            elif name == "pow" and cy == 1:
+                if cy is not None:
+                    if cy == 1:
+                        return x
+                    if cy == -1:
+                        return cls._dk_apply(OPS["neg"], (x,), {})
+            elif name == "pow" and cy is not None and cy == 1:
                 return x
-        elif name == "neg" and isinstance(args[0], cls) and args[0]._neg_arg() is not None:
-            return wrap(args[0]._neg_arg())
-        return super()._dk_apply(op, args, params)
+            ia = x.index if cx is None else b.const(cx)
+            ib = y.index if cy is None else b.const(cy)
+            return cls(b, b.emit(op, (ia, ib), params))
+        if len(args) == 1:
+            (x,) = args
+            if name == "neg" and x._neg_arg() is not None:
+                return cls(b, x._neg_arg())
+            return cls(b, b.emit(op, (x.index,), params))
+        idx = tuple(a.index if type(a) is cls else b.const(a) for a in args)
+        return cls(b, b.emit(op, idx, params))
+
+
+    # Operators straight to _dk_apply (one call fewer per recorded op than Traced's).
+    def __add__(self, o): return _Folding._dk_apply(_ADD, (self, o), {})
+    def __radd__(self, o): return _Folding._dk_apply(_ADD, (o, self), {})
+    def __sub__(self, o): return _Folding._dk_apply(_SUB, (self, o), {})
+    def __rsub__(self, o): return _Folding._dk_apply(_SUB, (o, self), {})
+    def __mul__(self, o): return _Folding._dk_apply(_MUL, (self, o), {})
+    def __rmul__(self, o): return _Folding._dk_apply(_MUL, (o, self), {})
+    def __truediv__(self, o): return _Folding._dk_apply(_DIV, (self, o), {})
+    def __rtruediv__(self, o): return _Folding._dk_apply(_DIV, (o, self), {})
+    def __neg__(self): return _Folding._dk_apply(_NEG, (self,), {})
+
+
+_ADD, _SUB, _MUL, _DIV, _NEG = (OPS[n] for n in ("add", "sub", "mul", "div", "neg"))
 
 
 def _trace_into(graph: Graph, b: GraphBuilder, inputs: Mapping[str, Any]) -> list[Any]:
@@ -175,30 +221,22 @@ def _trace_into(graph: Graph, b: GraphBuilder, inputs: Mapping[str, Any]) -> lis
     for node in graph.nodes:
         if node.is_const:
             vals[node.index] = node.value
+    nodes = graph.nodes
     for i in graph.op_nodes:
-        node = graph.nodes[i]
+        node = nodes[i]
         vals[i] = apply(node.op, *[vals[a] for a in node.args], **node.params)
     return vals
 
 
 def _freeze(b: GraphBuilder, outs: Sequence[Any], variables: Sequence[str],
             marks: Sequence[int] = ()) -> tuple[Graph, list[int]]:
-    """A Graph keeping the builder's order (primal sweep, then adjoint sweep): inputs,
-    constants, then ops as recorded. ``marks`` (builder lengths) become node indices."""
+    """The recorded program as a Graph, in recording order (primal sweep, then
+    adjoint sweep): inputs, constants and ops keep the builder's indices."""
     out_idx = [o.index if isinstance(o, Traced) else b.const(o) for o in outs]
     for n in variables:
         b.input(n)
-    inputs = [b._inputs[n] for n in variables]
-    consts = [n.index for n in b.nodes if n.is_const]
-    ops = [n.index for n in b.nodes if n.op is not None]
-    order = inputs + consts + ops
-    new = {old: k for k, old in enumerate(order)}
-    nodes = [Node(new[old], b.nodes[old].op, tuple(new[a] for a in b.nodes[old].args),
-                  b.nodes[old].params, b.nodes[old].name, b.nodes[old].value) for old in order]
-    graph = Graph(nodes, tuple(range(len(inputs))), tuple(new[o] for o in out_idx))
-    first_op = len(inputs) + len(consts)
-    sections = [first_op + sum(1 for i in ops if i < m) for m in marks]
-    return graph, sections
+    graph = Graph(b.nodes, tuple(b._inputs[n] for n in variables), tuple(out_idx))
+    return graph, list(marks)
 
 
 def _input_map(graph: Graph, b: GraphBuilder) -> dict[str, _Folding]:
@@ -420,14 +458,20 @@ _GLOBALS = {"inf": math.inf, "nan": math.nan}
 class Program:
     """A graph written as a straight-line Python function over a namespace ``xp``.
 
+    One program has two spellings: for arrays (any namespace) and for Python
+    floats (:data:`SCALAR`, where ``x ** y`` becomes ``xp.pow``). Each is
+    written, and compiled or turned into an instruction list, on first use.
+
     Attributes
     ----------
     source : str
-        The code (``def program(xp, a0, a1): ...``).
+        The array spelling of the code (``def program(xp, a0, a1): ...``).
     n_lines : int
         Op lines executed per run (what :func:`run` adds to the op counter).
     cost : int
         Element-operations per point per run.
+    scalar_ok : bool
+        Whether every op has a :data:`SCALAR` spelling.
 
     Example
     -------
@@ -438,10 +482,10 @@ class Program:
     (2, [7.0])
     """
 
-    def __init__(self, graph: Graph, *, title: str = "program", sections: Sequence[tuple[int, str]] = (),
-                 scalar: bool = False):
+    def __init__(self, graph: Graph, *, title: str = "program", sections: Sequence[tuple[int, str]] = ()):
         self.graph = graph
-        self.scalar = scalar
+        self.title = title
+        self.sections = sorted(sections)
         nodes = graph.nodes
         live = [False] * len(nodes)
         for o in graph.outputs:
@@ -453,21 +497,48 @@ class Program:
         self._live = [i for i in graph.op_nodes if live[i]]
         self.n_lines = len(self._live)
         self.cost = 0
+        ops: dict[str, Op] = {}  # by name: hashing a frozen dataclass hashes every field
+        for i in self._live:
+            op = nodes[i].op
+            ops[op.name] = op
+            self.cost += op.cost if isinstance(op.cost, int) else 1
+        ops = list(ops.values())
+        for op in ops:
+            if _template(op, False) is None:
+                raise ExpressionError(f"op {op.name!r} can't be written as code")
+        self.scalar_ok = all(
+            _template(op, True) is not None
+            and all(hasattr(SCALAR, n) for n in re.findall(r"xp\.(\w+)\(", _template(op, True)))
+            for op in ops)
+        self._sources: dict[bool, str] = {}
+        self._fns: dict[bool, Any] = {}
+        self._loops: dict[tuple, tuple] = {}
+
+    @property
+    def source(self) -> str:
+        return self.source_for(False)
+
+    def source_for(self, scalar: bool) -> str:
+        """The code of the array (``scalar=False``) or Python-float spelling."""
+        if scalar not in self._sources:
+            self._sources[scalar] = self._write(scalar)
+        return self._sources[scalar]
+
+    def _write(self, scalar: bool) -> str:
+        graph, nodes = self.graph, self.graph.nodes
         names: list[str] = [""] * len(nodes)
         for k, i in enumerate(graph.inputs):
             names[i] = f"a{k}"
         for node in nodes:
             if node.is_const:
                 names[node.index] = _literal(node.value)
-        prefix, counters = "v", {"v": 0, "d": 0}
-        lines = []
-        comment_names = ", ".join(f"a{k} = {graph.nodes[i].name!r}" for k, i in enumerate(graph.inputs))
-        head = [f"# {title}, generated by diffkit from the ops table"]
-        if comment_names:
-            head.append(f"# {comment_names}")
-        head.append(f"def program({', '.join(['xp'] + [names[i] for i in graph.inputs])}):")
-        self._steps: list[tuple[str, int, tuple[int, ...]]] = []
-        pending = sorted(sections)
+        mapping = ", ".join(f"a{k} = {nodes[i].name!r}" for k, i in enumerate(graph.inputs))
+        lines = [f"# {self.title}, generated by diffkit from the ops table"]
+        if mapping:
+            lines.append(f"# {mapping}")
+        lines.append(f"def program({', '.join(['xp'] + [names[i] for i in graph.inputs])}):")
+        prefix, count = "v", {"v": 0, "d": 0}
+        pending = list(self.sections)
         for i in self._live:
             while pending and i >= pending[0][0]:
                 _m, text = pending.pop(0)
@@ -476,48 +547,49 @@ class Program:
                 if text != "primal sweep":
                     prefix = "d"
             node = nodes[i]
-            tmpl = _template(node.op, scalar)
-            if tmpl is None:
-                raise ExpressionError(f"op {node.op.name!r} can't be written as code")
-            counters[prefix] += 1
-            names[i] = f"{prefix}{counters[prefix]}"
-            lines.append(f"    {names[i]} = {tmpl.format(*(names[a] for a in node.args))}")
-            self._steps.append((tmpl, i, node.args))
-            self.cost += node.op.cost if isinstance(node.op.cost, int) else 1
+            count[prefix] += 1
+            names[i] = f"{prefix}{count[prefix]}"
+            code = _template(node.op, scalar).format(*(names[a] for a in node.args))
+            lines.append(f"    {names[i]} = {code}")
         outs = ", ".join(names[o] for o in graph.outputs)
         lines.append(f"    return ({outs}{',' if len(graph.outputs) == 1 else ''})")
-        self.source = "\n".join(head + lines)
-        self._names = names
-        self._fn = None
-        self._loops: dict[int, tuple] = {}
+        return "\n".join(lines)
 
-    def _compiled(self):
-        if self._fn is None:
+    def _compiled(self, scalar: bool):
+        if scalar not in self._fns:
             env = dict(_GLOBALS)
             env["__builtins__"] = {"complex": complex}
-            exec(compile(self.source, "<diffkit program>", "exec"), env)  # noqa: S102 - generated names only
-            self._fn = env["program"]
-        return self._fn
+            code = compile(self.source_for(scalar), "<diffkit program>", "exec")
+            exec(code, env)  # noqa: S102 - generated names only
+            self._fns[scalar] = env["program"]
+        return self._fns[scalar]
 
-    def _loop(self, xp: Any) -> tuple:
+    def _loop(self, xp: Any, scalar: bool) -> tuple:
         """The instruction list for ``xp``: (function, out, arg, arg) per line."""
-        key = id(xp)
+        key = (id(xp), scalar)
         if key not in self._loops:
+            nodes = self.graph.nodes
+            fns: dict[str, Any] = {}
             prog = []
-            for tmpl, i, args in self._steps:
-                prog.append((_callable(tmpl, xp), i, args[0] if args else -1, args[1] if len(args) > 1 else -1))
-            start: list[Any] = [None] * len(self.graph.nodes)
-            for node in self.graph.nodes:
+            for i in self._live:
+                node = nodes[i]
+                fn = fns.get(node.op.name)
+                if fn is None:
+                    fn = fns[node.op.name] = _callable(_template(node.op, scalar), xp)
+                args = node.args
+                prog.append((fn, i, args[0] if args else -1, args[1] if len(args) > 1 else -1))
+            start: list[Any] = [None] * len(nodes)
+            for node in nodes:
                 if node.is_const:
                     start[node.index] = node.value
             self._loops[key] = (xp, tuple(prog), start)
         return self._loops[key]
 
-    def call(self, xp: Any, args: Sequence[Any]) -> list[Any]:
+    def call(self, xp: Any, args: Sequence[Any], scalar: bool = False) -> list[Any]:
         """Run once on namespace ``xp`` (no counting, no fallback): the outputs as a list."""
         if self.n_lines <= COMPILE_LIMIT:
-            return list(self._compiled()(xp, *args))
-        _xp, prog, start = self._loop(xp)
+            return list(self._compiled(scalar)(xp, *args))
+        _xp, prog, start = self._loop(xp, scalar)
         v = start[:]
         for i, a in zip(self.graph.inputs, args):
             v[i] = a
@@ -574,23 +646,22 @@ def _structure(graph: Graph) -> tuple:
 
 
 def program_for(graph: Graph, kind: str, wrt: Sequence[str] = (), order: int = 1,
-                value: bool = True, output: int | None = None) -> tuple[Program, Program | None]:
-    """The cached (array, scalar) programs of one derivative of ``graph``.
+                value: bool = True, output: int | None = None) -> Program:
+    """The cached program of one derivative of ``graph``.
 
     ``kind`` is ``"primal"``, ``"gradient"`` (reverse: values, then one
     adjoint sweep per output, or only for output number ``output``),
     ``"vjp"`` (reverse with the output adjoints as inputs), ``"tangent"`` (forward: tangent inputs for
     ``wrt``), ``"hessian"`` (forward over reverse: the tangent program of the
     gradient program), ``"tangent2"`` (forward over forward) or ``"derivative"`` (``order`` nested tangent programs,
-    for one variable). The scalar program is None where some op has no
-    ``math`` spelling.
+    for one variable).
 
     Example
     -------
     >>> import diffkit as dk
     >>> from diffkit.ad.source import program_for
     >>> g = dk.expr("x^2").graph
-    >>> program_for(g, "gradient", ("x",))[0] is program_for(g, "gradient", ("x",))[0]
+    >>> program_for(g, "gradient", ("x",)) is program_for(g, "gradient", ("x",))
     True
     """
     key = (kind, tuple(wrt), order, value, output)
@@ -634,13 +705,7 @@ def program_for(graph: Graph, kind: str, wrt: Sequence[str] = (), order: int = 1
         raise ValueError(kind)
     sections = [(g.op_nodes[0] if g.op_nodes else 0, "primal sweep")] if kind != "derivative" else []
     sections += list(zip(marks, labels))
-    arr = Program(g, title=title, sections=sections)
-    try:
-        sca = Program(g, title=title, sections=sections, scalar=True)
-        sca_ok = all(hasattr(SCALAR, n) for n in re.findall(r"xp\.(\w+)\(", sca.source))
-    except ExpressionError:
-        sca, sca_ok = None, False
-    entry = (arr, sca if sca_ok else None)
+    entry = Program(g, title=title, sections=sections)
     per_graph[key] = entry
     if skey is not None:
         _BY_STRUCTURE[skey] = entry
@@ -653,10 +718,10 @@ def _is_scalar(v: Any) -> bool:
     return isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool))
 
 
-def run(programs: tuple[Program, Program | None], args: Sequence[Any], xp: Any = None) -> list[Any]:
+def run(program: Program, args: Sequence[Any], xp: Any = None) -> list[Any]:
     """Run a program on values in input order, counting what it executes.
 
-    Python floats take the scalar (``math``) program; anything else runs on
+    Python floats take the scalar (``math``) spelling; anything else runs on
     the arrays' namespace (or ``xp``). Adds the lines executed to
     :data:`~diffkit.expr.counting.COUNTER`.
 
@@ -667,22 +732,22 @@ def run(programs: tuple[Program, Program | None], args: Sequence[Any], xp: Any =
     >>> run(program_for(dk.expr("log(x)").graph, "gradient", ("x",)), [0.0])[1]
     inf
     """
-    arr, sca = programs
+    arr = program
     size = 1
-    if sca is not None and all(_is_scalar(a) for a in args):
+    if xp is None and program.scalar_ok and all(_is_scalar(a) for a in args):
         fargs = [float(a) for a in args]
         try:
-            outs = sca.call(SCALAR, fargs)
+            outs = program.call(SCALAR, fargs, scalar=True)
             if any(isinstance(o, complex) for o in outs):
                 raise ValueError("complex result")
         except (ArithmeticError, ValueError, TypeError):
             with warnings.catch_warnings():
                 warnings.simplefilter("default")
-                outs = [float(o) for o in arr.call(np, [np.float64(a) for a in fargs])]
+                outs = [float(o) for o in program.call(np, [np.float64(a) for a in fargs])]
     else:
         if xp is None:
             xp = namespace(*args)
-        outs = arr.call(xp, args)
+        outs = program.call(xp, args)
         for a in args:
             size = max(size, int(getattr(a, "size", 1)))
     COUNTER.primitives += arr.n_lines
@@ -761,7 +826,7 @@ class AdjointSource(str):
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple:
         values = self._expr.bind(*args, **kwargs)
-        outs = run(self._programs, [values[n] for n in self.variables])
+        outs = run(self.program, [values[n] for n in self.variables])
         return tuple(outs)
 
     def _repr_html_(self) -> str:
@@ -809,10 +874,9 @@ def adjoint_source(f: Any, wrt: Sequence[str] | str | None = None) -> AdjointSou
     if unknown:
         raise ExpressionError(f"can't differentiate with respect to {unknown}: not variables of the Expr",
                               hint=f"its variables are {', '.join(f.variables)}")
-    programs = program_for(f.graph, "gradient", wrt_t)
-    out = AdjointSource(programs[0].source)
-    out.program = programs[0]
-    out._programs = programs
+    program = program_for(f.graph, "gradient", wrt_t)
+    out = AdjointSource(program.source)
+    out.program = program
     out._expr = f
     out.variables = f.variables
     out.wrt = wrt_t

@@ -58,7 +58,7 @@ def test_programs_are_cached_per_graph_and_structure():
     g = dk.expr("x^3 + y").graph
     assert program_for(g, "gradient", ("x", "y")) is program_for(g, "gradient", ("x", "y"))
     again = dk.expr("x^3 + y").graph  # a fresh parse of the same text
-    assert program_for(again, "gradient", ("x", "y"))[0] is program_for(g, "gradient", ("x", "y"))[0]
+    assert program_for(again, "gradient", ("x", "y")) is program_for(g, "gradient", ("x", "y"))
 
 
 @pytest.mark.parametrize("name", sorted(EXPR_OPS))
@@ -137,8 +137,8 @@ def test_runs_count_the_lines_they_execute():
     with dk.counting() as spent:
         run(programs, [2.0, 5.0])
         run(programs, [np.ones(10), np.ones(10)])
-    assert spent.count.primitives == 2 * programs[0].n_lines
-    assert spent.count.elements == programs[0].cost * 11
+    assert spent.count.primitives == 2 * programs.n_lines
+    assert spent.count.elements == programs.cost * 11
     assert spent.count.evals == 2
 
 
