@@ -1,4 +1,7 @@
-"""ForwardMode and ReverseMode as Differentiators: values, shapes, counts, SymPy agreement."""
+"""ForwardMode and ReverseMode as Differentiators: values, shapes, counts, SymPy agreement.
+
+(Named test_ad_differentiators.py: tests/numeric/test_differentiators.py has the plain name.)
+"""
 
 import math
 
