@@ -734,3 +734,35 @@ argmin = _defop(
 
 #: The ops an Expr may contain (elementwise, with a SymPy counterpart).
 EXPR_OPS = {name: op for name, op in OPS.items() if op.kind == "elementwise"}
+
+
+# x W^T + b as one node, for nn.Linear: one recorded op instead of four, and
+# the weight's cotangent g^T x comes out of one matmul in W's own layout (no
+# transposed copy for the optimizer to trip over). ``b`` may be the constant 0.0.
+def _linear_impl(xp, x, w, b):
+    out = xp.matmul(x, xp.matrix_transpose(w))
+    if getattr(b, "dtype", None) == out.dtype and getattr(b, "ndim", 0) <= out.ndim and hasattr(out, "__iadd__"):
+        out += b
+        return out
+    return out if isinstance(b, float) and b == 0.0 else out + b
+
+
+def _linear_vjp_w(g, ans, x, w, b):
+    if x.ndim == 1:
+        return reshape(g, shape=(g.shape[0], 1)) * reshape(x, shape=(1, x.shape[0]))
+    if x.ndim > 2:
+        g = reshape(g, shape=(math.prod(g.shape[:-1]), g.shape[-1]))
+        x = reshape(x, shape=(math.prod(x.shape[:-1]), x.shape[-1]))
+    return matmul(matrix_transpose(g), x)
+
+
+linear = _defop(
+    "linear", 3, _linear_impl,
+    jvp=(lambda t, ans, x, w, b: matmul(t, matrix_transpose(w)),
+         lambda t, ans, x, w, b: matmul(x, matrix_transpose(t)),
+         lambda t, ans, x, w, b: broadcast_to(t, shape=ans.shape)),
+    vjp=(lambda g, ans, x, w, b: matmul(g, w), _linear_vjp_w, lambda g, ans, x, w, b: g),
+    kind="array",
+    cost=lambda out, args, params: (2 * int(args[0].shape[-1]) + 1) * int(getattr(out, "size", 1)),
+    template="linear({0}, {1}, {2})", doc="x @ w.T + b (a dense layer; w is (out, in))",
+)
