@@ -364,10 +364,19 @@ sign = _defop(
     "sign", 1, lambda xp, x: xp.sign(x), sympy=sp.sign, template="sign({0})",
     doc="sign of x (0 at 0)",
 )
-# step(x) = 1 for x > 0, else 0 (Heaviside with H(0) = 0); sign(max(x, 0)) keeps
-# the dtype of x and works on Python floats.
+# step(x) = 1 for x > 0, else 0 (Heaviside with H(0) = 0), in the dtype of x.
+# Casting the comparison is one pass (relu's rule runs it on every backward, so
+# it matters); Python floats have no dtype and take sign(max(x, 0)).
+def _step_impl(xp, x):
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return xp.sign(xp.maximum(x, 0.0))
+    cast = getattr(xp, "astype", None)
+    return cast(x > 0, dtype) if cast is not None else (x > 0).astype(dtype)
+
+
 step = _defop(
-    "step", 1, lambda xp, x: xp.sign(xp.maximum(x, 0.0)),
+    "step", 1, _step_impl,
     sympy=lambda x: sp.Heaviside(x, 0), template="step({0})",
     doc="Heaviside step, 1 for x > 0 and 0 otherwise",
 )

@@ -334,3 +334,18 @@ def test_float32_stays_float32_through_forward_and_backward():
     assert loss.dtype == np.float32
     loss.backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
+
+
+@pytest.mark.gpu
+def test_cuda_tensor_matches_cpu():
+    x = randn(4, 3)
+    w = randn(3, 2)
+    cpu = [dk.tensor(x, requires_grad=True), dk.tensor(w, requires_grad=True)]
+    gpu = [dk.tensor(x, requires_grad=True, device="cuda"), dk.tensor(w, device="cpu").to("cuda").requires_grad_()]
+    assert gpu[0].device == "cuda" and gpu[1].is_cuda
+    for a, b in (cpu, gpu):
+        ((a @ b).tanh().log_softmax(dim=1) ** 2).sum().backward()
+    for c, g in zip(cpu, gpu):
+        assert g.grad.device == "cuda"
+        np.testing.assert_allclose(g.grad.numpy(), c.grad.numpy(), rtol=1e-10)
+        assert g.grad.cpu().device == "cpu"
