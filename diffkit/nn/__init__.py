@@ -19,6 +19,7 @@ from .layers import Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, R
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, Parameter, StateDictError, StateDictShapeError
 from .random import manual_seed
+from .training import History, accuracy, evaluate, fit
 
 __all__ = [
     "functional", "init", "manual_seed",
@@ -26,4 +27,5 @@ __all__ = [
     "Sequential", "ModuleList", "ModuleDict",
     "Linear", "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout",
     "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss",
+    "fit", "evaluate", "accuracy", "History",
 ]

@@ -104,8 +104,9 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     >>> linear(np.ones((1, 2)), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, 0.5])).tolist()
     [[3.5, 7.5]]
     """
-    out = ops.matmul(input, ops.matrix_transpose(weight))
-    return out if bias is None else out + bias
+    # One op of the table (not matmul + transpose + add): one tape node, and
+    # the weight's gradient arrives in the weight's own layout.
+    return ops.linear(input, weight, 0.0 if bias is None else bias)
 
 
 def relu(input: Any) -> Any:
