@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import ExpressionError, ShapeError
 from .graph import Graph, GraphBuilder
-from .ops import OPS, Op
+from .ops import OPS, Op, apply
 from .parser import parse
 from .sympy_bridge import from_sympy, to_sympy
 from .tracer import Traced
@@ -186,7 +186,7 @@ class Expr:
         return trace(body, variables=names)
 
     def _op(self, name, *args):
-        return type(self)._dk_apply(OPS[name], args, {})
+        return apply(OPS[name], *args)
 
     def __add__(self, o): return self._op("add", self, o)
     def __radd__(self, o): return self._op("add", o, self)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import ExpressionError
 from .graph import GraphBuilder
-from .ops import OPS, Op
+from .ops import OPS, Op, apply
 
 __all__ = ["Traced"]
 
@@ -78,8 +78,10 @@ class Traced:
                 idx.append(builder.const(a))
         return cls(builder, builder.apply(op, idx, params))
 
-    def _op(self, name: str, *args: Any) -> Traced:
-        return type(self)._dk_apply(OPS[name], args, {})
+    def _op(self, name: str, *args: Any) -> Any:
+        # through apply(): the other operand may be a higher-level value (a dual number,
+        # a Tensor) that must handle the op first
+        return apply(OPS[name], *args)
 
     def __add__(self, o): return self._op("add", self, o)
     def __radd__(self, o): return self._op("add", o, self)
@@ -99,7 +101,7 @@ class Traced:
         name = _UFUNCS.get(ufunc.__name__)
         if method != "__call__" or name is None or kwargs:
             return NotImplemented
-        return type(self)._dk_apply(OPS[name], inputs, {})
+        return apply(OPS[name], *inputs)
 
     def __bool__(self):
         raise ExpressionError(
