@@ -433,6 +433,8 @@ class Tensor:
             Keep the graph for another backward; defaults to ``create_graph``.
         create_graph : bool, default False
             Record the backward pass, so that the gradients can be differentiated again.
+            As in PyTorch, a leaf's ``.grad`` then refers to a graph that refers to the
+            leaf: set ``x.grad = None`` when done so that memory is freed promptly.
         inputs : sequence of Tensor, optional
             Accumulate only into these leaves.
 
