@@ -278,8 +278,30 @@ mul = _defop(
     sympy=lambda x, y: x * y, template="{0} * {1}", infix="*", precedence=20,
     doc="x * y",
 )
+_PYTHON_NUMBERS = (int, float, complex)
+
+
+def _numpy_rules(xp, x, y):
+    """Two plain Python numbers become a 0-d array and a number, so that division and
+    powers follow NumPy outside their domain (1/0 -> inf, (-8)^(1/3) -> nan, with a
+    RuntimeWarning) instead of Python's (ZeroDivisionError, a complex result)."""
+    if type(x) in _PYTHON_NUMBERS and type(y) in _PYTHON_NUMBERS:
+        return xp.asarray(float(x) if type(x) is int else x), y
+    return x, y
+
+
+def _div_impl(xp, x, y):
+    x, y = _numpy_rules(xp, x, y)
+    return x / y
+
+
+def _pow_impl(xp, x, y):
+    x, y = _numpy_rules(xp, x, y)
+    return x**y
+
+
 div = _defop(
-    "div", 2, lambda xp, x, y: x / y,
+    "div", 2, _div_impl,
     jvp=(lambda t, a, x, y: t / y, lambda t, a, x, y: -t * a / y),
     vjp=(lambda g, a, x, y: g / y, lambda g, a, x, y: -g * a / y),
     sympy=lambda x, y: x / y, template="{0} / {1}", infix="/", precedence=20,
@@ -295,7 +317,7 @@ neg = _defop(
 # log x) only runs when the exponent carries a derivative, so (x - 3)^2 at
 # x = 1 stays clean.
 pow = _defop(  # noqa: A001 - the table's name for the op
-    "pow", 2, lambda xp, x, y: x**y,
+    "pow", 2, _pow_impl,
     jvp=(lambda t, a, x, y: t * y * x ** (y - 1), lambda t, a, x, y: t * log(x) * a),
     vjp=(lambda g, a, x, y: g * y * x ** (y - 1), lambda g, a, x, y: g * log(x) * a),
     sympy=lambda x, y: x**y, template="{0}^{1}", infix="^", precedence=40,
