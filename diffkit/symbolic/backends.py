@@ -69,6 +69,44 @@ def zero_deltas(e: sp.Basic) -> sp.Basic:
     return e.replace(lambda a: isinstance(a, sp.DiracDelta), lambda a: sp.S.Zero)
 
 
+class _RealAbs(sp.Function):
+    """|u| for real u, whatever SymPy can prove about u: derivative sign(u) (0 at 0).
+
+    SymPy differentiates ``Abs(u)`` and ``sign(u)`` of an argument it cannot
+    prove real (``y + log(2 + sin(x))``) into complex-valued forms: ``Abs``
+    gives ``u*u'*.../u`` (0/0 = nan at the kink) and ``sign`` an unevaluated
+    ``Derivative`` that can't be evaluated at all. diffkit's expressions are
+    real, so these stand-ins carry the real rules while differentiating.
+    """
+
+    def fdiff(self, argindex: int = 1) -> sp.Basic:
+        return _RealSign(self.args[0])
+
+
+class _RealSign(sp.Function):
+    """sign(u) for real u: derivative 0 (diffkit's convention, the delta dropped)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Basic:
+        return sp.S.Zero
+
+
+def real_kink_diff(e: sp.Basic, *symbols: sp.Symbol) -> sp.Basic:
+    """``sympy.diff`` with ``Abs``/``sign`` differentiated as functions of a real argument.
+
+    Example
+    -------
+    >>> import sympy as sp
+    >>> from diffkit.symbolic.backends import real_kink_diff
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> real_kink_diff(sp.Abs(y + sp.log(2 + sp.sin(x))), x)
+    cos(x)*sign(y + log(sin(x) + 2))/(sin(x) + 2)
+    """
+    if not e.has(sp.Abs, sp.sign):
+        return sp.diff(e, *symbols)
+    out = sp.diff(e.replace(sp.Abs, _RealAbs).replace(sp.sign, _RealSign), *symbols)
+    return out.replace(_RealAbs, sp.Abs).replace(_RealSign, sp.sign)
+
+
 def expand_polynomial(e: sp.Basic) -> sp.Basic | None:
     """Expand ``e`` with polynomial arithmetic if it is a polynomial, else ``None``.
 
@@ -163,7 +201,7 @@ class SympyBackend(SymbolicBackend):
     name = "sympy"
 
     def diff(self, e: sp.Basic, wrt: str, order: int = 1) -> sp.Basic:
-        return zero_deltas(sp.diff(e, symbol(wrt), order))
+        return zero_deltas(real_kink_diff(e, *[symbol(wrt)] * order))
 
     def expand(self, e: sp.Basic) -> sp.Basic:
         poly = expand_polynomial(e)

@@ -116,7 +116,11 @@ class Compiled:
             import cupy as xp
         else:
             xp = np
-        args = [values[v] for v in self.variables]
+        # Python numbers become NumPy scalars so the generated code follows NumPy's rules
+        # outside the domain (1/0 -> inf, (-8)**(1/3) -> nan, with a RuntimeWarning)
+        # instead of Python's (ZeroDivisionError, a complex result).
+        args = [xp.asarray(values[v]) if isinstance(values[v], (int, float, complex)) else values[v]
+                for v in self.variables]
         shape = np.broadcast_shapes(*(np.shape(a) for a in args)) if args else ()
         dtype = xp.result_type(*[a for a in args if hasattr(a, "dtype")], 1.0) if args else xp.float64
         outs = self._fn(module)(*args)
