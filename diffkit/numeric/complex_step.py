@@ -43,6 +43,30 @@ def _check_analytic(f: Any) -> None:
                       NumericWarning, stacklevel=5)
 
 
+def _off_the_real_line(F: np.ndarray, *estimates: np.ndarray) -> None:
+    """nan (and a warning) where f is not real at the point itself.
+
+    Outside f's real domain (log or sqrt of a negative number, a negative base
+    to a fractional power) the complex evaluation quietly continues f onto a
+    complex branch: ``f(x + i0)`` has a sizeable imaginary part and
+    ``Im f(x + ih) / h`` is about ``1/h``, not a derivative. Real arithmetic
+    gives nan there, and so do the other methods; so does this one.
+    ``estimates`` have the centre's shape ``(m, *grid)`` after their leading axis.
+    """
+    centre = F[0]
+    if not np.iscomplexobj(centre):
+        return
+    bad = np.abs(centre.imag) > 1e-8 * np.abs(centre)
+    if not bad.any():
+        return
+    warnings.warn("the function is not real-valued at the point (outside its real domain, e.g. log or sqrt "
+                  "of a negative number): the complex step's value and derivative are nan there, as real "
+                  "arithmetic gives", NumericWarning, stacklevel=5)
+    centre.real[bad] = np.nan
+    for est in estimates:
+        est[:, bad] = np.nan
+
+
 class ComplexStep(Differentiator):
     """Complex-step differentiation, ``Im f(x + ih) / h``.
 
@@ -89,6 +113,7 @@ class ComplexStep(Differentiator):
             plan.term(v, plan.points.add(((v, 1j),)), 1.0)
         F, sums = run_plan(problem, plan, steps)
         J = divide(sums.imag, steps)
+        _off_the_real_line(F, J)
         return pack_value(F[0].real), np.swapaxes(J, 0, 1), self._info(problem, plan)
 
     def _real_steps(self, problem: ExprProblem, order: int) -> list[np.ndarray]:
@@ -114,7 +139,9 @@ class ComplexStep(Differentiator):
                 plan.term(e, plan.points.add(pt), float(w))
         F, sums = run_plan(problem, plan, d)
         denoms = [self.h * d[j] for _, j in pairs]
-        entries = divide(sums.imag, denoms)[:, 0]
+        entries = divide(sums.imag, denoms)
+        _off_the_real_line(F, entries)
+        entries = entries[:, 0]
         return (pack_value(F[0].real), hessian_from_entries(entries, problem.n),
                 self._info(problem, plan, {"real_step": {n: s.item() for n, s in zip(problem.names, d)}}))
 
@@ -132,5 +159,7 @@ class ComplexStep(Differentiator):
         for o, w in zip(st.offsets, st.weights):
             plan.term(0, plan.points.add(((0, o + 1j * float(imag)),)), float(w))
         F, sums = run_plan(problem, plan, d)
-        der = divide(sums.imag, [self.h * d[0] ** (order - 1)])[0, 0]
+        der = divide(sums.imag, [self.h * d[0] ** (order - 1)])
+        _off_the_real_line(F, der)
+        der = der[0, 0]
         return pack_value(F[0].real), der, self._info(problem, plan, {"real_step": d[0].item()})
