@@ -1,0 +1,222 @@
+"""A hypothesis strategy for random well-defined expressions over the ops table's elementwise ops.
+
+Every generated expression is finite and smooth in a neighbourhood of the
+point it comes with:
+
+* every subexpression carries a bound on its magnitude (variables are drawn
+  from [-2, 2]); a subexpression whose bound passes ``LIMIT`` is squashed
+  (``tanh``, ``atan``, ``sin`` or a constant scale) before it feeds anything,
+  so float64 never overflows;
+* ``log`` and ``sqrt`` only see positive arguments (``exp(a)``, ``1 + a^2``,
+  ``2 + sin(a)``, ``sigmoid(a)``); division is by ``2 + sin(b)``,
+  ``1 + b^2`` or ``1 + exp(b)``; ``asin`` sees ``0.9 * tanh(a)`` and ``tan``
+  sees ``1.2 * tanh(a)`` (away from the poles); ``pow`` with a variable
+  exponent has a positive base, and a negative base only meets the integer
+  exponents 2 and 3;
+* the kink ops (``abs``, ``relu``, ``sign``, ``step``, ``maximum``,
+  ``minimum``) are allowed anywhere; :func:`kink_margin` measures how far the
+  point is from their kinks, and the tests ``assume`` a margin.
+
+The expressions are written as text, so the parser is exercised too, and
+``OPS_USED`` lets the tests check that every elementwise op of the table is
+reachable (a new op added to the table fails that check until the strategy
+learns it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+from diffkit.expr.ops import EXPR_OPS, OPS
+
+LIMIT = 6.0
+VARIABLES = ("x", "y", "z")
+#: Ops at which the function has a kink or a jump, and the argument distance that measures it.
+KINKS = {"abs", "relu", "sign", "step", "maximum", "minimum"}
+#: Ops for which the complex step is not valid (not complex-analytic).
+NOT_ANALYTIC = KINKS
+
+
+@dataclass(frozen=True)
+class Sub:
+    """A subexpression: its text, a bound on its magnitude, and the ops it uses."""
+
+    text: str
+    bound: float
+    ops: frozenset
+
+    def uses(self, *names: str) -> frozenset:
+        return self.ops | frozenset(names)
+
+
+def _squash(draw, a: Sub) -> Sub:
+    if a.bound <= LIMIT:
+        return a
+    how = draw(st.sampled_from(["tanh", "atan", "sin", "scale"]))
+    if how == "scale":
+        return Sub(f"({a.text}) * {2.0 / a.bound!r}", 2.0, a.ops | {"mul"})
+    return Sub(f"{how}({a.text})", {"tanh": 1.0, "atan": math.pi / 2, "sin": 1.0}[how], a.uses(how))
+
+
+def _small(draw, a: Sub, limit: float = 3.0) -> Sub:
+    """``a`` squashed to at most ``limit`` (for exp, pow exponents)."""
+    if a.bound <= limit:
+        return a
+    return Sub(f"tanh({a.text}) * {limit!r}", limit, a.uses("tanh", "mul"))
+
+
+def _positive(draw, a: Sub) -> Sub:
+    """A strictly positive expression built from ``a``, bounded below by a clear margin."""
+    kind = draw(st.sampled_from(["exp", "square", "sin", "sigmoid"]))
+    if kind == "exp":
+        s = _small(draw, a)
+        return Sub(f"exp({s.text})", math.exp(s.bound), s.uses("exp"))
+    if kind == "square":
+        return Sub(f"(1 + square({a.text}))", 1 + a.bound**2, a.uses("add", "square"))
+    if kind == "sin":
+        return Sub(f"(2 + sin({a.text}))", 3.0, a.uses("add", "sin"))
+    s = _small(draw, a)  # sigmoid(-3) = 0.047: far enough from 0
+    return Sub(f"sigmoid({s.text})", 1.0, s.uses("sigmoid"))
+
+
+def _unary(draw, name: str, a: Sub) -> Sub:
+    t = a.text
+    if name == "neg":
+        return Sub(f"-({t})", a.bound, a.uses("neg"))
+    if name in ("sin", "cos", "tanh", "sigmoid", "sign", "step"):
+        return Sub(f"{name}({t})", 1.0, a.uses(name))
+    if name == "atan":
+        return Sub(f"atan({t})", math.pi / 2, a.uses(name))
+    if name in ("abs", "relu"):
+        return Sub(f"{name}({t})", a.bound, a.uses(name))
+    if name == "square":
+        return Sub(f"square({t})", a.bound**2, a.uses(name))
+    if name == "exp":
+        s = _small(draw, a)
+        return Sub(f"exp({s.text})", math.exp(s.bound), s.uses("exp"))
+    if name == "log":
+        p = _positive(draw, a)
+        return Sub(f"log({p.text})", max(abs(math.log(0.04)), math.log(p.bound)), p.uses("log"))
+    if name == "sqrt":
+        p = _positive(draw, a)
+        return Sub(f"sqrt({p.text})", math.sqrt(p.bound), p.uses("sqrt"))
+    if name == "asin":
+        return Sub(f"asin(0.9 * tanh({t}))", math.asin(0.9), a.uses("asin", "mul", "tanh"))
+    if name == "tan":
+        return Sub(f"tan(1.2 * tanh({t}))", math.tan(1.2), a.uses("tan", "mul", "tanh"))
+    raise AssertionError(name)
+
+
+def _binary(draw, name: str, a: Sub, b: Sub) -> Sub:
+    if name in ("add", "sub"):
+        sym = "+" if name == "add" else "-"
+        return Sub(f"({a.text} {sym} {b.text})", a.bound + b.bound, a.ops | b.ops | {name})
+    if name == "mul":
+        return Sub(f"({a.text} * {b.text})", a.bound * b.bound, a.ops | b.ops | {name})
+    if name == "div":
+        p = _positive(draw, b)
+        low = {"exp": math.exp(-3.0), "sigmoid": 0.04}.get(p.text.split("(")[0], 1.0)
+        return Sub(f"({a.text} / {p.text})", a.bound / low, a.ops | p.ops | {"div"})
+    if name in ("maximum", "minimum"):
+        return Sub(f"{name}({a.text}, {b.text})", max(a.bound, b.bound), a.ops | b.ops | {name})
+    if name == "pow":
+        if draw(st.booleans()):  # any base, integer exponent (written as a float literal)
+            n = draw(st.sampled_from([2, 3]))
+            return Sub(f"({a.text})^{n}.0", a.bound**n, a.uses("pow"))
+        base = _positive(draw, a)
+        e = _small(draw, b, 1.5)
+        bound = max(base.bound, 1 / 0.04) ** e.bound
+        return Sub(f"({base.text})^({e.text})", bound, base.ops | e.ops | {"pow"})
+    raise AssertionError(name)
+
+
+UNARY = sorted(n for n, op in EXPR_OPS.items() if op.arity == 1)
+BINARY = sorted(n for n, op in EXPR_OPS.items() if op.arity == 2)
+#: The ops the strategy knows how to use with their domains respected.
+OPS_USED = frozenset(UNARY) | frozenset(BINARY)
+
+
+@st.composite
+def subexpressions(draw, names: tuple[str, ...], depth: int) -> Sub:
+    if depth <= 0 or draw(st.integers(0, 4)) == 0:
+        if draw(st.integers(0, 3)) == 0:
+            c = draw(st.floats(-2.0, 2.0, allow_nan=False).map(lambda v: round(v, 3)))
+            return Sub(f"({c!r})", max(abs(c), 1e-3), frozenset())
+        return Sub(draw(st.sampled_from(names)), 2.0, frozenset())
+    if draw(st.integers(0, 2)) == 0:
+        name = draw(st.sampled_from(BINARY))
+        a = _squash(draw, draw(subexpressions(names, depth - 1)))
+        b = _squash(draw, draw(subexpressions(names, depth - 1)))
+        return _binary(draw, name, a, b)
+    name = draw(st.sampled_from(UNARY))
+    return _unary(draw, name, _squash(draw, draw(subexpressions(names, depth - 1))))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One generated test case: expression text, its variables and a point."""
+
+    text: str
+    variables: tuple[str, ...]
+    point: dict
+    ops: frozenset
+
+    def __repr__(self) -> str:  # what hypothesis prints for a failing example
+        return f"Case({self.text!r}, at={self.point!r})"
+
+
+@st.composite
+def cases(draw, max_depth: int = 4) -> Case:
+    """An expression over 1-3 variables (each used at least once) and a point in [-2, 2]^n."""
+    n = draw(st.integers(1, len(VARIABLES)))
+    names = VARIABLES[:n]
+    sub = _squash(draw, draw(subexpressions(names, draw(st.integers(1, max_depth)))))
+    text = sub.text
+    for v in names:  # every variable appears, so gradients have every entry
+        if not _mentions(text, v):
+            text = f"({text}) + {draw(st.sampled_from(['sin', 'tanh', 'atan']))}({v})"
+    coords = st.floats(-2.0, 2.0, allow_nan=False, allow_subnormal=False)
+    point = {v: draw(coords) for v in names}
+    return Case(text, names, point, sub.ops)
+
+
+def _mentions(text: str, name: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![A-Za-z_]){name}(?![A-Za-z_0-9])", text) is not None
+
+
+def kink_margin(f, point: dict) -> float:
+    """Distance from the point to the nearest kink, measured on the kink ops' arguments.
+
+    ``abs``/``relu``/``sign``/``step`` kink where their argument is 0,
+    ``maximum``/``minimum`` where their two arguments tie. ``inf`` when the
+    expression has no kink op.
+    """
+    g = f.graph
+    vals = g.evaluate({k: np.float64(v) for k, v in point.items()}, keep=True)
+    varies = [False] * len(g.nodes)  # kinks of constant subexpressions don't matter
+    for i in g.inputs:
+        varies[i] = True
+    margin = math.inf
+    for i in g.op_nodes:
+        node = g.nodes[i]
+        varies[i] = any(varies[a] for a in node.args)
+        if node.op.name not in KINKS or not varies[i]:
+            continue
+        args = [float(vals[a]) for a in node.args]
+        gap = abs(args[0] - args[1]) if len(args) == 2 else abs(args[0])
+        margin = min(margin, gap)
+    return margin
+
+
+def uses_non_analytic(case: Case) -> bool:
+    return bool(case.ops & NOT_ANALYTIC)
+
+
+assert OPS_USED == frozenset(EXPR_OPS), "the strategy must cover every elementwise op of the table"
+assert all(OPS[n].kind == "elementwise" for n in OPS_USED)
