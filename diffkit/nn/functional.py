@@ -21,6 +21,7 @@ array([[-0.2144,  0.1753,  0.0391]], dtype=float32)
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -308,18 +309,28 @@ def _nll(logp: Any, target: Any, weight: Any, ignore_index: int, reduction: str,
     xp = namespace_of(_raw(logp))
     ndim = len(_shape(logp))
     n_classes = _shape(logp)[0 if ndim == 1 else 1]
-    valid = target != ignore_index
-    all_valid = bool(xp.all(valid))
+    # The common case (every target a class, none ignored) is settled by one
+    # min and one max; the mask is built only when something is ignored.
+    lo, hi = (int(xp.min(target)), int(xp.max(target))) if target.size else (0, 0)
+    all_valid = lo >= 0 and hi < n_classes and not lo <= ignore_index <= hi
+    valid = None if all_valid else target != ignore_index
     safe = target if all_valid else xp.where(valid, target, 0)
-    if safe.size and (int(xp.min(safe)) < 0 or int(xp.max(safe)) >= n_classes):
+    if not all_valid and safe.size and (int(xp.min(safe)) < 0 or int(xp.max(safe)) >= n_classes):
         raise IndexError(f"target class out of range: classes are 0..{n_classes - 1}, got values "
                          f"{int(xp.min(safe))}..{int(xp.max(safe))}")
     picked = logp[_gather_index(safe, ndim)]
     dtype = _raw(logp).dtype
+    if weight is None and all_valid and label_smoothing == 0.0:
+        # sum times -1/N: fewer recorded ops than neg and mean, same value
+        if reduction == "mean":
+            return ops.sum(picked) * (-1.0 / max(math.prod(_shape(picked)), 1))
+        return -ops.sum(picked) if reduction == "sum" else -picked
     if weight is None and all_valid:
         w = None
         losses = -picked
     else:
+        if valid is None:
+            valid = target != ignore_index
         w = valid if weight is None else _array_like(weight, logp)[safe] * valid
         w = w.astype(dtype)
         losses = -(picked * w)
