@@ -5,9 +5,12 @@ of shape ``(n,)``. When ``fn`` broadcasts over stacked points -- given ``X``
 of shape ``(n, N)`` (one point per column, so ``x[0]``, ``x[1]`` ... are rows
 and ``np.sum(..., axis=0)`` reduces over the variables) it returns ``(N,)``
 or ``(m, N)`` -- all perturbed points go to ``fn`` in one call (up to 256
-variables; more go in chunks of about 4 MiB). Otherwise ``fn`` is called once
-per point. ``batched=None`` tries the stacked call and falls back;
-``True``/``False`` force it. ``derivative`` takes an elementwise ``fn`` of a
+variables; more go in chunks of about 4 MiB). A function written the other
+way round, points as rows (``X`` of shape ``(N, n)``, ``np.sum(..., axis=-1)``,
+returning ``(N,)`` or ``(N, m)``), is recognised too, at the price of one
+extra call the first time. Otherwise ``fn`` is called once per point.
+``batched=None`` tries the stacked call and falls back; ``True``/``False``
+force it. ``derivative`` takes an elementwise ``fn`` of a
 scalar or an array (the derivative at every element).
 
 Steps are relative, ``h * max(|x|, 1)``, rounded to the representable step

@@ -269,6 +269,10 @@ def check_grad(fun: Callable, grad: Callable, x: Any, *, atol: float = 1e-6, rto
     >>> dk.check_grad(fun, lambda W: -2 * (W @ A) @ A.T, np.eye(2)).hints
     ['sign flip: the analytic gradient is the negative of the numeric one']
     """
+    for label, fn in (("fun", fun), ("grad", grad)):
+        if not callable(fn):
+            raise TypeError(f"check_grad: {label} must be a function of x, got {type(fn).__name__}; "
+                            "call it as check_grad(fun, grad, x)")
     kind, names, base = _flatten(x)
     src = x if kind != "array" else None
     template = list(x) if kind == "dict" else x

@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -37,11 +38,18 @@ __all__ = ["FiniteDiff", "jacobian_plan", "hessian_plan", "derivative_plan", "ru
 def jacobian_plan(n: int, st: Stencil, scale: float = 1.0, plan: Plan | None = None,
                   first_entry: int = 0) -> Plan:
     """Entries ``first_entry + v``: the stencil's derivative along variable ``v`` (step ``scale * h_v``)."""
+    if plan is None and first_entry == 0:
+        return _fresh_jacobian_plan(n, st, scale)  # plans are only read once built: share them
     plan = plan if plan is not None else Plan(first_entry + n)
     for v in range(n):
         for o, w in zip(st.offsets, st.weights):
             plan.term(first_entry + v, plan.points.add(((v, o * scale),)), float(w))
     return plan
+
+
+@lru_cache(maxsize=64)
+def _fresh_jacobian_plan(n: int, st: Stencil, scale: float) -> Plan:
+    return jacobian_plan(n, st, scale, Plan(n))
 
 
 def hessian_pairs(n: int) -> list[tuple[int, int]]:
@@ -84,6 +92,9 @@ def run_plan(problem: Any, plan: Plan, steps: Sequence[Any]) -> tuple[np.ndarray
 
 def divide(sums: np.ndarray, denoms: Sequence[Any]) -> np.ndarray:
     """``sums[e] / denoms[e]``, broadcasting each denominator over the output axis."""
+    if all(np.ndim(d) == 0 for d in denoms):  # scalar steps: one vectorised division
+        d = np.asarray(denoms).reshape((len(denoms),) + (1,) * (sums.ndim - 1))
+        return sums / d
     out = np.empty_like(sums)
     for e, d in enumerate(denoms):
         d = np.asarray(d)

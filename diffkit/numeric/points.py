@@ -15,7 +15,8 @@ derivative entry), and the problems that evaluate a point set:
 * :class:`VectorProblem` for a plain callable ``fn(x)`` of a vector ``x`` of
   shape ``(n,)``: "broadcasting" means ``fn`` accepts ``X`` of shape ``(n, N)``
   (points stacked along the last axis, as in ``scipy.differentiate``) and
-  returns ``(N,)`` or ``(m, N)``. Up to 256 variables that is one call;
+  returns ``(N,)`` or ``(m, N)`` (or, tried second, points as rows:
+  ``(N, n)`` to ``(N,)`` or ``(N, m)``). Up to 256 variables that is one call;
   larger stacks go in chunks of about 4 MiB.
 * :class:`GridProblem` for a plain elementwise callable of a scalar or array
   ``x`` (``derivative``): points stacked along a new last axis.
@@ -74,6 +75,7 @@ class PointSet:
     def __init__(self) -> None:
         self.points: list[tuple] = [()]
         self._index: dict[tuple, int] = {(): 0}
+        self._dense: dict[tuple, np.ndarray] = {}
 
     def add(self, point: Sequence[tuple[int, float]]) -> int:
         key = tuple(sorted((int(v), complex(m) if np.iscomplexobj(m) else float(m)) for v, m in point if m != 0))
@@ -81,13 +83,21 @@ class PointSet:
         if i is None:
             i = self._index[key] = len(self.points)
             self.points.append(key)
+            self._dense.clear()
         return i
 
     def __len__(self) -> int:
         return len(self.points)
 
     def multipliers(self, n: int, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Dense ``(N, n)`` multipliers of points ``start:stop``."""
+        """Dense ``(N, n)`` multipliers of points ``start:stop`` (cached: plans are reused)."""
+        key = (n, start, stop)
+        if key not in self._dense:
+            self._dense[key] = self._build_multipliers(n, start, stop)
+            self._dense[key].flags.writeable = False
+        return self._dense[key]
+
+    def _build_multipliers(self, n: int, start: int, stop: int | None) -> np.ndarray:
         pts = self.points[start:stop]
         cplx = any(isinstance(m, complex) for p in pts for _, m in p)
         out = np.zeros((len(pts), n), dtype=complex if cplx else float)
@@ -154,7 +164,9 @@ def relative_steps(h: float, x: np.ndarray, name: str, *, dtype: Any = None) -> 
     x = x.astype(dt, copy=False)
     nominal = (np.asarray(h, dtype=dt) * np.maximum(np.abs(x), dt.type(1))).astype(dt)
     step = (x + nominal) - x
-    bad = ~(step != 0) | ~np.isfinite(step)
+    # A nan/inf coordinate is not a step problem: its nan estimate comes with the
+    # "function is not finite at the point" warning, as the other methods give nan.
+    bad = (~(step != 0) | ~np.isfinite(step)) & np.isfinite(x)
     if np.any(bad):
         where = "" if x.ndim == 0 else f" at index {tuple(int(i) for i in np.argwhere(bad)[0])}"
         xv = float(x if x.ndim == 0 else x[tuple(np.argwhere(bad)[0])])
@@ -256,17 +268,21 @@ class ExprProblem:
         _warn_nonfinite(F, points, self.names, steps)
 
 
-def _column_stack_call(fn: Callable, X: np.ndarray, N: int) -> np.ndarray | None:
-    """Call fn on stacked points; None if it does not broadcast along the last axis."""
+def _column_stack_call(fn: Callable, X: np.ndarray, N: int, layout: str = "columns") -> np.ndarray | None:
+    """Call fn on stacked points, ``(n, N)`` with points as columns (SciPy's convention) or,
+    for ``layout="rows"``, ``(N, n)`` with points as rows; the values come back with the
+    point axis first, or None if fn does not broadcast that way."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", np.exceptions.VisibleDeprecationWarning)
-            out = np.asarray(fn(X))
+            out = np.asarray(fn(X if layout == "columns" else np.ascontiguousarray(X.T)))
     except Exception:
         return None
-    if out.ndim == 0 or out.shape[-1] != N or out.dtype == object:
+    if out.dtype == object or out.ndim == 0:
         return None
-    return np.moveaxis(out, -1, 0)
+    if layout == "columns":
+        return np.moveaxis(out, -1, 0) if out.shape[-1] == N else None
+    return out if out.shape[0] == N else None
 
 
 class VectorProblem:
@@ -292,10 +308,22 @@ class VectorProblem:
         self.dtype = x.dtype
         self.calls = 0
         self.used_batched = False
+        self.layout: str | None = None  # "columns" or "rows", once a stacked call worked
 
     @property
     def n(self) -> int:
         return self.x.size
+
+    def _call_stacked(self, X: np.ndarray, N: int) -> np.ndarray | None:
+        """One stacked call in the layout fn understands: points as columns first, then as rows."""
+        for layout in [self.layout] if self.layout else ["columns", "rows"]:
+            self.calls += 1
+            COUNTER.evals += N  # function values, however many calls carried them
+            out = _column_stack_call(self.fn, X, N, layout)
+            if out is not None:
+                self.layout = layout
+                return out
+        return None
 
     def _stack(self, points: PointSet, steps: np.ndarray, start: int, stop: int) -> np.ndarray:
         pert = (points.multipliers(self.n, start, stop) * steps).T
@@ -307,17 +335,18 @@ class VectorProblem:
         if self.batched is not False:
             itemsize = np.result_type(self.x, steps).itemsize
             per = N if self.n <= SINGLE_CALL_VARIABLES else max(1, CHUNK_BYTES // (self.n * itemsize))
+            if per == self.n:  # a square stack can't tell columns from rows
+                per -= 1
             chunks = []
             for start in range(0, N, per):
                 stop = min(N, start + per)
-                self.calls += 1
-                COUNTER.evals += stop - start  # function values, however many calls carried them
-                out = _column_stack_call(self.fn, self._stack(points, steps, start, stop), stop - start)
+                out = self._call_stacked(self._stack(points, steps, start, stop), stop - start)
                 if out is None:
                     if self.batched:
                         raise DiffkitError(
                             "batched=True but fn does not broadcast: given X of shape (n, N) (points as "
-                            "columns) it must return shape (N,) or (m, N)")
+                            "columns) it must return shape (N,) or (m, N), or given (N, n) (points as "
+                            "rows) shape (N,) or (N, m)")
                     chunks = None
                     break
                 chunks.append(out)

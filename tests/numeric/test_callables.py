@@ -52,7 +52,7 @@ def test_non_broadcasting_function_falls_back_to_one_call_per_point():
     f = Counted(lambda x: float(np.sum(np.sin(x) * x**2)))
     x = np.array([0.3, -1.2, 2.0])
     g = dk.numeric.gradient(f, x)
-    assert f.calls == 1 + (2 * 3 + 1)  # the failed stacked try, then every point
+    assert f.calls == 2 + (2 * 3 + 1)  # the failed stacked tries (points as columns, as rows), then every point
     np.testing.assert_allclose(g, sin_x2_grad(x), atol=1e-9)
     f2 = Counted(sin_x2)
     dk.numeric.gradient(f2, x, batched=False)
@@ -110,3 +110,16 @@ def test_errors():
         dk.numeric.gradient(sin_x2, np.array([1.0, 2.0]), h=1e-30)
     with pytest.warns(dk.numeric.NumericWarning, match=r"x\[1\]"):
         dk.numeric.gradient(lambda x: np.sum(np.sqrt(x), axis=0), np.array([1.0, 1e-12]), h=1e-6)
+
+
+def test_points_as_rows_are_recognised():
+    calls = []
+
+    def f(x):  # written for a batch of points in rows: x[..., i] is variable i
+        calls.append(np.shape(x))
+        return np.sum(np.sin(x) * x**2, axis=-1)
+
+    x = np.linspace(-1.5, 2.0, 40)
+    g = dk.numeric.gradient(f, x)
+    np.testing.assert_allclose(g, np.cos(x) * x**2 + 2 * x * np.sin(x), rtol=1e-8, atol=1e-9)
+    assert calls[:2] == [(40, 81), (81, 40)] and len(calls) == 2  # columns tried, then rows: one stacked call
