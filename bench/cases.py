@@ -27,7 +27,7 @@ class Target:
 # --------------------------------------------------------------------------- mlp_step
 def _mlp_numpy(batch: int, rng):
     sizes = [784, 512, 512, 10]
-    Ws = [rng.uniform(-1, 1, (o, i)).astype(np.float32) / np.sqrt(i) for i, o in zip(sizes[:-1], sizes[1:])]
+    Ws = [(rng.uniform(-1, 1, (o, i)) / np.sqrt(i)).astype(np.float32) for i, o in zip(sizes[:-1], sizes[1:])]
     bs = [np.zeros(o, np.float32) for o in sizes[1:]]
     x = rng.standard_normal((batch, 784)).astype(np.float32)
     y = rng.integers(0, 10, batch)
@@ -367,8 +367,8 @@ def bench_fd_gradient(quick: bool) -> list[Row]:
     """Batched finite-difference gradient of sum(sin(x) x^2)."""
     import diffkit as dk
 
-    def fn(x):
-        return np.sum(np.sin(x) * x**2, axis=-1)
+    def fn(x):  # points as columns when batched (SciPy's convention); a plain vector otherwise
+        return np.sum(np.sin(x) * x**2, axis=0)
 
     rows = []
     for n in (10, 100, 1000):
