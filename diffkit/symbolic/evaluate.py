@@ -25,6 +25,7 @@ Example
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,15 @@ def module_of(values: Mapping[str, Any]) -> str:
         if type(v).__module__.split(".")[0] == "cupy":
             return "cupy"
     return "numpy"
+
+
+def _heaviside(module: str):
+    xp = importlib.import_module(module)
+
+    def heaviside(x: Any, h0: Any = 0.5) -> Any:
+        return xp.heaviside(x, h0)
+
+    return heaviside
 
 
 class Compiled:
@@ -100,11 +110,15 @@ class Compiled:
         fn = self._fns.get(module)
         if fn is None:
             args = [symbol(v) for v in self.variables]
+            # Heaviside as the array library's heaviside: SymPy's own printing turns
+            # Heaviside(-Abs(z) + ... - Max(x, z)) into nested selects whose conditions
+            # are float arrays, which numpy.select refuses (a TypeError at evaluation).
+            modules = [{"Heaviside": _heaviside(module)}, module]
             if self.cse:
                 program = (self.replacements, list(self.reduced))
-                fn = sp.lambdify(args, list(self.exprs), modules=module, cse=lambda _e: program)
+                fn = sp.lambdify(args, list(self.exprs), modules=modules, cse=lambda _e: program)
             else:
-                fn = sp.lambdify(args, list(self.exprs), modules=module)
+                fn = sp.lambdify(args, list(self.exprs), modules=modules)
             self._fns[module] = fn
         return fn
 
