@@ -31,7 +31,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import GradientError
+import numpy as np
+
+from ..errors import GradientError, ShapeError
 from .grad_mode import STATE, no_grad
 from .tape import CLOCK, Node
 from .tensor import Tensor, _make
@@ -83,6 +85,17 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
 
+def _check_shape(name: str, i: int, grad: Any, arg: Any) -> None:
+    got, want = tuple(getattr(grad, "shape", ())), tuple(getattr(arg, "shape", ()))
+    try:
+        ok = np.broadcast_shapes(got, want) == want
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"{name}.backward returned a gradient of shape {got} for input {i}, whose shape is "
+                         f"{want}; return one gradient per input, shaped like it")
+
+
 class _FunctionOp:
     """Stands in for an ops-table entry on the tape: its VJP calls the user's ``backward``."""
 
@@ -114,10 +127,11 @@ class _FunctionOp:
         keep = {id(t._data) for t in self.saved if isinstance(t, Tensor)}
         keep.update(id(a) for a in args)
         out = []
-        for gi, need in zip(grads, needs):
+        for i, (gi, need) in enumerate(zip(grads, needs)):
             if gi is None or not need:
                 out.append(None)
                 continue
+            _check_shape(self.name, i, gi, args[i])
             if recording:
                 out.append(gi if isinstance(gi, Tensor) else _make(gi))
                 continue

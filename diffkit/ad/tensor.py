@@ -226,11 +226,16 @@ def _convert(data: Any, dtype: Any, device: Any, copy: bool) -> Any:
         elif not isinstance(data, (np.ndarray, np.generic, list, tuple, int, float, bool, complex)) \
                 and hasattr(data, "__dlpack__"):
             data = backend.to_numpy(data)
-        arr = np.array(data, copy=True) if copy or python else np.asarray(data)
+        try:
+            arr = np.array(data, copy=True) if copy or python else np.asarray(data)
+        except ValueError:  # ragged nested lists
+            raise ShapeError("can't make a tensor from nested sequences of different lengths; every row "
+                             "needs the same length") from None
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"can't make a tensor from {type(data).__name__} data of dtype {arr.dtype}; "
+                            "use numbers or arrays of numbers")
         if python and dtype is None and arr.dtype == np.float64:  # Python floats are float32, as in PyTorch
             arr = arr.astype(np.float32)
-        if arr.dtype == object:
-            raise TypeError(f"can't make a tensor from {type(data).__name__} data; use numbers or arrays")
         xp = backend.get_namespace(target)
         if target != "cpu":
             arr = xp.asarray(arr)
