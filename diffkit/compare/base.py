@@ -229,7 +229,7 @@ class Differentiator:
     def _prepare(self, f: Any, at: Mapping[str, Any], wrt) -> tuple[Expr, dict, tuple]:
         f = as_expr(f)
         if not isinstance(at, Mapping):
-            if np.ndim(at) <= 1 and len(f.variables) == np.size(at):
+            if not isinstance(at, (str, bytes)) and np.ndim(at) <= 1 and len(f.variables) == np.size(at):
                 at = dict(zip(f.variables, np.atleast_1d(np.asarray(at, dtype=float)).tolist()))
             else:
                 first = f.variables[0] if f.variables else "x"

@@ -116,7 +116,9 @@ class Traced:
     __lt__ = __le__ = __gt__ = __ge__ = _compare
 
     def __float__(self):
-        raise ExpressionError("a traced value has no number yet; it can't be converted with float()")
+        raise ExpressionError("a traced value has no number yet; it can't be converted with float()",
+                              hint="use diffkit's functions (dk.sin, dk.exp, ...) or NumPy's (np.sin), "
+                                   "not the math module's")
 
     __hash__ = object.__hash__
 

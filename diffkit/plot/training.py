@@ -31,7 +31,12 @@ def _series(history: Any) -> dict[str, np.ndarray]:
         history = history.history
     if isinstance(history, Mapping):
         return {k: np.asarray(v, dtype=float) for k, v in history.items() if len(v)}
-    return {"loss": np.asarray(history, dtype=float)}
+    try:
+        values = np.asarray(history, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"loss_curve needs numbers: a list of losses, a dict of such lists or a History; "
+                         f"got {str(history)[:60]}") from None
+    return {"loss": values} if values.size else {}
 
 
 def loss_curve(history: Any, log: bool | None = None, ax=None, save: str | Path | None = None):
