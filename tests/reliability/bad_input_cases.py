@@ -1,0 +1,474 @@
+"""The bad-input table: one list of cases, read by the tests and by the doc generator.
+
+Each :class:`Case` is a call a user might make with wrong input, and what
+diffkit does: the error class it raises, or the warning it gives. The test
+``test_bad_input.py`` runs every case; ``docs/bad_input.md`` is generated from
+the same list (with the first line of each actual message) by
+
+    python tests/reliability/bad_input_cases.py > docs/bad_input.md
+
+and a test checks that the committed doc is up to date.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import diffkit as dk
+from diffkit import nn, optim
+from diffkit.numeric import NumericWarning
+
+#: A scratch folder for the save/load and plot cases; shown as <tmp> in the doc.
+TMP = tempfile.mkdtemp(prefix="dk-bad-input-")
+
+
+class Returns:
+    """Not an error: the call returns, and ``Case.check`` says what it returns (``Case.result`` in words)."""
+
+
+@dataclass
+class Case:
+    """One row: where, what is wrong, the call, and the error class (or warning) it must give."""
+
+    entry: str
+    situation: str
+    code: str  # the call as a user would write it (shown in the doc)
+    call: Callable[[], Any]
+    expect: type
+    match: str | None = None  # a regex the message must contain
+    check: Callable[[Any], bool] | None = None  # for Returns: a predicate on the result
+    result: str = ""  # for Returns: the result in words
+
+    @property
+    def id(self) -> str:
+        return re.sub(r"[^A-Za-z0-9]+", "-", f"{self.entry} {self.situation}").strip("-").lower()
+
+
+def run(case: Case) -> tuple[type, str]:
+    """Run a case: ``(class raised or warned, its message)``.
+
+    Raises AssertionError when the call neither raises nor warns as expected.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = case.call()
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - we classify whatever comes out
+            return type(err), str(err)
+    if case.expect is Returns:
+        if not case.check(out):
+            raise AssertionError(f"{case.code}: returned {out!r:.200}, expected {case.result}")
+        return Returns, case.result
+    if issubclass(case.expect, Warning):
+        for w in caught:
+            if issubclass(w.category, case.expect):
+                return w.category, str(w.message)
+    kinds = sorted({w.category.__name__ for w in caught})
+    raise AssertionError(f"{case.code}: no error raised (warnings: {kinds or 'none'})")
+
+
+def _first_line(text: str) -> str:
+    lines = [s.strip() for s in text.strip().splitlines()] or [""]
+    line = lines[0]
+    if line.endswith(":") and len(lines) > 1:  # "Error(s) in loading state_dict for Linear:" + the first error
+        line += " " + lines[1]
+    line = line.replace(TMP, "<tmp>")
+    return re.sub(r"0x[0-9a-f]+", "0x…", line)
+
+
+# ---------------------------------------------------------------------------- helpers used by the cases
+
+F = dk.expr("x*y + sin(x)")
+TWO = dk.expr("x*y, x + y")
+NUMERIC = {"FiniteDiff", "ComplexStep", "Richardson"}
+METHODS = {
+    "Symbolic": dk.Symbolic(), "FiniteDiff": dk.FiniteDiff(), "ComplexStep": dk.ComplexStep(),
+    "Richardson": dk.Richardson(), "ForwardMode": dk.ForwardMode(), "ReverseMode": dk.ReverseMode(),
+}
+
+
+def _tmp(name: str) -> str:
+    return os.path.join(TMP, name)
+
+
+def _truncated() -> str:
+    path = _tmp("truncated.npz")
+    dk.save(nn.Linear(2, 2).state_dict(), path)
+    data = open(path, "rb").read()
+    with open(path, "wb") as fh:
+        fh.write(data[: len(data) // 2])
+    return path
+
+
+def _leaf(*shape: int) -> dk.Tensor:
+    return dk.tensor(np.ones(shape), requires_grad=True, dtype="float64")
+
+
+def _freed() -> None:
+    y = (_leaf(2) * 2).sum()
+    y.backward()
+    y.backward()
+
+
+def _stale() -> None:
+    x = _leaf(2)
+    h = x * 1.0
+    y = (h * h).sum()
+    with dk.no_grad():
+        h.add_(1.0)
+    y.backward()
+
+
+class _NoBackward(dk.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+
+class _WrongShapeGrad(dk.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return dk.tensor(np.ones(7), dtype="float64")
+
+
+class _TooManyGrads(dk.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2, g
+
+
+def _apply_backward(fn: type) -> None:
+    x = _leaf(3)
+    fn.apply(x).sum().backward()
+
+
+def _cli(*argv: str) -> int:
+    """Run the command line; a failure becomes SystemExit("status: last line it printed to stderr")."""
+    import contextlib
+    import io
+
+    from diffkit.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    if status != 0:
+        printed = [s for s in err.getvalue().splitlines() if s.strip()]
+        raise SystemExit(f"exit status {status}: {printed[-1] if printed else ''}")
+    return status
+
+
+# ---------------------------------------------------------------------------- the cases
+
+CASES: list[Case] = [
+    # -- dk.expr ---------------------------------------------------------------------------
+    Case("dk.expr", "text that does not parse", 'dk.expr("sin(x")', lambda: dk.expr("sin(x"),
+         dk.ExpressionError),
+    Case("dk.expr", "unknown function name", 'dk.expr("sinn(x)")', lambda: dk.expr("sinn(x)"),
+         dk.ExpressionError, "did you mean 'sin'"),
+    Case("dk.expr", "wrong type", "dk.expr(42)", lambda: dk.expr(42), dk.ExpressionError),
+    Case("dk.expr", "empty text", 'dk.expr("")', lambda: dk.expr(""), dk.ExpressionError),
+    Case("dk.expr", "Python code (attribute access)", 'dk.expr("x.__class__")',
+         lambda: dk.expr("x.__class__"), dk.ExpressionError),
+    Case("dk.expr", "a call that is not an op", "dk.expr(\"__import__('os')\")",
+         lambda: dk.expr("__import__('os')"), dk.ExpressionError),
+    Case("dk.expr", "a name assigned twice in a program", 'dk.expr(["y = x^2", "y = 3*x"])',
+         lambda: dk.expr(["y = x^2", "y = 3*x"]), dk.ExpressionError),
+    # -- calling an Expr ---------------------------------------------------------------------
+    Case("Expr call", "missing variable", "f(x=1.0)", lambda: F(x=1.0), dk.ExpressionError, "no value given"),
+    Case("Expr call", "unknown variable", "f(x=1.0, y=2.0, z=3.0)", lambda: F(x=1.0, y=2.0, z=3.0),
+         dk.ExpressionError, "unknown variable"),
+    Case("Expr call", "too many positional values", "f(1.0, 2.0, 3.0)", lambda: F(1.0, 2.0, 3.0),
+         dk.ExpressionError),
+    Case("Expr call", "a string value", 'f(x="1", y=2.0)', lambda: F(x="1", y=2.0), dk.ExpressionError),
+    Case("Expr call", "a bool value", "f(x=True, y=2.0)", lambda: F(x=True, y=2.0), dk.ExpressionError),
+    Case("Expr call", "shapes that don't broadcast", "f(x=np.ones(2), y=np.ones(3))",
+         lambda: F(x=np.ones(2), y=np.ones(3)), dk.ShapeError),
+    Case("Expr call", "outside the domain (log of a negative number)", 'dk.expr("log(x)")(x=-1.0)',
+         lambda: dk.expr("log(x)")(x=-1.0), RuntimeWarning, "invalid value"),
+    Case("Expr call", "division by zero", 'dk.expr("1/x")(x=0.0)', lambda: dk.expr("1/x")(x=0.0),
+         RuntimeWarning, "divide by zero"),
+    # -- dk.trace ----------------------------------------------------------------------------
+    Case("dk.trace", "not a function", "dk.trace(5)", lambda: dk.trace(5), dk.ExpressionError),
+    Case("dk.trace", "*args function", "dk.trace(lambda *a: a[0])", lambda: dk.trace(lambda *a: a[0]),
+         dk.ExpressionError),
+    Case("dk.trace", "Python control flow on a traced value", "dk.trace(lambda x: x if x > 0 else -x)",
+         lambda: dk.trace(lambda x: x if x > 0 else -x), dk.ExpressionError),
+    Case("dk.trace", "a math-module function", "dk.trace(lambda x: math.sin(x))",
+         lambda: dk.trace(lambda x: math.sin(x)), dk.ExpressionError, "dk.sin"),
+    # -- compare ---------------------------------------------------------------------------------
+    Case("dk.compare", "at= not a mapping", 'dk.compare("x^2", at="x")', lambda: dk.compare("x^2", at="x"),
+         dk.ExpressionError),
+    Case("dk.compare", "unknown method name", 'dk.compare("x^2", at={"x": 1.0}, methods=["magic"])',
+         lambda: dk.compare("x^2", at={"x": 1.0}, methods=["magic"]), dk.DiffkitError),
+    # -- differentiator constructors ----------------------------------------------------------
+    Case("dk.FiniteDiff", "unknown scheme", 'dk.FiniteDiff("sideways")', lambda: dk.FiniteDiff("sideways"),
+         dk.DiffkitError),
+    Case("dk.FiniteDiff", "negative step", "dk.FiniteDiff(h=-1e-3)", lambda: dk.FiniteDiff(h=-1e-3),
+         dk.DiffkitError),
+    Case("dk.FiniteDiff", "odd accuracy for central", 'dk.FiniteDiff("central", accuracy=3)',
+         lambda: dk.FiniteDiff("central", accuracy=3), dk.DiffkitError),
+    Case("dk.ComplexStep", "zero step", "dk.ComplexStep(h=0)", lambda: dk.ComplexStep(h=0), dk.DiffkitError),
+    Case("dk.Symbolic", "unknown backend", 'dk.Symbolic(backend="maple")', lambda: dk.Symbolic(backend="maple"),
+         dk.BackendError),
+    Case("dk.ReverseMode", "unknown backend", 'dk.ReverseMode(backend="tpu")',
+         lambda: dk.ReverseMode(backend="tpu"), dk.BackendError),
+    Case("dk.ReverseMode", "no GPU / CuPy", 'dk.ReverseMode(backend="cupy").gradient(f, at)',
+         lambda: dk.ReverseMode(backend="cupy").gradient(F, at={"x": 1.0, "y": 2.0}), dk.BackendError),
+]
+
+# every differentiator, the same misuses
+for _name, _m in METHODS.items():
+    CASES += [
+        Case(f"{_name}.gradient", "at= a string", f'{_name}().gradient(f, at="x")',
+             lambda m=_m: m.gradient(F, at="x"), dk.ExpressionError),
+        Case(f"{_name}.gradient", "at= misses a variable", f'{_name}().gradient(f, at={{"x": 1.0}})',
+             lambda m=_m: m.gradient(F, at={"x": 1.0}), dk.ExpressionError, "no value given"),
+        Case(f"{_name}.gradient", "wrt= unknown name", f'{_name}().gradient(f, at, wrt="q")',
+             lambda m=_m: m.gradient(F, at={"x": 1.0, "y": 2.0}, wrt="q"), dk.ExpressionError),
+        Case(f"{_name}.gradient", "several outputs", f'{_name}().gradient("x*y, x + y", at)',
+             lambda m=_m: m.gradient(TWO, at={"x": 1.0, "y": 2.0}), dk.ExpressionError, "jacobian"),
+        Case(f"{_name}.gradient", "NaN in the point", f'{_name}().gradient(f, at={{"x": nan, "y": 2.0}})',
+             lambda m=_m: m.gradient(F, at={"x": math.nan, "y": 2.0}).gradient,
+             NumericWarning if _name in NUMERIC else Returns, "not finite" if _name in NUMERIC else None,
+             check=lambda g: math.isnan(g["x"]) and math.isnan(g["y"]), result="nan, as NumPy propagates it"),
+        Case(f"{_name}.jacobian", "a non-numeric value", f'{_name}().jacobian(f, at={{"x": "a", "y": 1}})',
+             lambda m=_m: m.jacobian(F, at={"x": "a", "y": 1.0}), dk.ExpressionError),
+        Case(f"{_name}.hessian", "several outputs", f'{_name}().hessian("x*y, x + y", at)',
+             lambda m=_m: m.hessian(TWO, at={"x": 1.0, "y": 2.0}), dk.ExpressionError),
+        Case(f"{_name}.derivative", "order 0", f"{_name}().derivative(f, at, wrt='x', order=0)",
+             lambda m=_m: m.derivative(F, at={"x": 1.0, "y": 2.0}, wrt="x", order=0), ValueError, "positive"),
+        Case(f"{_name}.derivative", "two variables, no wrt", f"{_name}().derivative(f, at)",
+             lambda m=_m: m.derivative(F, at={"x": 1.0, "y": 2.0}), dk.ExpressionError, "wrt"),
+    ]
+
+CASES += [
+    Case("FiniteDiff.gradient", "empty array point", 'dk.FiniteDiff().gradient("x^2", at={"x": np.array([])})',
+         lambda: dk.FiniteDiff().gradient("x^2", at={"x": np.array([])}).gradient["x"], Returns,
+         check=lambda g: np.shape(g) == (0,), result="an empty gradient, as NumPy broadcasting gives"),
+    Case("ReverseMode.gradient", "empty array point", 'dk.ReverseMode().gradient("x^2", at={"x": np.array([])})',
+         lambda: dk.ReverseMode().gradient("x^2", at={"x": np.array([])}).gradient["x"], Returns,
+         check=lambda g: np.shape(g) == (0,), result="an empty gradient, as NumPy broadcasting gives"),
+    # -- numeric on callables -----------------------------------------------------------------
+    Case("dk.numeric.derivative", "not callable", "dk.numeric.derivative(5, 1.0)",
+         lambda: dk.numeric.derivative(5, 1.0), dk.DiffkitError),
+    Case("dk.numeric.derivative", "a string point", 'dk.numeric.derivative(np.sin, "a")',
+         lambda: dk.numeric.derivative(np.sin, "a"), dk.DiffkitError),
+    Case("dk.numeric.derivative", "unknown scheme", 'dk.numeric.derivative(np.sin, 1.0, scheme="up")',
+         lambda: dk.numeric.derivative(np.sin, 1.0, scheme="up"), dk.DiffkitError),
+    Case("dk.numeric.derivative", "NaN point", "dk.numeric.derivative(np.sin, nan)",
+         lambda: dk.numeric.derivative(np.sin, math.nan), NumericWarning),
+    Case("dk.numeric.gradient", "empty point", "dk.numeric.gradient(np.sum, np.array([]))",
+         lambda: dk.numeric.gradient(np.sum, np.array([])), Returns, check=lambda g: np.shape(g) == (0,),
+         result="an empty gradient"),
+    Case("dk.numeric.gradient", "vector-valued function", "dk.numeric.gradient(lambda v: v * 2, np.ones(3))",
+         lambda: dk.numeric.gradient(lambda v: v * 2, np.ones(3)), dk.ShapeError),
+    Case("dk.numeric.hessian", "2-d point", "dk.numeric.hessian(np.sum, np.ones((2, 2)))",
+         lambda: dk.numeric.hessian(np.sum, np.ones((2, 2))), dk.ShapeError),
+    Case("dk.numeric.step_sweep", "unknown variable", 'step_sweep("x^2", at={"x": 1.0}, wrt="q")',
+         lambda: dk.numeric.step_sweep("x^2", at={"x": 1.0}, wrt="q"), dk.DiffkitError),
+    Case("dk.numeric.step_sweep", "unknown scheme", 'step_sweep("x^2", at={"x": 1.0}, schemes=["up"])',
+         lambda: dk.numeric.step_sweep("x^2", at={"x": 1.0}, schemes=["up"]), dk.DiffkitError),
+    Case("dk.numeric.optimal_step", "unknown scheme", 'optimal_step("up")',
+         lambda: dk.numeric.optimal_step("up"), dk.DiffkitError),
+    Case("dk.numeric.optimal_step", "integer dtype", 'optimal_step(dtype="int32")',
+         lambda: dk.numeric.optimal_step(dtype="int32"), dk.DiffkitError),
+    Case("dk.check_grad", "gradient of the wrong shape",
+         "dk.check_grad(lambda v: (v**2).sum(), lambda v: 2*v[:2], np.ones(3))",
+         lambda: dk.check_grad(lambda v: (v**2).sum(), lambda v: 2 * v[:2], np.ones(3)), dk.ShapeError),
+    Case("dk.check_grad", "not callable", "dk.check_grad(1, 2, np.ones(3))",
+         lambda: dk.check_grad(1, 2, np.ones(3)), TypeError, "must be a function"),
+    Case("dk.gradcheck", "float32 inputs", "dk.gradcheck(fn, [dk.tensor(x32, requires_grad=True)])",
+         lambda: dk.gradcheck(lambda t: (t * t).sum(), [dk.tensor([1.0, 2.0], requires_grad=True)], eps=1e-2,
+                              atol=1e-2, rtol=1e-2),
+         Warning, "float64"),
+    Case("dk.gradcheck", "wrong gradient", "dk.gradcheck(MyBadFunction.apply, [x])",
+         lambda: dk.gradcheck(_WrongGradient.apply, [_leaf(3)]), dk.GradientError),
+    # -- tensors -------------------------------------------------------------------------------
+    Case("dk.tensor", "a string", 'dk.tensor("abc")', lambda: dk.tensor("abc"), TypeError, "numbers"),
+    Case("dk.tensor", "ragged nested lists", "dk.tensor([[1, 2], [3]])", lambda: dk.tensor([[1, 2], [3]]),
+         dk.ShapeError),
+    Case("dk.tensor", "a device that is not there", 'dk.tensor([1.0], device="cuda")',
+         lambda: dk.tensor([1.0], device="cuda"), dk.BackendError),
+    Case("dk.tensor", "unknown device name", 'dk.tensor([1.0], device="tpu")',
+         lambda: dk.tensor([1.0], device="tpu"), dk.BackendError),
+    Case("dk.tensor", "unknown dtype", 'dk.tensor([1.0], dtype="float128x")',
+         lambda: dk.tensor([1.0], dtype="float128x"), dk.DiffkitError),
+    Case("dk.tensor", "integers with requires_grad", "dk.tensor([1, 2], requires_grad=True)",
+         lambda: dk.tensor([1, 2], requires_grad=True), dk.GradientError),
+    Case("Tensor ops", "matmul shapes that don't fit", "dk.ones(2, 3) @ dk.ones(2, 3)",
+         lambda: dk.ad.ones(2, 3) @ dk.ad.ones(2, 3), dk.ShapeError),
+    Case("Tensor ops", "add shapes that don't broadcast", "dk.ones(2) + dk.ones(3)",
+         lambda: dk.ad.ones(2) + dk.ad.ones(3), dk.ShapeError),
+    Case("Tensor ops", "reshape to the wrong size", "dk.ones(4).reshape(3)",
+         lambda: dk.ad.ones(4).reshape(3), dk.ShapeError),
+    Case("Tensor ops", "index out of range", "dk.ones(3)[5]", lambda: dk.ad.ones(3)[5], IndexError),
+    Case("Tensor ops", "item() of several elements", "dk.ones(3).item()", lambda: dk.ad.ones(3).item(),
+         dk.ShapeError),
+    Case("Tensor ops", "log of a negative number", "dk.tensor([-1.0]).log()",
+         lambda: dk.tensor([-1.0]).log(), RuntimeWarning, "invalid value"),
+    Case("Tensor.backward", "non-scalar without gradient=", "(x * 2).backward()",
+         lambda: (_leaf(3) * 2).backward(), dk.GradientError),
+    Case("Tensor.backward", "tensor that does not require grad", "dk.ones(2).sum().backward()",
+         lambda: dk.ad.ones(2).sum().backward(), dk.GradientError),
+    Case("Tensor.backward", "gradient= of the wrong shape", "(x * 2).backward(dk.ones(5))",
+         lambda: (_leaf(3) * 2).backward(dk.ad.ones(5)), dk.ShapeError),
+    Case("Tensor.backward", "a second time through a freed graph", "y.backward(); y.backward()", _freed,
+         dk.GradientError, "second time"),
+    Case("Tensor.backward", "a saved tensor edited in place", "h.add_(1.0) between forward and backward",
+         _stale, dk.GradientError),
+    Case("Tensor in-place", "in-place op on a leaf that requires grad", "x.add_(1.0)",
+         lambda: _leaf(2).add_(1.0), dk.GradientError),
+    # -- dk.Function ---------------------------------------------------------------------------
+    Case("dk.Function", "no backward defined", "NoBackward.apply(x).sum().backward()",
+         lambda: _apply_backward(_NoBackward), NotImplementedError, "must define backward"),
+    Case("dk.Function", "backward returns the wrong shape", "WrongShape.apply(x).sum().backward()",
+         lambda: _apply_backward(_WrongShapeGrad), dk.ShapeError, "shape"),
+    Case("dk.Function", "backward returns too many gradients", "TooMany.apply(x).sum().backward()",
+         lambda: _apply_backward(_TooManyGrads), dk.GradientError),
+    # -- nn ------------------------------------------------------------------------------------
+    Case("nn.Linear", "input with the wrong feature size", "nn.Linear(2, 3)(dk.ones(4, 5))",
+         lambda: nn.Linear(2, 3)(dk.ad.ones(4, 5)), dk.ShapeError),
+    Case("nn.Linear", "negative size", "nn.Linear(-1, 3)", lambda: nn.Linear(-1, 3), ValueError),
+    Case("nn.Sequential", "something that is not a Module", "nn.Sequential(5)", lambda: nn.Sequential(5),
+         TypeError),
+    Case("nn.Dropout", "probability above 1", "nn.Dropout(p=1.5)", lambda: nn.Dropout(p=1.5), ValueError),
+    Case("nn.MSELoss", "shapes that don't broadcast", "nn.MSELoss()(dk.ones(4, 2), dk.ones(3))",
+         lambda: nn.MSELoss()(dk.ad.ones(4, 2), dk.ad.ones(3)), dk.ShapeError),
+    Case("nn.MSELoss", "unknown reduction", 'nn.MSELoss(reduction="avg")', lambda: nn.MSELoss(reduction="avg"),
+         ValueError),
+    Case("nn.CrossEntropyLoss", "class index out of range", "nn.CrossEntropyLoss()(dk.ones(4, 3), [0, 1, 2, 5])",
+         lambda: nn.CrossEntropyLoss()(dk.ad.ones(4, 3), dk.tensor(np.array([0, 1, 2, 5]))), IndexError),
+    Case("Module.load_state_dict", "shape mismatch", "nn.Linear(3, 3).load_state_dict(nn.Linear(2, 3).state_dict())",
+         lambda: nn.Linear(3, 3).load_state_dict(nn.Linear(2, 3).state_dict()), nn.StateDictShapeError),
+    Case("Module.load_state_dict", "missing key", 'nn.Linear(2, 2).load_state_dict({"weight": np.ones((2, 2))})',
+         lambda: nn.Linear(2, 2).load_state_dict({"weight": np.ones((2, 2))}), nn.StateDictError),
+    Case("Module.to", "a device that is not there", 'nn.Linear(2, 2).to("cuda")',
+         lambda: nn.Linear(2, 2).to("cuda"), dk.BackendError),
+    # -- optim ---------------------------------------------------------------------------------
+    Case("optim.SGD", "negative learning rate", "optim.SGD(model.parameters(), lr=-1)",
+         lambda: optim.SGD(nn.Linear(2, 2).parameters(), lr=-1), ValueError),
+    Case("optim.SGD", "no parameters", "optim.SGD([], lr=0.1)", lambda: optim.SGD([], lr=0.1), ValueError),
+    Case("optim.SGD", "a Tensor instead of a list", "optim.SGD(w, lr=0.1)",
+         lambda: optim.SGD(_leaf(2), lr=0.1), TypeError),
+    Case("optim.Adam", "beta outside [0, 1)", "optim.Adam(params, betas=(1.5, 0.9))",
+         lambda: optim.Adam(nn.Linear(2, 2).parameters(), betas=(1.5, 0.9)), ValueError),
+    # -- data ----------------------------------------------------------------------------------
+    Case("data.DataLoader", "batch_size 0", "DataLoader(ds, batch_size=0)",
+         lambda: dk.data.DataLoader(dk.data.TensorDataset(np.ones((4, 2))), batch_size=0), ValueError),
+    Case("data.TensorDataset", "arrays of different lengths", "TensorDataset(np.ones((4, 2)), np.ones(3))",
+         lambda: dk.data.TensorDataset(np.ones((4, 2)), np.ones(3)), dk.ShapeError),
+    # -- save / load ---------------------------------------------------------------------------
+    Case("dk.save", "a Module instead of its state_dict", "dk.save(model, path)",
+         lambda: dk.save(nn.Linear(2, 2), _tmp("m.npz")), dk.StateFileError, "state_dict"),
+    Case("dk.save", "an arbitrary object", 'dk.save({"f": object()}, path)',
+         lambda: dk.save({"f": object()}, _tmp("m.npz")), dk.StateFileError),
+    Case("dk.load", "truncated file", "dk.load(truncated_path)", lambda: dk.load(_truncated()),
+         dk.StateFileError),
+    Case("dk.load", "a plain .npz that diffkit did not write", "dk.load(plain_npz)",
+         lambda: (np.savez(_tmp("plain.npz"), w=np.ones(2)), dk.load(_tmp("plain.npz"))), dk.StateFileError),
+    Case("dk.load", "no such file", 'dk.load("missing.npz")', lambda: dk.load(_tmp("missing.npz")),
+         FileNotFoundError),
+    Case("dk.load", "a device that is not there", 'dk.load(path, device="cuda")',
+         lambda: dk.load(_tmp("x.npz"), device="cuda"), dk.BackendError),
+    # -- plots ---------------------------------------------------------------------------------
+    Case("dk.plot.loss_curve", "empty history", "dk.plot.loss_curve([])", lambda: dk.plot.loss_curve([]),
+         ValueError, "empty"),
+    Case("dk.plot.loss_curve", "non-numeric history", 'dk.plot.loss_curve(["a", "b"])',
+         lambda: dk.plot.loss_curve(["a", "b"]), ValueError, "needs numbers"),
+    Case("dk.plot.loss_curve", "unsupported file type", 'dk.plot.loss_curve([1, 0.5], save="fig.xyz")',
+         lambda: dk.plot.loss_curve([1.0, 0.5], save=_tmp("fig.xyz")), ValueError),
+    Case("dk.plot.graph", "not an expression", "dk.plot.graph(42)", lambda: dk.plot.graph(42),
+         dk.ExpressionError),
+    Case("dk.plot.error_vs_h", "nothing to plot", "dk.plot.error_vs_h()", lambda: dk.plot.error_vs_h(),
+         ValueError, "needs a sweep"),
+    Case("dk.plot.swell", "not a swell table", "dk.plot.swell(None)", lambda: dk.plot.swell(None),
+         TypeError, "dk.symbolic.swell"),
+    # -- CLI -----------------------------------------------------------------------------------
+    Case("diffkit CLI", "expression that does not parse", "diffkit compare 'sin(x' --at x=1",
+         lambda: _cli("compare", "sin(x", "--at", "x=1"), SystemExit, "exit status 2: diffkit: error:"),
+    Case("diffkit CLI", "non-numeric --at value", "diffkit compare 'x^2' --at x=abc",
+         lambda: _cli("compare", "x^2", "--at", "x=abc"), SystemExit,
+         "exit status 2: diffkit: error:"),
+    Case("diffkit CLI", "unknown subcommand", "diffkit frobnicate", lambda: _cli("frobnicate"), SystemExit,
+         "exit status 2: .*invalid choice"),
+]
+
+
+class _WrongGradient(dk.Function):
+    """A custom op whose backward is wrong by a factor of 2 (what gradcheck exists to catch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * x).sum()
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x  # should be 2 * g * x
+
+
+dk.save({"w": np.ones(1)}, _tmp("x.npz"))  # for the device case
+
+
+# ---------------------------------------------------------------------------- the doc
+
+HEADER = """\
+# Bad input: what each entry point says
+
+Generated from `tests/reliability/bad_input_cases.py` (the same list the tests
+in `tests/reliability/test_bad_input.py` run); regenerate with
+
+    python tests/reliability/bad_input_cases.py > docs/bad_input.md
+
+Every error diffkit raises on purpose derives from `dk.DiffkitError`
+(`ExpressionError`, `ShapeError`, `GradientError`, `BackendError`,
+`StateFileError`, `nn.StateDictError`). Where PyTorch defines the behaviour
+(`nn`, `optim`, `data`) diffkit raises what PyTorch raises (`ValueError`,
+`TypeError`, `IndexError`) with a message that says what would be right.
+Evaluation outside a function's domain is not an error: it follows NumPy
+(nan or inf, with a `RuntimeWarning`), and the numeric methods add a
+`NumericWarning` when the function is not finite where they evaluate it.
+The command line prints one line to stderr and exits with status 2.
+
+| entry point | bad input | call | raises / warns | message (first line) |
+|---|---|---|---|---|
+"""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render() -> str:
+    rows = []
+    for case in CASES:
+        kind, message = run(case)
+        message = _first_line(message)
+        rows.append(f"| {_cell(case.entry)} | {_cell(case.situation)} | `{_cell(case.code)}` | "
+                     f"`{kind.__name__}` | {_cell(message)} |")
+    return HEADER + "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    sys.stdout.write(render())
