@@ -2,8 +2,8 @@
 
 The swell table compares each symbolic form against the derivative an AD
 engine would produce and against an exact value. Both come from one pass over
-the function's graph with a small dual-number type that applies the ops
-table's own JVP rules (no rule is written here):
+the function's graph with the front-end's dual numbers
+(:class:`diffkit.expr.dual.Dual`), which apply the ops table's own JVP rules:
 
 * on floats, that is forward-mode AD in float64 (the "AD" column);
 * on :class:`Exact` numbers, which compute every op through its SymPy
@@ -28,6 +28,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..expr.dual import Dual
 from ..expr.expr import Expr
 from ..expr.ops import OPS, apply
 
@@ -93,36 +94,6 @@ class Exact:
 
     def __repr__(self) -> str:
         return f"Exact({self.value})"
-
-
-class Dual:
-    """``primal + tangent * eps``: applying an op applies its JVP rule from the ops table.
-
-    Example
-    -------
-    >>> from diffkit.symbolic.dual import Dual
-    >>> from diffkit.expr.ops import sin
-    >>> d = sin(Dual(0.0, 1.0))
-    >>> float(d.primal), float(d.tangent)
-    (0.0, 1.0)
-    """
-
-    __slots__ = ("primal", "tangent")
-    _dk_level = 3  # above Exact, so a dual of exact numbers is a dual first
-
-    def __init__(self, primal: Any, tangent: Any = None):
-        self.primal = primal
-        self.tangent = tangent
-
-    @classmethod
-    def _dk_apply(cls, op, args, params):
-        primals = tuple(a.primal if isinstance(a, Dual) else a for a in args)
-        tangents = tuple(a.tangent if isinstance(a, Dual) else None for a in args)
-        ans = apply(op, *primals, **params)
-        return cls(ans, op.jvp_of(tangents, ans, primals, params))
-
-    def __repr__(self) -> str:
-        return f"Dual({self.primal!r}, {self.tangent!r})"
 
 
 def derivative_along(f: Expr, at: Mapping[str, Any], wrt: str, wrap=None) -> tuple[Any, Any]:
