@@ -407,11 +407,20 @@ abs = _defop(  # noqa: A001
     jvp=(lambda t, a, x: t * sign(x),), vjp=(lambda g, a, x: g * sign(x),),
     sympy=sp.Abs, template="|{0}|", doc="absolute value; abs'(0) = 0",
 )
+def _relu_sympy(x):
+    # Piecewise, not Max(x, 0): its derivative is 0 at 0, like every other method.
+    # Around an argument that holds a Piecewise itself (relu(relu(u))) SymPy folds the
+    # condition and tries to solve an inequality, which fails for many arguments;
+    # x * Heaviside(x, 0) is the same function, with the same derivative at 0.
+    if isinstance(x, sp.Basic) and x.has(sp.Piecewise):
+        return x * sp.Heaviside(x, 0)
+    return sp.Piecewise((x, x > 0), (0, True))
+
+
 relu = _defop(
     "relu", 1, lambda xp, x: xp.maximum(x, 0.0),
     jvp=(lambda t, a, x: t * step(x),), vjp=(lambda g, a, x: g * step(x),),
-    # Piecewise, not Max(x, 0): its derivative is 0 at 0, like every other method.
-    sympy=lambda x: sp.Piecewise((x, x > 0), (0, True)), template="relu({0})",
+    sympy=_relu_sympy, template="relu({0})",
     doc="max(x, 0); relu'(0) = 0",
 )
 maximum = _defop(
