@@ -258,3 +258,17 @@ def test_load_to_a_missing_device_is_a_backend_error(tmp_path):
         dk.load(tmp_path / "m.npz", device="cuda")
     with pytest.raises(dk.BackendError, match="unknown device"):
         dk.load(tmp_path / "m.npz", device="tpu")
+
+
+@pytest.mark.gpu
+def test_cuda_state_round_trips_bit_for_bit(tmp_path):
+    model = _model(np.float32).to("cuda")
+    dk.save(model.state_dict(), tmp_path / "gpu.npz")
+    on_cpu = dk.load(tmp_path / "gpu.npz")
+    on_gpu = dk.load(tmp_path / "gpu.npz", device="cuda")
+    assert all(v.device == "cpu" for v in on_cpu.values()) and all(v.device == "cuda" for v in on_gpu.values())
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).to("cuda")
+    fresh.load_state_dict(on_cpu)
+    for key, value in model.state_dict().items():
+        assert _same_bits(fresh.state_dict()[key].cpu().numpy(), value.cpu().numpy()), key
+        assert _same_bits(on_gpu[key].cpu().numpy(), value.cpu().numpy()), key
