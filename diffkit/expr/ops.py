@@ -170,12 +170,21 @@ def namespace(*args: Any) -> Any:
     True
     """
     for a in args:
-        get = getattr(a, "__array_namespace__", None)
-        if get is not None:
-            return get()
-    import numpy
+        t = type(a)
+        xp = _NAMESPACES.get(t)
+        if xp is None:
+            get = getattr(a, "__array_namespace__", None)
+            if get is None:
+                continue
+            # An array type always answers with the same namespace: ask once per type.
+            xp = _NAMESPACES[t] = get()
+        return xp
+    return _numpy
 
-    return numpy
+
+import numpy as _numpy  # noqa: E402 - the default namespace, kept beside the cache it seeds
+
+_NAMESPACES: dict[type, Any] = {}
 
 
 def apply(op: Op, *args: Any, **params: Any) -> Any:
@@ -200,7 +209,8 @@ def apply(op: Op, *args: Any, **params: Any) -> Any:
         return type(top)._dk_apply(op, args, params)
     out = op.impl(namespace(*args), *args, **params)
     COUNTER.primitives += 1
-    COUNTER.elements += op.elements(out, args, params)
+    cost = op.cost
+    COUNTER.elements += cost * getattr(out, "size", 1) if cost.__class__ is int else op.elements(out, args, params)
     return out
 
 
