@@ -55,7 +55,6 @@ import math
 import operator
 import re
 import types
-import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -741,9 +740,8 @@ def run(program: Program, args: Sequence[Any], xp: Any = None) -> list[Any]:
             if any(isinstance(o, complex) for o in outs):
                 raise ValueError("complex result")
         except (ArithmeticError, ValueError, TypeError):
-            with warnings.catch_warnings():
-                warnings.simplefilter("default")
-                outs = [float(o) for o in program.call(np, [np.float64(a) for a in fargs])]
+            # NumPy semantics (nan/inf with a RuntimeWarning, under the caller's warning filters)
+            outs = [float(o) for o in program.call(np, [np.float64(a) for a in fargs])]
     else:
         if xp is None:
             xp = namespace(*args)

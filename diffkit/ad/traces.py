@@ -18,6 +18,7 @@ Example
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,8 +106,9 @@ class _Formula:
 
 
 def _mark(label: str, accent: str) -> str:
-    """``v_1`` -> ``v̄_1``: the accent goes on the first character."""
-    return label[:1] + accent + label[1:]
+    """``v_1`` -> ``v̄_1``: the accent goes on the first character (composed where Unicode
+    has the letter, so ``ẏ_1`` compares equal to what a user types)."""
+    return unicodedata.normalize("NFC", label[:1] + accent + label[1:])
 
 
 def _prepare(f: Any, at: Mapping[str, Any]) -> tuple[Graph, dict, list]:
@@ -159,7 +161,7 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
     -------
     >>> import diffkit as dk
     >>> print(dk.ad.forward_trace("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0}, seed={"x1": 1.0}))
-    Forward mode trace at x1 = 2, x2 = 5 with seed ẋ1 = 1, ẋ2 = 0
+    Forward mode trace at x1 = 2, x2 = 5 with seed ẋ1 = 1, ẋ2 = 0
     node  rule                      value
     ----  -----------------------  ------
     v_-1  x1                            2
@@ -170,14 +172,14 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
     v_4   v_1 + v_2                10.693
     v_5   v_4 - v_3                11.652
     y_1   v_5                      11.652
-    v̇_-1  ẋ1                            1
-    v̇_0   ẋ2                            0
+    v̇_-1  ẋ1                            1
+    v̇_0   ẋ2                            0
     v̇_1   v̇_-1 / v_-1                 0.5
     v̇_2   v̇_-1 * v_0 + v_-1 * v̇_0       5
     v̇_3   v̇_0 * cos v_0                 0
     v̇_4   v̇_1 + v̇_2                   5.5
     v̇_5   v̇_4 - v̇_3                   5.5
-    ẏ_1   v̇_5                         5.5
+    ẏ_1   v̇_5                         5.5
     """
     graph, values, vals = _prepare(f, at)
     names = graph.variables
