@@ -117,11 +117,16 @@ class Comparison:
         return len(self.results)
 
     def errors(self, label: str) -> tuple[float, float]:
-        """Max absolute and max relative error of one method against the reference."""
+        """Max absolute error, and relative error ``max|d - ref| / max|ref|``, of one method.
+
+        The relative error is norm-wise (infinity norm): an entry whose exact
+        value is 0 doesn't turn a 1e-16 slip into an enormous ratio. It is
+        ``nan`` when the whole reference is 0.
+        """
         d = self[label].array
-        diff = np.abs(d - self.reference)
-        scale = np.maximum(np.abs(self.reference), np.finfo(float).tiny)
-        return float(np.max(diff)), float(np.max(diff / scale))
+        diff = float(np.max(np.abs(d - self.reference)))
+        scale = float(np.max(np.abs(self.reference)))
+        return diff, (diff / scale if scale > 0 else (0.0 if diff == 0 else float("nan")))
 
     def table(self) -> Table:
         """The comparison as a :class:`~diffkit.Table`."""
@@ -227,11 +232,15 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     labels: dict[str, Differentiator] = {}
     for m in methods if methods is not None else list(METHODS):
         if isinstance(m, Differentiator):
-            labels[getattr(m, "name", type(m).__name__)] = m
+            label = getattr(m, "name", type(m).__name__)
         elif isinstance(m, str):
-            labels[_ALIASES.get(m, m)] = method(m)
+            label, m = _ALIASES.get(m, m), method(m)
         else:
             raise DiffkitError(f"methods must be labels or Differentiators, got {type(m).__name__}")
+        base, k = label, 2
+        while label in labels:  # two variants of one method (say two step sizes) keep a row each
+            label, k = f"{base} ({k})", k + 1
+        labels[label] = m
     kind = "gradient" if f.n_outputs == 1 else "jacobian"
 
     def run(d: Differentiator) -> Result:

@@ -71,3 +71,23 @@ def test_bad_method_names_are_refused():
 def test_bad_point_is_the_users_error():
     with pytest.raises(dk.ExpressionError, match="no value given"):
         dk.compare(F, {"x1": 2.0}, methods=[Exact()], reference=[0.0, 0.0])
+
+
+def test_same_method_twice_keeps_both_rows():
+    c = dk.compare(F, AT, methods=[Exact(), Exact()], reference=Exact())
+    assert [r["method"] for r in c] == ["exact", "exact (2)"]
+
+
+def test_relative_error_is_normwise():
+    class OffAtZero(Exact):
+        name = "off"
+
+        def _jacobian(self, f, values, wrt):
+            value, jac = super()._jacobian(f, values, wrt)
+            return value, jac + np.array([[0.0, 1e-12]])
+
+    c = dk.compare(F, AT, methods=[OffAtZero()], reference=[5.5, 0.0])  # one exact entry is 0
+    abs_err, rel_err = c.errors("off")
+    assert rel_err == pytest.approx(abs(2 - math.cos(5) + 1e-12) / 5.5)
+    c0 = dk.compare(F, AT, methods=[Exact()], reference=[0.0, 0.0])
+    assert math.isnan(c0.errors("exact")[1])
