@@ -129,9 +129,9 @@ class _Writer:
         if hasattr(v, "state_dict"):
             who = "model" if hasattr(v, "forward") else "optimizer" if hasattr(v, "param_groups") else "obj"
             hint = f"; save its state instead: dk.save({who}.state_dict(), path)"
-        raise StateFileError(f"can't save {where}: a {type(v).__name__} is not stored without pickling{hint} "
-                             "(dk.save stores Tensors, arrays, numbers, strings, None, and dicts/lists/tuples "
-                             "of them)")
+        raise StateFileError(f"can't save {where}: a value of type {type(v).__name__} can't be stored without "
+                             f"pickling{hint} (dk.save stores Tensors, arrays, numbers, strings, None, and "
+                             "dicts/lists/tuples of them)")
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
