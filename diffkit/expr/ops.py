@@ -816,3 +816,61 @@ linear = _defop(
     cost=lambda out, args, params: (2 * int(args[0].shape[-1]) + 1) * int(getattr(out, "size", 1)),
     template="linear({0}, {1}, {2})", doc="x @ w.T + b (a dense layer; w is (out, in))",
 )
+
+
+# ---------------------------------------------------------------------------
+# Cross-entropy of logits against class indices as one node, for nn's common
+# case: a training step then records one op for its loss instead of four
+# (log_softmax, pick, sum, scale), and its rule is the textbook
+# softmax(x) - one_hot(t), written with the table's own ops.
+# ---------------------------------------------------------------------------
+
+def _one_hot_impl(xp, t, classes, dtype):
+    hit = xp.reshape(t, tuple(t.shape) + (1,)) == xp.arange(classes)
+    cast = getattr(xp, "astype", None)
+    return cast(hit, dtype) if cast is not None else hit.astype(dtype)
+
+
+one_hot = _defop(
+    "one_hot", 1, _one_hot_impl, kind="array", template="one_hot({0})",
+    doc="rows of the identity picked by integer classes t (no gradient)",
+)
+
+
+def _softmax_cross_entropy_impl(xp, x, t, reduction="mean"):
+    lse = _logsumexp_impl(xp, x, axis=1, keepdims=False)
+    picked = xp.take_along_axis(x, xp.reshape(t, (t.shape[0], 1)), axis=1)
+    losses = lse - xp.reshape(picked, (t.shape[0],))
+    if reduction == "none":
+        return losses
+    total = xp.sum(losses)
+    return total / float(t.shape[0]) if reduction == "mean" else total
+
+
+def _sce_slope(x, t):
+    """d loss_n / d x_n = softmax(x_n) - one_hot(t_n)."""
+    return softmax(x, axis=1) - one_hot(t, classes=x.shape[1], dtype=x.dtype)
+
+
+def _sce_scale(g, x, reduction):
+    if reduction == "none":
+        return reshape(g, shape=(x.shape[0], 1))
+    return g / float(x.shape[0]) if reduction == "mean" else g
+
+
+def _sce_jvp(t_x, ans, x, t, reduction="mean"):
+    per_row = sum(_sce_slope(x, t) * t_x, axis=1)
+    if reduction == "none":
+        return per_row
+    total = sum(per_row)
+    return total / float(x.shape[0]) if reduction == "mean" else total
+
+
+softmax_cross_entropy = _defop(
+    "softmax_cross_entropy", 2, _softmax_cross_entropy_impl,
+    jvp=(_sce_jvp, None),
+    vjp=(lambda g, ans, x, t, reduction="mean": _sce_slope(x, t) * _sce_scale(g, x, reduction), None),
+    kind="reduction", cost=lambda out, args, params: 4 * int(args[0].size),
+    template="cross_entropy({0}, {1})",
+    doc="cross-entropy of logits x (N, C) against class indices t (N,), computed stably",
+)

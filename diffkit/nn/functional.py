@@ -415,12 +415,20 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     if ndim == 0:
         raise ValueError("cross_entropy needs input of shape (C,), (N, C) or (N, C, d...), got a scalar")
     class_axis = 0 if ndim == 1 else 1
-    logp = ops.log_softmax(input, axis=class_axis)
     traw = _raw(target)
     kind = getattr(getattr(traw, "dtype", None), "kind", None)
     if kind is None:
         traw = np.asarray(traw)
         kind = traw.dtype.kind
+    if kind in "iu" and ndim == 2 and weight is None and label_smoothing == 0.0:
+        t = _class_targets(traw, input)
+        n_classes = _shape(input)[1]
+        xp = namespace_of(t)
+        lo, hi = (int(xp.min(t)), int(xp.max(t))) if t.size else (0, -1)
+        if lo >= 0 and hi < n_classes and not lo <= ignore_index <= hi:
+            # the common case, one node of the ops table (softmax - one_hot backward)
+            return ops.softmax_cross_entropy(input, t, reduction=reduction)
+    logp = ops.log_softmax(input, axis=class_axis)
     if kind in "iu":
         return _nll(logp, _class_targets(traw, input), weight, ignore_index, reduction, label_smoothing)
     if _shape(target) != _shape(input):
