@@ -41,6 +41,7 @@ from ..expr.counting import COUNTER
 from ..expr.ops import OPS, Op
 from . import backend
 from .grad_mode import STATE
+from .random import resolve_generator
 from .tape import CLOCK, Node, retain, run_backward
 
 __all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "randn", "rand",
@@ -1129,12 +1130,12 @@ class Tensor:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with uniform samples from [a, b), in place (``generator``: a NumPy Generator)."""
-        rng = generator if generator is not None else np.random.default_rng()
+        rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
         return self._set(self._from_numpy(rng.uniform(a, b, self.shape)), "uniform_")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with normal samples N(mean, std^2), in place (``generator``: a NumPy Generator)."""
-        rng = generator if generator is not None else np.random.default_rng()
+        rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
         return self._set(self._from_numpy(rng.normal(mean, std, self.shape)), "normal_")
 
     def _from_numpy(self, arr: np.ndarray) -> Any:
@@ -1241,12 +1242,12 @@ def randn(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "
     >>> randn(2, 3, generator=np.random.default_rng(0)).shape
     (2, 3)
     """
-    rng = generator if generator is not None else np.random.default_rng()
+    rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
     return _factory(rng.standard_normal(_shape_args(shape)), dtype, device, requires_grad)
 
 
 def rand(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "cpu",
          requires_grad: bool = False) -> Tensor:
     """Uniform samples from [0, 1) (float32 unless ``dtype``)."""
-    rng = generator if generator is not None else np.random.default_rng()
+    rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
     return _factory(rng.random(_shape_args(shape)), dtype, device, requires_grad)
