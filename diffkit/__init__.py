@@ -6,92 +6,68 @@ Example
 >>> f = dk.expr("log(x1) + x1*x2 - sin(x2)")
 >>> round(float(f(x1=2.0, x2=5.0)), 3)
 11.652
+>>> dk.ReverseMode().gradient(f, at={"x1": 2.0, "x2": 5.0}).gradient["x1"]
+5.5
 """
 
-from . import examples, symbolic
-from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
-from .compare.op_counts import op_count_study
+# ruff: noqa: I001 - imports are grouped by layer, in dependency order, on purpose
+# The front-end: expressions, the ops table's functions, errors, tables.
+from . import examples
 from .errors import BackendError, DiffkitError, ExpressionError, GradientError, ShapeError
 from .expr import Expr, Graph, expr, trace
 from .expr.ops import (
-    abs,
-    add,
-    asin,
-    atan,
-    clip,
-    concat,
-    cos,
-    div,
-    exp,
-    log,
-    log_softmax,
-    logsumexp,
-    matmul,
-    maximum,
-    mean,
-    minimum,
-    mul,
-    neg,
-    pow,
-    relu,
-    reshape,
-    sigmoid,
-    sign,
-    sin,
-    softmax,
-    sqrt,
-    square,
-    stack,
-    step,
-    sub,
-    sum,
-    tan,
-    tanh,
-    transpose,
-    where,
+    abs, add, asin, atan, clip, concat, cos, div, exp, log, log_softmax, logsumexp, matmul, maximum, mean,
+    minimum, mul, neg, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square, stack, step, sub, sum,
+    tan, tanh, transpose, where,
 )
+from .table import Table
+
+# The interface every method implements, and the comparison of all of them.
+from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
+from .compare.op_counts import op_count_study
+
+# The three ways: symbolic, numeric, automatic.
+from . import ad, numeric, symbolic
 from .symbolic import Symbolic
 from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck
-from .table import Table
+from .ad import (
+    ForwardMode, Function, ReverseMode, Tensor, arange, enable_grad, eye, full, inference_mode, no_grad, ones,
+    ones_like, rand, randn, tensor, zeros, zeros_like,
+)
+from .ad.random import manual_seed
+
+# Training, and saving what was trained.
+from . import data, nn, optim
+from .io import StateFileError, load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "__version__", "examples", "symbolic", "Symbolic",
-    "compare", "Comparison", "op_count_study", "Differentiator", "OpCount", "Result", "counting", "Table",
+    "__version__",
+    # front-end
+    "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
-    "Expr", "Graph", "expr", "trace",
     "abs", "add", "asin", "atan", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
+    # methods and their comparison
+    "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
+    "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",
+    "ad", "ForwardMode", "ReverseMode",
+    # tensors and training
+    "Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode", "manual_seed",
+    "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "eye", "randn", "rand",
+    "data", "nn", "optim", "save", "load", "StateFileError",
+    # loaded on first use
+    "plot",
 ]
-__all__ += ["numeric", "ComplexStep", "FiniteDiff", "Richardson", "check_grad", "gradcheck"]
-
-from . import data  # noqa: E402
-
-__all__ += ["data", "plot"]
 
 
 def __getattr__(name: str):
-    # dk.plot and dk.tour pull in matplotlib/tqdm: loaded on first use, not at import.
+    # dk.plot and dk.tour pull in matplotlib and tqdm: loaded on first use, not at import.
     if name in ("plot", "tour"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'diffkit' has no attribute {name!r}")
-
-from . import ad  # noqa: E402
-from .ad import ForwardMode, ReverseMode  # noqa: E402
-
-__all__ += ["ad", "ForwardMode", "ReverseMode"]
-from .ad import Function, Tensor, enable_grad, inference_mode, no_grad, tensor  # noqa: E402
-
-__all__ += ["Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode"]
-from . import nn, optim  # noqa: E402
-from .nn.random import manual_seed  # noqa: E402
-
-__all__ += ["nn", "optim", "manual_seed"]
-from .io import StateFileError, load, save  # noqa: E402
-
-__all__ += ["save", "load", "StateFileError"]
