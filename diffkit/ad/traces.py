@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExpressionError
+from ..expr.arithmetic import OpArithmetic
 from ..expr.graph import Graph, trace_value
 from ..expr.ops import OPS, Op
 from ..table import Table, fmt
@@ -39,7 +40,7 @@ _ATOM = 100  # precedence of a name or a delimited call such as ln(v)
 _APPLY = 35  # precedence of "sin v_0": binds tighter than *, looser than ^
 
 
-class _Formula:
+class _Formula(OpArithmetic):
     """A placeholder that prints the rule applied to it, in the lecture's notation."""
 
     __slots__ = ("text", "prec")
@@ -86,20 +87,6 @@ class _Formula:
             texts.append(f.text if enclosed or f.prec >= _ATOM else f"({f.text})")
         return cls(op.template.format(*texts), _ATOM if delimited else _APPLY)
 
-    def _op(self, name: str, *args: Any) -> _Formula:
-        return type(self)._dk_apply(OPS[name], args, {})
-
-    def __add__(self, o): return self._op("add", self, o)
-    def __radd__(self, o): return self._op("add", o, self)
-    def __sub__(self, o): return self._op("sub", self, o)
-    def __rsub__(self, o): return self._op("sub", o, self)
-    def __mul__(self, o): return self._op("mul", self, o)
-    def __rmul__(self, o): return self._op("mul", o, self)
-    def __truediv__(self, o): return self._op("div", self, o)
-    def __rtruediv__(self, o): return self._op("div", o, self)
-    def __pow__(self, o): return self._op("pow", self, o)
-    def __rpow__(self, o): return self._op("pow", o, self)
-    def __neg__(self): return self._op("neg", self)
 
     def __repr__(self) -> str:
         return self.text

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .arithmetic import OpArithmetic
 from .ops import OPS, Op, apply, namespace
 
 __all__ = ["Dual", "dual_type", "zeros_like", "BASE_LEVEL"]
@@ -50,7 +51,7 @@ def zeros_like(x: Any) -> Any:
     return 0.0 * x
 
 
-class Dual:
+class Dual(OpArithmetic):
     """A dual number ``primal + tangent·ε`` (``ε² = 0``): forward mode on Python functions.
 
     Every op of the table applied to a Dual returns a Dual whose tangent comes
@@ -118,21 +119,8 @@ class Dual:
         # higher-level value (an inner derivative's Dual) that must go first
         return apply(OPS[name], *(args or (self,)), **params)
 
-    def __add__(self, o): return self._op("add", self, o)
-    def __radd__(self, o): return self._op("add", o, self)
-    def __sub__(self, o): return self._op("sub", self, o)
-    def __rsub__(self, o): return self._op("sub", o, self)
-    def __mul__(self, o): return self._op("mul", self, o)
-    def __rmul__(self, o): return self._op("mul", o, self)
-    def __truediv__(self, o): return self._op("div", self, o)
-    def __rtruediv__(self, o): return self._op("div", o, self)
-    def __pow__(self, o): return self._op("pow", self, o)
-    def __rpow__(self, o): return self._op("pow", o, self)
     def __matmul__(self, o): return self._op("matmul", self, o)
     def __rmatmul__(self, o): return self._op("matmul", o, self)
-    def __neg__(self): return self._op("neg", self)
-    def __pos__(self): return self
-    def __abs__(self): return self._op("abs", self)
     def __getitem__(self, index): return self._op("getitem", self, index=index)
 
     def sum(self, axis=None, keepdims=False): return self._op("sum", self, axis=axis, keepdims=keepdims)

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExpressionError, ShapeError
+from .arithmetic import OpArithmetic
 from .graph import Graph, GraphBuilder
-from .ops import OPS, Op, apply
+from .ops import Op
 from .parser import parse
 from .sympy_bridge import from_sympy, to_sympy
 from .tracer import Traced
@@ -56,7 +57,7 @@ def _as_value(name: str, v: Any) -> Any:
     raise ExpressionError(f"value of {name!r} has type {type(v).__name__}; give a number or an array")
 
 
-class Expr:
+class Expr(OpArithmetic):
     """A differentiable function of named variables, backed by a :class:`Graph`.
 
     Build one with :func:`expr` (text, a program, or SymPy) or :func:`trace`
@@ -184,21 +185,6 @@ class Expr:
         for e in exprs:
             names += [n for n in e.variables if n not in names]
         return trace(body, variables=names)
-
-    def _op(self, name, *args):
-        return apply(OPS[name], *args)
-
-    def __add__(self, o): return self._op("add", self, o)
-    def __radd__(self, o): return self._op("add", o, self)
-    def __sub__(self, o): return self._op("sub", self, o)
-    def __rsub__(self, o): return self._op("sub", o, self)
-    def __mul__(self, o): return self._op("mul", self, o)
-    def __rmul__(self, o): return self._op("mul", o, self)
-    def __truediv__(self, o): return self._op("div", self, o)
-    def __rtruediv__(self, o): return self._op("div", o, self)
-    def __pow__(self, o): return self._op("pow", self, o)
-    def __rpow__(self, o): return self._op("pow", o, self)
-    def __neg__(self): return self._op("neg", self)
 
 
 def _latex(sym: Any) -> str:

@@ -21,9 +21,8 @@ y_1 = v_2
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import ExpressionError
+from .arithmetic import OpArithmetic
 from .graph import GraphBuilder
 from .ops import OPS, Op, apply
 
@@ -38,7 +37,7 @@ _UFUNCS = {
 }
 
 
-class Traced:
+class Traced(OpArithmetic):
     """A value being traced: one node of the graph a :class:`GraphBuilder` is building.
 
     Example
@@ -78,24 +77,6 @@ class Traced:
                 idx.append(builder.const(a))
         return cls(builder, builder.apply(op, idx, params))
 
-    def _op(self, name: str, *args: Any) -> Any:
-        # through apply(): the other operand may be a higher-level value (a dual number,
-        # a Tensor) that must handle the op first
-        return apply(OPS[name], *args)
-
-    def __add__(self, o): return self._op("add", self, o)
-    def __radd__(self, o): return self._op("add", o, self)
-    def __sub__(self, o): return self._op("sub", self, o)
-    def __rsub__(self, o): return self._op("sub", o, self)
-    def __mul__(self, o): return self._op("mul", self, o)
-    def __rmul__(self, o): return self._op("mul", o, self)
-    def __truediv__(self, o): return self._op("div", self, o)
-    def __rtruediv__(self, o): return self._op("div", o, self)
-    def __pow__(self, o): return self._op("pow", self, o)
-    def __rpow__(self, o): return self._op("pow", o, self)
-    def __neg__(self): return self._op("neg", self)
-    def __pos__(self): return self
-    def __abs__(self): return self._op("abs", self)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = _UFUNCS.get(ufunc.__name__)

@@ -28,9 +28,9 @@ from typing import Any
 
 import sympy as sp
 
+from ..expr.arithmetic import OpArithmetic
 from ..expr.dual import Dual
 from ..expr.expr import Expr
-from ..expr.ops import OPS, apply
 
 __all__ = ["Dual", "Exact", "derivative_along", "exact_derivative", "derivative_dag", "DIGITS"]
 
@@ -46,7 +46,7 @@ def _exact(v: Any) -> sp.Basic:
     return sp.sympify(v)
 
 
-class Exact:
+class Exact(OpArithmetic):
     """A number computed exactly (SymPy rationals), or to :data:`DIGITS` digits
     when an op leaves the rationals; every op goes through its SymPy counterpart.
 
@@ -77,20 +77,6 @@ class Exact:
         self.value = value
         return self
 
-    def _op(self, name, *args):
-        return apply(OPS[name], *args)
-
-    def __add__(self, o): return self._op("add", self, o)
-    def __radd__(self, o): return self._op("add", o, self)
-    def __sub__(self, o): return self._op("sub", self, o)
-    def __rsub__(self, o): return self._op("sub", o, self)
-    def __mul__(self, o): return self._op("mul", self, o)
-    def __rmul__(self, o): return self._op("mul", o, self)
-    def __truediv__(self, o): return self._op("div", self, o)
-    def __rtruediv__(self, o): return self._op("div", o, self)
-    def __pow__(self, o): return self._op("pow", self, o)
-    def __rpow__(self, o): return self._op("pow", o, self)
-    def __neg__(self): return self._op("neg", self)
 
     def __repr__(self) -> str:
         return f"Exact({self.value})"
