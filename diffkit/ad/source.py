@@ -65,7 +65,7 @@ import numpy as np
 from ..errors import ExpressionError
 from ..expr.counting import COUNTER
 from ..expr.graph import Graph, GraphBuilder, Node
-from ..expr.ops import OPS, Op, apply, namespace
+from ..expr.ops import OPS, Op, namespace
 from ..expr.tracer import Traced
 from .forward import tangent_sweep
 from .reverse import adjoint_sweep
@@ -213,18 +213,9 @@ _ADD, _SUB, _MUL, _DIV, _NEG = (OPS[n] for n in ("add", "sub", "mul", "div", "ne
 
 
 def _trace_into(graph: Graph, b: GraphBuilder, inputs: Mapping[str, Any]) -> list[Any]:
-    """Every node of ``graph`` re-recorded into builder ``b`` (with folding and sharing)."""
-    vals: list[Any] = [None] * len(graph.nodes)
-    for i in graph.inputs:
-        vals[i] = inputs[graph.nodes[i].name]
-    for node in graph.nodes:
-        if node.is_const:
-            vals[node.index] = node.value
-    nodes = graph.nodes
-    for i in graph.op_nodes:
-        node = nodes[i]
-        vals[i] = apply(node.op, *[vals[a] for a in node.args], **node.params)
-    return vals
+    """Every node of ``graph`` re-recorded into builder ``b`` (the inputs are traced values
+    of ``b``; folding and sharing happen as they record)."""
+    return graph.evaluate(inputs, keep=True, count=False)
 
 
 def _freeze(b: GraphBuilder, outs: Sequence[Any], variables: Sequence[str],

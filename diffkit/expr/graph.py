@@ -290,11 +290,13 @@ class Graph:
         return len(self.op_nodes)
 
     # -- evaluation ----------------------------------------------------------
-    def evaluate(self, values: Mapping[str, Any], *, keep: bool = False) -> list[Any]:
+    def evaluate(self, values: Mapping[str, Any], *, keep: bool = False, count: bool = True) -> list[Any]:
         """Evaluate every node; returns the outputs (or all node values if ``keep``).
 
         Values may be floats, arrays (any namespace, broadcasting), Tensors or
         traced values: each op goes through :func:`~diffkit.expr.ops.apply`.
+        ``count=False`` leaves the evaluation counter alone (for re-tracing a
+        graph into another, which evaluates nothing).
         """
         vals: list[Any] = [None] * len(self.nodes)
         for i in self.inputs:
@@ -306,7 +308,8 @@ class Graph:
         for i in self.op_nodes:
             node = nodes[i]
             vals[i] = apply(node.op, *[vals[a] for a in node.args], **node.params)
-        COUNTER.evals += 1
+        if count:
+            COUNTER.evals += 1
         return vals if keep else [vals[o] for o in self.outputs]
 
     # -- display -------------------------------------------------------------
