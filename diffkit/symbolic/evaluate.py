@@ -62,6 +62,17 @@ def _heaviside(module: str):
     return heaviside
 
 
+_FLOAT_MAX = sp.Integer(2) ** 1024
+
+
+def _float_sized(e: sp.Basic) -> sp.Basic:
+    """Integers and rationals beyond float64's range become float literals (inf), so the
+    code overflows as NumPy does (inf/nan with a warning) instead of raising
+    OverflowError when Python converts the int (the expanded logistic map at n = 10)."""
+    big = {a: sp.Float(a) for a in e.atoms(sp.Rational) if abs(a) >= _FLOAT_MAX}
+    return e.xreplace(big) if big else e
+
+
 class Compiled:
     """Derivative expressions compiled for vectorised evaluation.
 
@@ -93,7 +104,7 @@ class Compiled:
     """
 
     def __init__(self, exprs: Sequence[sp.Basic], variables: Sequence[str], cse: bool = False):
-        self.exprs = [sp.sympify(e) for e in exprs]
+        self.exprs = [_float_sized(sp.sympify(e)) for e in exprs]
         self.variables = tuple(variables)
         self.cse = cse
         self.replacements: list = []

@@ -141,3 +141,13 @@ def test_cupy_points_evaluate_on_the_gpu():
     assert isinstance(r.derivative, cupy.ndarray)
     np.testing.assert_allclose(cupy.asnumpy(r.derivative), np.cos(cupy.asnumpy(x)) * cupy.asnumpy(x)
                                + np.sin(cupy.asnumpy(x)), rtol=1e-14)
+
+
+def test_huge_coefficients_overflow_like_numpy_not_python():
+    # the expanded derivative of l_10 has integer coefficients beyond float64's range
+    import warnings
+
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        r = dk.Symbolic(simplify=True).derivative(dk.examples.logistic_map(10), at={"x": 0.3})
+    assert not np.isfinite(r.derivative)
