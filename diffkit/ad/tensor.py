@@ -41,6 +41,7 @@ from ..expr.counting import COUNTER
 from ..expr.ops import OPS, Op
 from . import backend
 from .grad_mode import STATE
+from .memory import keep_freed_memory
 from .random import resolve_generator
 from .tape import CLOCK, Node, retain, run_backward
 
@@ -48,6 +49,8 @@ __all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full
            "eye"]
 
 _new = object.__new__
+
+keep_freed_memory()  # tensors churn through large temporaries: reuse freed blocks (see memory.py)
 _EMPTY: dict = {}  # shared parameters of parameterless ops; never mutated
 _NEEDS = {(True,): (True,), (False, True): (False, True), (True, False): (True, False), (True, True): (True, True)}
 _VIEWS = frozenset({"reshape", "transpose", "matrix_transpose", "broadcast_to", "getitem"})
