@@ -51,8 +51,10 @@ def program(xp, a0, a1):
 
 from __future__ import annotations
 
+import contextvars
 import math
 import operator
+import os
 import re
 import types
 import weakref
@@ -496,6 +498,8 @@ class Program:
         for op in ops:
             if _template(op, False) is None:
                 raise ExpressionError(f"op {op.name!r} can't be written as code")
+        # Elementwise programs may be run on slices of the points independently.
+        self.elementwise = all(op.kind == "elementwise" for op in ops)
         self.scalar_ok = all(
             _template(op, True) is not None
             and all(hasattr(SCALAR, n) for n in re.findall(r"xp\.(\w+)\(", _template(op, True)))
@@ -736,12 +740,56 @@ def run(program: Program, args: Sequence[Any], xp: Any = None) -> list[Any]:
     else:
         if xp is None:
             xp = namespace(*args)
-        outs = program.call(xp, args)
         for a in args:
             size = max(size, int(getattr(a, "size", 1)))
+        if xp is np and program.elementwise and size >= PARALLEL_MIN_SIZE and _workers() > 1:
+            outs = _call_in_slices(program, args)
+        else:
+            outs = program.call(xp, args)
     COUNTER.primitives += arr.n_lines
     COUNTER.elements += arr.cost * size
     COUNTER.evals += 1
+    return outs
+
+
+#: Points from which an elementwise program on NumPy arrays runs in slices on threads.
+PARALLEL_MIN_SIZE = 1 << 18
+_POOL: list = []
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
+def _call_in_slices(program: Program, args: Sequence[Any]) -> list[Any]:
+    """Run an elementwise program on slices of the points along the first axis, one
+    slice per core: NumPy's ufuncs release the GIL, so the slices run in parallel.
+
+    An output that doesn't come back slice-shaped depends on no sliced input
+    (a constant, a broadcast operand), so every slice gives the same one.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    shape = point_shape(args)
+    n, k = shape[0], _workers()
+    if n < k:
+        return program.call(np, args)
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=k, thread_name_prefix="diffkit"))
+    bounds = [(n * j) // k for j in range(k + 1)]
+    full = [getattr(a, "ndim", 0) == len(shape) and a.shape[0] == n for a in args]
+    futures = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        part = [a[lo:hi] if f else a for a, f in zip(args, full)]
+        # each slice runs in a copy of this context, so np.errstate and the like carry over
+        futures.append(_POOL[0].submit(contextvars.copy_context().run, program.call, np, part))
+    parts = [f.result() for f in futures]
+    outs = []
+    for j, first in enumerate(parts[0]):
+        if getattr(first, "ndim", 0) == len(shape) and first.shape[0] == bounds[1]:
+            outs.append(np.concatenate([p[j] for p in parts], axis=0))
+        else:
+            outs.append(first)
     return outs
 
 

@@ -158,3 +158,31 @@ def test_float32_points_stay_float32():
     r = dk.ReverseMode().gradient("x^2 + 3*x", at={"x": x})
     assert r.gradient["x"].dtype == np.float32
     np.testing.assert_allclose(r.gradient["x"], 2 * x + 3, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shapes", [((1000,), ()), ((200, 1), (1, 7)), ((1, 9), (300, 1)), ((300, 2), (2,))])
+def test_large_points_run_in_slices_with_the_same_results(monkeypatch, shapes):
+    import diffkit.ad.source as source
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 2.0, shapes[0])
+    y = rng.uniform(-1.0, 1.0, shapes[1]) if shapes[1] else 0.7
+    f = dk.expr("log(x) + x*y - sin(y) + 2*x")
+    whole = dk.ReverseMode().gradient(f, at={"x": x, "y": y})
+    monkeypatch.setattr(source, "PARALLEL_MIN_SIZE", 16)
+    monkeypatch.setattr(source, "_workers", lambda: 3)
+    sliced = dk.ReverseMode().gradient(f, at={"x": x, "y": y})
+    np.testing.assert_array_equal(sliced.value, whole.value)
+    for v in ("x", "y"):
+        np.testing.assert_array_equal(sliced.gradient[v], whole.gradient[v])
+    assert sliced.ops == whole.ops
+
+
+def test_slices_keep_the_callers_errstate(monkeypatch):
+    import diffkit.ad.source as source
+
+    monkeypatch.setattr(source, "PARALLEL_MIN_SIZE", 16)
+    monkeypatch.setattr(source, "_workers", lambda: 2)
+    x = np.linspace(-1.0, 1.0, 64)
+    with np.errstate(invalid="raise", divide="raise"), pytest.raises(FloatingPointError):
+        dk.ReverseMode().gradient(dk.expr("log(x)"), at={"x": x})
