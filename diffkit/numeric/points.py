@@ -268,6 +268,18 @@ class ExprProblem:
         _warn_nonfinite(F, points, self.names, steps)
 
 
+def _float_input(fn: Any, x: Any) -> np.ndarray:
+    """Check that ``fn`` is callable and return ``x`` as a float array (ints become float64)."""
+    if not callable(fn):
+        raise DiffkitError(f"fn must be callable, got {type(fn).__name__}")
+    x = np.asarray(x)
+    if x.dtype.kind in "iub":
+        x = x.astype(np.float64)
+    if x.dtype.kind != "f":
+        raise DiffkitError(f"x has dtype {x.dtype}; give real floating-point values")
+    return x
+
+
 def _column_stack_call(fn: Callable, X: np.ndarray, N: int, layout: str = "columns") -> np.ndarray | None:
     """Call fn on stacked points, ``(n, N)`` with points as columns (SciPy's convention) or,
     for ``layout="rows"``, ``(N, n)`` with points as rows; the values come back with the
@@ -294,13 +306,7 @@ class VectorProblem:
     """
 
     def __init__(self, fn: Callable, x: np.ndarray, batched: bool | None = None, name: str = "x"):
-        if not callable(fn):
-            raise DiffkitError(f"fn must be callable, got {type(fn).__name__}")
-        x = np.asarray(x)
-        if x.dtype.kind in "iub":
-            x = x.astype(np.float64)
-        if x.dtype.kind != "f":
-            raise DiffkitError(f"x has dtype {x.dtype}; give real floating-point values")
+        x = _float_input(fn, x)
         if x.ndim != 1:
             raise ShapeError(f"x must be a vector of shape (n,), got shape {x.shape}",)
         self.fn, self.x, self.batched, self.name = fn, x, batched, name
@@ -375,13 +381,7 @@ class GridProblem:
     """
 
     def __init__(self, fn: Callable, x: Any, batched: bool | None = None, name: str = "x"):
-        if not callable(fn):
-            raise DiffkitError(f"fn must be callable, got {type(fn).__name__}")
-        x = np.asarray(x)
-        if x.dtype.kind in "iub":
-            x = x.astype(np.float64)
-        if x.dtype.kind != "f":
-            raise DiffkitError(f"x has dtype {x.dtype}; give real floating-point values")
+        x = _float_input(fn, x)
         self.fn, self.x, self.batched = fn, x, batched
         self.names = (name,)
         self.dtype = x.dtype
