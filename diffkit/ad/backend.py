@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BackendError
+from ..expr.ops import namespace
 
 __all__ = [
     "get_namespace", "device_of", "to_device", "normalize_device", "cuda_available",
@@ -128,8 +129,7 @@ def namespace_of(array: Any) -> Any:
     >>> namespace_of(np.float32(1.0)) is np, namespace_of(2.0) is np
     (True, True)
     """
-    get = getattr(array, "__array_namespace__", None)
-    return get() if get is not None else np
+    return namespace(array)
 
 
 # PyTorch's spellings, which mean something else to NumPy ("float" is float64 there).

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..compare.base import plain
 from ..errors import ExpressionError
 from ..expr.arithmetic import OpArithmetic
 from ..expr.graph import Graph, trace_value
@@ -116,11 +117,6 @@ def _primal_rows(graph: Graph, vals: list) -> list[list[Any]]:
     return rows
 
 
-def _plain(v: Any) -> Any:
-    """Scalars as Python numbers (NumPy scalars come out of the ops on floats)."""
-    return v.item() if isinstance(v, np.generic) or (isinstance(v, np.ndarray) and v.ndim == 0) else v
-
-
 def _point(values: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} = {trace_value(v)}" for k, v in values.items())
 
@@ -196,7 +192,7 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
     for name, o in zip(graph.output_names, graph.outputs):
         rows.append([_mark(name, _DOT), _mark(graph.label(o), _DOT), 0.0 if dots[o] is None else dots[o]])
     shown = ", ".join(f"{_mark(n, _DOT)} = {trace_value(seeds[n])}" for n in names)
-    rows = [r[:-1] + [_plain(r[-1])] for r in rows]
+    rows = [r[:-1] + [plain(r[-1])] for r in rows]
     return Table(["node", "rule", "value"], rows, formatter=trace_value,
                  title=f"Forward mode trace at {_point(values)} with seed {shown}")
 
@@ -270,7 +266,7 @@ def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | None 
     for i in inputs:
         rows.append([_mark(graph.nodes[i].name, _BAR), "", bar(i), 0.0 if bars[i] is None else bars[i]])
     shown = ", ".join(f"{_mark(n, _BAR)} = {trace_value(v)}" for n, v in seed.items())
-    rows = [r[:-1] + [_plain(r[-1])] for r in rows]
+    rows = [r[:-1] + [plain(r[-1])] for r in rows]
     return Table(["node", "chain rule", "rule", "value"], rows, formatter=trace_value,
                  title=f"Reverse mode trace at {_point(values)} with seed {shown}",
                  notes=["Adjoint rows are listed in the order the sweep runs (the lecture reads them bottom-up)."])

@@ -35,11 +35,19 @@ from ..expr.counting import OpCount, counting
 from ..expr.expr import Expr, as_expr
 from ..table import Table, fmt
 
-__all__ = ["Differentiator", "Result"]
+__all__ = ["Differentiator", "Result", "plain"]
 
 
-def _plain(v: Any) -> Any:
-    """0-d arrays and NumPy scalars become Python numbers (readable reprs)."""
+def plain(v: Any) -> Any:
+    """0-d arrays and NumPy scalars become Python numbers (readable reprs); the rest is unchanged.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.compare.base import plain
+    >>> plain(np.float64(5.5)), plain(np.array(2.0))
+    (5.5, 2.0)
+    """
     if isinstance(v, np.generic) or (isinstance(v, np.ndarray) and v.ndim == 0):
         return v.item()
     return v
@@ -173,14 +181,14 @@ class Differentiator:
             raise ExpressionError(f"gradient() needs one output; this function has {f.n_outputs}",
                                   hint="use jacobian() for several outputs")
         (value, grads, extra), ops, secs = self._run(self._gradient, f, values, wrt)
-        return Result(self.name, "gradient", wrt, _plain(value),
-                      gradient={w: _plain(g) for w, g in zip(wrt, grads)}, ops=ops, seconds=secs, **extra)
+        return Result(self.name, "gradient", wrt, plain(value),
+                      gradient={w: plain(g) for w, g in zip(wrt, grads)}, ops=ops, seconds=secs, **extra)
 
     def jacobian(self, f: Any, at: Mapping[str, Any], wrt: Sequence[str] | str | None = None) -> Result:
         """Jacobian ``J[i, j] = dy_i/dx_j`` of a function with one or more outputs."""
         f, values, wrt = self._prepare(f, at, wrt)
         (value, jac, extra), ops, secs = self._run(self._jacobian, f, values, wrt)
-        value = tuple(_plain(v) for v in value) if isinstance(value, tuple) else _plain(value)
+        value = tuple(plain(v) for v in value) if isinstance(value, tuple) else plain(value)
         return Result(self.name, "jacobian", wrt, value, jacobian=np.asarray(jac), ops=ops,
                       seconds=secs, **extra)
 
@@ -190,7 +198,7 @@ class Differentiator:
         if f.n_outputs != 1:
             raise ExpressionError(f"hessian() needs one output; this function has {f.n_outputs}")
         (value, hess, extra), ops, secs = self._run(self._hessian, f, values, wrt)
-        return Result(self.name, "hessian", wrt, _plain(value), hessian=np.asarray(hess), order=2,
+        return Result(self.name, "hessian", wrt, plain(value), hessian=np.asarray(hess), order=2,
                       ops=ops, seconds=secs, **extra)
 
     def derivative(self, f: Any, at: Mapping[str, Any], wrt: str | None = None, order: int = 1) -> Result:
@@ -204,7 +212,7 @@ class Differentiator:
         if f.n_outputs != 1:
             raise ExpressionError(f"derivative() needs one output; this function has {f.n_outputs}")
         (value, d, extra), ops, secs = self._run(self._derivative, f, values, wrt_t[0], int(order))
-        return Result(self.name, "derivative", wrt_t, _plain(value), derivative=_plain(d),
+        return Result(self.name, "derivative", wrt_t, plain(value), derivative=plain(d),
                       order=int(order), ops=ops, seconds=secs, **extra)
 
     # -- hooks -------------------------------------------------------------------
