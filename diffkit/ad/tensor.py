@@ -40,6 +40,7 @@ from ..errors import GradientError, ShapeError
 from ..expr.counting import COUNTER
 from ..expr.ops import OPS, Op
 from . import backend
+from .blas import axpy
 from .grad_mode import STATE
 from .memory import keep_freed_memory
 from .random import resolve_generator
@@ -1020,8 +1021,12 @@ class Tensor:
         out._vc[1] = CLOCK.now
         self._vc = out._vc  # earlier nodes that saved self see the new stamp and refuse
 
+    def _records(self, other: Any) -> bool:
+        """Whether an in-place op of self with ``other`` is recorded on the tape."""
+        return STATE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+
     def _inplace(self, name: str, other: Any, fast: Any) -> Tensor:
-        if STATE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+        if self._records(other):
             self._rebase(OPS[name], other, _EMPTY)
             return self
         d = self._data
@@ -1046,11 +1051,15 @@ class Tensor:
         >>> w
         tensor([0.5, 1.5], requires_grad=True)
         """
-        return self._inplace("add", other * alpha if alpha != 1 else other, operator.iadd)
+        if alpha != 1 and self._records(other):
+            return self._inplace("add", other * alpha, operator.iadd)
+        return self._inplace("add", other, lambda d, o: axpy(alpha, o, d))
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return self._inplace("sub", other * alpha if alpha != 1 else other, operator.isub)
+        if alpha != 1 and self._records(other):
+            return self._inplace("sub", other * alpha, operator.isub)
+        return self._inplace("sub", other, lambda d, o: axpy(-alpha, o, d))
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""

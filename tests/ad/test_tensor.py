@@ -349,3 +349,21 @@ def test_cuda_tensor_matches_cpu():
         assert g.grad.device == "cuda"
         np.testing.assert_allclose(g.grad.numpy(), c.grad.numpy(), rtol=1e-10)
         assert g.grad.cpu().device == "cpu"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3,), (300, 70)])  # small: NumPy; large: one BLAS pass
+def test_add_and_sub_with_alpha_in_place(dtype, shape):
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=shape).astype(dtype)
+    g = rng.normal(size=shape).astype(dtype)
+    w = dk.tensor(w0.copy(), requires_grad=True)
+    gt = dk.tensor(g)
+    version = w._version
+    with dk.no_grad():
+        assert w.add_(gt, alpha=-0.1) is w
+        w.sub_(g, alpha=0.2)
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(w.numpy(), w0 - dtype(0.1) * g - dtype(0.2) * g, rtol=tol, atol=tol)
+    assert w.dtype == dtype and w._version == version + 2
+    np.testing.assert_array_equal(gt.numpy(), g)  # the operand is never written
