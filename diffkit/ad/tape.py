@@ -37,7 +37,7 @@ from typing import Any
 
 from ..errors import GradientError
 from ..expr.counting import COUNTER
-from ..expr.ops import Op, sum_to
+from ..expr.ops import Op, namespace, sum_to
 from .grad_mode import STATE
 
 __all__ = ["Node", "AccumulateGrad", "run_backward", "CLOCK"]
@@ -192,9 +192,10 @@ def _copy(g: Any) -> Any:
 class _Sink:
     """Where gradients that reach a leaf (or a retained non-leaf) go."""
 
-    __slots__ = ("create_graph", "taken", "captured", "capture")
+    __slots__ = ("create_graph", "taken", "captured", "capture", "make")
 
-    def __init__(self, create_graph: bool, capture: dict | None):
+    def __init__(self, create_graph: bool, capture: dict | None, make: Any):
+        self.make = make  # tensor._make, handed in: tensor.py imports this module
         self.create_graph = create_graph
         self.taken: set[int] = set()
         self.capture = capture  # id(tensor) or node -> position, for run_backward(inputs=...)
@@ -207,8 +208,6 @@ class _Sink:
                 prev = self.captured[i]
                 self.captured[i] = g if prev is None else prev + g
             return
-        from .tensor import _make
-
         if self.create_graph:
             t.grad = g if t.grad is None else t.grad + g
             return
@@ -222,7 +221,7 @@ class _Sink:
             if id(g) in self.taken or not _owned(g):
                 g = _copy(g)
             self.taken.add(id(g))
-            t.grad = _make(g)
+            t.grad = self.make(g)
         else:
             old._data = old._data + g
             COUNTER.primitives += 1
@@ -264,7 +263,7 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
         capture = {}
         for i, t in enumerate(inputs):
             capture[t._node if t._node is not None else id(t)] = i
-    sink = _Sink(create_graph, capture)
+    sink = _Sink(create_graph, capture, _make)
     for s in seeds:
         sink.taken.add(id(s))
 
@@ -326,7 +325,10 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                     cots = op.vjps(g, ans, args, n.params, needs)
                 else:
                     raw = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-                    cots = op.vjps(g, n.ans, raw, n.params, needs)
+                    if op.__class__ is Op:
+                        cots = op.array_vjps(namespace(g), g, n.ans, raw, n.params, needs)
+                    else:  # a custom Function
+                        cots = op.vjps(g, n.ans, raw, n.params, needs)
             for i, a in enumerate(args):
                 if not needs[i]:
                     continue

@@ -167,3 +167,71 @@ def test_where_rule_does_not_leak_nan():
     _, gx, gy = OPS["where"].vjps(g, None, (c, x, x), {}, (False, True, True))
     assert gx.tolist() == [0.0, 1.0]
     assert gy.tolist() == [np.inf, 0.0]
+
+
+# The fused array rules the tape uses must give what the generic rules give.
+# Each case: op, argument makers (from a generator), params. Layouts and the
+# `needs` combinations vary, since the linear rule picks a product by layout.
+def _fortran(a):
+    return np.asfortranarray(a)
+
+
+ARRAY_RULE_CASES = [
+    ("relu", [lambda r: r.normal(size=(5, 7))], {}),
+    ("relu", [lambda r: np.array([-1.0, 0.0, 2.0, np.nan])], {}),
+    ("matmul", [lambda r: r.normal(size=(5, 3)), lambda r: r.normal(size=(3, 4))], {}),
+    ("matmul", [lambda r: r.normal(size=(3,)), lambda r: r.normal(size=(3, 4))], {}),  # generic fallback
+    ("linear", [lambda r: r.normal(size=(6, 4)), lambda r: r.normal(size=(3, 4)), lambda r: r.normal(size=3)], {}),
+    ("linear", [lambda r: _fortran(r.normal(size=(6, 4))), lambda r: r.normal(size=(3, 4)),
+                lambda r: r.normal(size=3)], {}),
+    ("linear", [lambda r: r.normal(size=(6, 4)), lambda r: r.normal(size=(3, 4)), lambda r: r.normal(size=(1, 3))], {}),
+    ("linear", [lambda r: r.normal(size=(2, 6, 4)), lambda r: r.normal(size=(3, 4)), lambda r: r.normal(size=3)], {}),
+    ("linear", [lambda r: r.normal(size=4), lambda r: r.normal(size=(3, 4)), lambda r: r.normal(size=3)], {}),
+    ("softmax_cross_entropy", [lambda r: r.normal(size=(5, 4)), lambda r: r.integers(0, 4, 5)], {}),
+    ("softmax_cross_entropy", [lambda r: r.normal(size=(5, 4)), lambda r: r.integers(0, 4, 5)], {"reduction": "sum"}),
+    ("softmax_cross_entropy", [lambda r: _fortran(r.normal(size=(5, 4))), lambda r: r.integers(0, 4, 5)],
+     {"reduction": "none"}),
+]
+
+
+@pytest.mark.parametrize("name,makers,params", ARRAY_RULE_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(ARRAY_RULE_CASES)])
+def test_array_rules_agree_with_generic_rules(name, makers, params):
+    import itertools
+
+    rng = np.random.default_rng(3)
+    op = OPS[name]
+    assert op.vjp_arrays is not None
+    xs = tuple(m(rng) for m in makers)
+    ans = op.impl(np, *xs, **params)
+    g = rng.normal(size=np.shape(ans))
+    originals = [x.copy() for x in xs]
+    for needs in itertools.product((True, False), repeat=len(xs)):
+        needs = tuple(n and np.asarray(x).dtype.kind == "f" for n, x in zip(needs, xs))
+        fast = op.array_vjps(np, g, ans, xs, params, needs)
+        slow = op.vjps(g, ans, xs, params, needs)
+        for x, f, s, need in zip(xs, fast, slow, needs):
+            if not need:
+                assert f is None
+                continue
+            # both may come back broadcast larger than the argument; compare what the engine keeps
+            f = apply(OPS["sum_to"], f, shape=x.shape) if np.shape(f) != x.shape else f
+            s = apply(OPS["sum_to"], s, shape=x.shape) if np.shape(s) != x.shape else s
+            np.testing.assert_allclose(f, s, rtol=1e-12, atol=1e-12)
+    for x, x0 in zip(xs, originals):
+        np.testing.assert_array_equal(x, x0)
+
+
+def test_linear_keeps_the_cotangent_in_the_layout_of_its_input():
+    # relu's rule multiplies the cotangent by a mask of the layer's own output;
+    # opposite layouts make that product an order of magnitude slower.
+    rng = np.random.default_rng(0)
+    x = np.asfortranarray(rng.normal(size=(8, 4)))
+    w, b = rng.normal(size=(3, 4)), rng.normal(size=3)
+    out = OPS["linear"].impl(np, x, w, b)
+    np.testing.assert_allclose(out, x @ w.T + b, rtol=1e-13)
+    gx = OPS["linear"].array_vjps(np, np.ones_like(out), out, (x, w, b), {}, (True, True, True))[0]
+    assert gx.flags.f_contiguous
+    xc = np.ascontiguousarray(x)
+    gx = OPS["linear"].array_vjps(np, np.ones((8, 3)), out, (xc, w, b), {}, (True, False, False))[0]
+    assert gx.flags.c_contiguous
