@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .harness import Row, median_time, peer
+from . import isolated
+from .harness import Row, median_time, peer, require
 
 
 @dataclass
@@ -25,6 +26,13 @@ class Target:
 
 
 # --------------------------------------------------------------------------- mlp_step
+# Every implementation is a factory: given the batch size it builds one model
+# from the same weights and returns the step to time. They run in processes of
+# their own (see isolated.py): OpenBLAS and OpenMP threads left spinning by one
+# library slow the next one down.
+LR = 0.01
+
+
 def _mlp_numpy(batch: int, rng):
     sizes = [784, 512, 512, 10]
     Ws = [(rng.uniform(-1, 1, (o, i)) / np.sqrt(i)).astype(np.float32) for i, o in zip(sizes[:-1], sizes[1:])]
@@ -34,132 +42,151 @@ def _mlp_numpy(batch: int, rng):
     return Ws, bs, x, y
 
 
-def bench_mlp_step(quick: bool) -> list[Row]:
-    """One SGD training step of an MLP 784-512-512-10, float32, cross-entropy."""
+def _mlp_data(batch: int):
+    return _mlp_numpy(int(batch), np.random.default_rng(0))
+
+
+def mlp_numpy(batch):
+    """Forward and backward written out in NumPy, the way the lecture derives them."""
+    Ws, bs, x, y = _mlp_data(batch)
+
+    def step():
+        h1 = x @ Ws[0].T + bs[0]
+        a1 = np.maximum(h1, 0)
+        h2 = a1 @ Ws[1].T + bs[1]
+        a2 = np.maximum(h2, 0)
+        z = a2 @ Ws[2].T + bs[2]
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(y)), y] -= 1
+        g = p / len(y)
+        gW2, gb2 = g.T @ a2, g.sum(0)
+        g = (g @ Ws[2]) * (h2 > 0)
+        gW1, gb1 = g.T @ a1, g.sum(0)
+        g = (g @ Ws[1]) * (h1 > 0)
+        gW0, gb0 = g.T @ x, g.sum(0)
+        for P, G in zip(Ws + bs, [gW0, gW1, gW2, gb0, gb1, gb2]):
+            P -= LR * G
+
+    return step
+
+
+def mlp_diffkit(batch):
     import diffkit as dk
 
+    Ws, bs, x, y = _mlp_data(batch)
+    model = dk.nn.Sequential(dk.nn.Linear(784, 512), dk.nn.ReLU(), dk.nn.Linear(512, 512), dk.nn.ReLU(),
+                             dk.nn.Linear(512, 10))
+    for layer, W, b in zip([model[0], model[2], model[4]], Ws, bs):
+        layer.weight.data[...] = W
+        layer.bias.data[...] = b
+    opt = dk.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = dk.tensor(x), dk.tensor(y)
+    loss_fn = dk.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def mlp_torch(batch):
+    torch = require("torch")
+    Ws, bs, x, y = _mlp_data(batch)
+    tm = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512),
+                             torch.nn.ReLU(), torch.nn.Linear(512, 10))
+    with torch.no_grad():
+        for layer, W, b in zip([tm[0], tm[2], tm[4]], Ws, bs):
+            layer.weight.copy_(torch.from_numpy(W))
+            layer.bias.copy_(torch.from_numpy(b))
+    topt = torch.optim.SGD(tm.parameters(), lr=LR)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    tloss = torch.nn.CrossEntropyLoss()
+
+    def step():
+        topt.zero_grad()
+        loss = tloss(tm(tx), ty)
+        loss.backward()
+        topt.step()
+
+    return step
+
+
+def mlp_jax(batch):
+    jax = require("jax")
+    import jax.numpy as jnp
+
+    Ws, bs, x, y = _mlp_data(batch)
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(Ws, bs)]
+
+    def jloss(params, x, y):
+        h = x
+        for i, (W, b) in enumerate(params):
+            h = h @ W.T + b
+            if i < len(params) - 1:
+                h = jnp.maximum(h, 0)
+        logp = jax.nn.log_softmax(h)
+        return -jnp.mean(logp[jnp.arange(y.shape[0]), y])
+
+    @jax.jit
+    def jstep(params, x, y):
+        g = jax.grad(jloss)(params, x, y)
+        return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(params, g)]
+
+    jx, jy = jnp.asarray(x), jnp.asarray(y)
+    state = {"p": params}
+
+    def step():
+        state["p"] = jstep(state["p"], jx, jy)
+        jax.block_until_ready(state["p"])
+
+    step()  # compile
+    return step
+
+
+def mlp_autograd(batch):
+    ag = require("autograd")
+    import autograd.numpy as anp
+
+    Ws, bs, x, y = _mlp_data(batch)
+    aparams = [(W.copy(), b.copy()) for W, b in zip(Ws, bs)]
+
+    def aloss(params):
+        h = x
+        for i, (W, b) in enumerate(params):
+            h = anp.dot(h, W.T) + b
+            if i < len(params) - 1:
+                h = anp.maximum(h, 0)
+        h = h - anp.max(h, axis=1, keepdims=True)
+        logp = h - anp.log(anp.sum(anp.exp(h), axis=1, keepdims=True))
+        return -anp.mean(logp[np.arange(len(y)), y])
+
+    agrad = ag.grad(aloss)
+
+    def step():
+        g = agrad(aparams)
+        for (W, b), (gW, gb) in zip(aparams, g):
+            W -= LR * gW
+            b -= LR * gb
+
+    return step
+
+
+MLP_IMPLS = {"numpy by hand": mlp_numpy, "diffkit": mlp_diffkit, "torch eager": mlp_torch, "jax.jit": mlp_jax,
+             "HIPS autograd": mlp_autograd}
+
+
+def bench_mlp_step(quick: bool) -> list[Row]:
+    """One SGD training step of an MLP 784-512-512-10, float32, cross-entropy (each in its own process)."""
     rows = []
-    lr = 0.01
-    for batch in (64, 512):
-        case = f"batch {batch}"
-        rng = np.random.default_rng(0)
-        Ws, bs, x, y = _mlp_numpy(batch, rng)
-
-        def numpy_step(Ws=[w.copy() for w in Ws], bs=[b.copy() for b in bs], x=x, y=y):
-            h1 = x @ Ws[0].T + bs[0]
-            a1 = np.maximum(h1, 0)
-            h2 = a1 @ Ws[1].T + bs[1]
-            a2 = np.maximum(h2, 0)
-            z = a2 @ Ws[2].T + bs[2]
-            z = z - z.max(axis=1, keepdims=True)
-            p = np.exp(z)
-            p /= p.sum(axis=1, keepdims=True)
-            p[np.arange(len(y)), y] -= 1
-            g = p / len(y)
-            gW2, gb2 = g.T @ a2, g.sum(0)
-            g = (g @ Ws[2]) * (h2 > 0)
-            gW1, gb1 = g.T @ a1, g.sum(0)
-            g = (g @ Ws[1]) * (h1 > 0)
-            gW0, gb0 = g.T @ x, g.sum(0)
-            for P, G in zip(Ws + bs, [gW0, gW1, gW2, gb0, gb1, gb2]):
-                P -= lr * G
-
-        rows.append(Row("mlp_step", case, "numpy by hand", median_time(numpy_step)))
-
-        model = dk.nn.Sequential(dk.nn.Linear(784, 512), dk.nn.ReLU(), dk.nn.Linear(512, 512), dk.nn.ReLU(),
-                                 dk.nn.Linear(512, 10))
-        for layer, W, b in zip([model[0], model[2], model[4]], Ws, bs):
-            layer.weight.data[...] = W
-            layer.bias.data[...] = b
-        opt = dk.optim.SGD(model.parameters(), lr=lr)
-        xt, yt = dk.tensor(x), dk.tensor(y)
-        loss_fn = dk.nn.CrossEntropyLoss()
-
-        def diffkit_step():
-            opt.zero_grad()
-            loss = loss_fn(model(xt), yt)
-            loss.backward()
-            opt.step()
-
-        rows.append(Row("mlp_step", case, "diffkit", median_time(diffkit_step)))
-
-        torch = peer("torch")
-        if torch is not None:
-            torch.set_num_threads(max(1, torch.get_num_threads()))
-            tm = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512),
-                                     torch.nn.ReLU(), torch.nn.Linear(512, 10))
-            topt = torch.optim.SGD(tm.parameters(), lr=lr)
-            tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-            tloss = torch.nn.CrossEntropyLoss()
-
-            def torch_step():
-                topt.zero_grad()
-                loss = tloss(tm(tx), ty)
-                loss.backward()
-                topt.step()
-
-            rows.append(Row("mlp_step", case, "torch eager", median_time(torch_step)))
-        else:
-            rows.append(Row("mlp_step", case, "torch eager", None, note="not installed"))
-
-        jax = peer("jax")
-        if jax is not None:
-            import jax.numpy as jnp
-
-            params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(Ws, bs)]
-
-            def jloss(params, x, y):
-                h = x
-                for i, (W, b) in enumerate(params):
-                    h = h @ W.T + b
-                    if i < len(params) - 1:
-                        h = jnp.maximum(h, 0)
-                logp = jax.nn.log_softmax(h)
-                return -jnp.mean(logp[jnp.arange(y.shape[0]), y])
-
-            @jax.jit
-            def jstep(params, x, y):
-                g = jax.grad(jloss)(params, x, y)
-                return [(W - lr * gW, b - lr * gb) for (W, b), (gW, gb) in zip(params, g)]
-
-            jx, jy = jnp.asarray(x), jnp.asarray(y)
-            state = {"p": params}
-
-            def jax_step():
-                state["p"] = jstep(state["p"], jx, jy)
-                jax.block_until_ready(state["p"])
-
-            rows.append(Row("mlp_step", case, "jax.jit", median_time(jax_step, warmup=2)))
-        else:
-            rows.append(Row("mlp_step", case, "jax.jit", None, note="not installed"))
-
-        ag = peer("autograd")
-        if ag is not None:
-            import autograd.numpy as anp
-
-            aparams = [(W.copy(), b.copy()) for W, b in zip(Ws, bs)]
-
-            def aloss(params):
-                h = x
-                for i, (W, b) in enumerate(params):
-                    h = anp.dot(h, W.T) + b
-                    if i < len(params) - 1:
-                        h = anp.maximum(h, 0)
-                h = h - anp.max(h, axis=1, keepdims=True)
-                logp = h - anp.log(anp.sum(anp.exp(h), axis=1, keepdims=True))
-                return -anp.mean(logp[np.arange(len(y)), y])
-
-            agrad = ag.grad(aloss)
-
-            def autograd_step():
-                g = agrad(aparams)
-                for (W, b), (gW, gb) in zip(aparams, g):
-                    W -= lr * gW
-                    b -= lr * gb
-
-            rows.append(Row("mlp_step", case, "HIPS autograd", median_time(autograd_step)))
-        else:
-            rows.append(Row("mlp_step", case, "HIPS autograd", None, note="not installed"))
+    for batch in (64,) if quick else (64, 512):
+        for impl in MLP_IMPLS:
+            seconds, note = isolated.measure("mlp_step", impl, batch, processes=1 if quick else 3)
+            rows.append(Row("mlp_step", f"batch {batch}", impl, seconds, note=note))
     return rows
 
 
@@ -310,52 +337,77 @@ SCALAR_TARGETS = [Target("diffkit", "micrograd-style", 0.25)]
 
 
 # --------------------------------------------------------------------------- batch_grad
-def bench_batch_grad(quick: bool) -> list[Row]:
-    """Gradient of log(x) + x*y - sin(y) at 10^6 points."""
+def _batch_points():
+    rng = np.random.default_rng(0)
+    n = 10**6
+    return rng.uniform(0.5, 2.0, n), rng.uniform(-2.0, 2.0, n)
+
+
+BATCH_F = "log(x) + x*y - sin(y)"
+
+
+def batch_numpy():
+    x, y = _batch_points()
+    return lambda: (np.log(x) + x * y - np.sin(y), 1 / x + y, x - np.cos(y))
+
+
+def _batch_diffkit(mode: str):
     import diffkit as dk
 
-    n = 10**6
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0.5, 2.0, n)
-    y = rng.uniform(-2.0, 2.0, n)
-    f = dk.expr("log(x) + x*y - sin(y)")
+    x, y = _batch_points()
+    f = dk.expr(BATCH_F)
+    d = dk.ReverseMode() if mode == "reverse" else dk.ForwardMode()
+    return lambda: d.gradient(f, {"x": x, "y": y})
+
+
+def batch_torch():
+    torch = require("torch")
+    x, y = _batch_points()
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+    def grad():
+        a = tx.clone().requires_grad_(True)
+        b = ty.clone().requires_grad_(True)
+        out = torch.log(a) + a * b - torch.sin(b)
+        out.backward(torch.ones_like(out))
+        return a.grad, b.grad
+
+    return grad
+
+
+def batch_jax():
+    jax = require("jax")
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    x, y = _batch_points()
+    g = jax.jit(jax.vmap(jax.grad(lambda a, b: jnp.log(a) + a * b - jnp.sin(b), argnums=(0, 1))))
+    jx, jy = jnp.asarray(x), jnp.asarray(y)
+    jax.block_until_ready(g(jx, jy))  # compile
+    return lambda: jax.block_until_ready(g(jx, jy))
+
+
+BATCH_IMPLS = {"numpy by hand": batch_numpy, "diffkit reverse": lambda: _batch_diffkit("reverse"),
+               "diffkit forward": lambda: _batch_diffkit("forward"), "torch eager": batch_torch,
+               "jax.jit(vmap(grad))": batch_jax}
+
+
+def bench_batch_grad(quick: bool) -> list[Row]:
+    """Gradient of log(x) + x*y - sin(y) at 10^6 points (each in its own process)."""
+    import diffkit as dk
+
+    x, y = _batch_points()
     exact = (1 / x + y, x - np.cos(y))
+    f = dk.expr(BATCH_F)
     rows = []
-
-    def numpy_grad():
-        return f_np(x, y), 1 / x + y, x - np.cos(y)
-
-    def f_np(x, y):
-        return np.log(x) + x * y - np.sin(y)
-
-    rows.append(Row("batch_grad", "10^6 points", "numpy by hand", median_time(numpy_grad)))
-    for label, d in (("diffkit reverse", dk.ReverseMode()), ("diffkit forward", dk.ForwardMode())):
-        r = d.gradient(f, {"x": x, "y": y})
-        err = max(float(np.max(np.abs(r.gradient["x"] - exact[0]))), float(np.max(np.abs(r.gradient["y"] - exact[1]))))
-        rows.append(Row("batch_grad", "10^6 points", label,
-                        median_time(lambda d=d: d.gradient(f, {"x": x, "y": y})), error=err))
-    torch = peer("torch")
-    if torch is not None:
-        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-
-        def torch_grad():
-            a = tx.clone().requires_grad_(True)
-            b = ty.clone().requires_grad_(True)
-            out = torch.log(a) + a * b - torch.sin(b)
-            out.backward(torch.ones_like(out))
-            return a.grad, b.grad
-
-        rows.append(Row("batch_grad", "10^6 points", "torch eager", median_time(torch_grad)))
-    jax = peer("jax")
-    if jax is not None:
-        import jax.numpy as jnp
-
-        jax.config.update("jax_enable_x64", True)
-        g = jax.jit(jax.vmap(jax.grad(lambda a, b: jnp.log(a) + a * b - jnp.sin(b), argnums=(0, 1))))
-        jx, jy = jnp.asarray(x), jnp.asarray(y)
-        rows.append(Row("batch_grad", "10^6 points", "jax.jit(vmap(grad))",
-                        median_time(lambda: jax.block_until_ready(g(jx, jy)), warmup=2)))
-        jax.config.update("jax_enable_x64", False)
+    for impl in BATCH_IMPLS:
+        seconds, note = isolated.measure("batch_grad", impl, processes=1 if quick else 3)
+        error = None
+        if impl.startswith("diffkit"):
+            d = dk.ReverseMode() if impl.endswith("reverse") else dk.ForwardMode()
+            gr = d.gradient(f, {"x": x, "y": y}).gradient
+            error = max(float(np.max(np.abs(gr["x"] - exact[0]))), float(np.max(np.abs(gr["y"] - exact[1]))))
+        rows.append(Row("batch_grad", "10^6 points", impl, seconds, error=error, note=note))
     return rows
 
 
@@ -424,6 +476,9 @@ def bench_swell(quick: bool) -> list[Row]:
                             extra={"size": getattr(r.size, "tree", r.size)}))
     return rows
 
+
+#: Implementations timed in processes of their own: ``ISOLATED[bench][impl](*args)`` builds the callable.
+ISOLATED = {"mlp_step": MLP_IMPLS, "batch_grad": BATCH_IMPLS}
 
 BENCHMARKS: dict[str, tuple[Any, list[Target], str]] = {
     "mlp_step": (bench_mlp_step, MLP_TARGETS, "ms"),

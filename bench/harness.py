@@ -55,6 +55,14 @@ def peer(name: str):
         return None
 
 
+def require(name: str):
+    """Import a peer library, raising ModuleNotFoundError when it is missing (an isolated run reports it)."""
+    mod = peer(name)
+    if mod is None:
+        raise ModuleNotFoundError(name)
+    return mod
+
+
 def versions() -> dict[str, str]:
     """Versions of everything measured, for the results header."""
     out = {"python": platform.python_version()}

@@ -2,7 +2,10 @@
 
 Usage: ``python -m bench [--quick] [--only mlp_step scalar_expr ...] [--out bench/RESULTS.md]``.
 Every figure is a median after warm-up (>= 5 repeats unless stated) and every
-comparison a ratio of two implementations measured in this same run.
+comparison a ratio of two implementations measured in this same run. The
+benchmarks whose implementations run on several threads (``mlp_step``,
+``batch_grad``) time each implementation in a process of its own, best of
+three (see ``isolated.py``).
 """
 
 from __future__ import annotations
@@ -67,7 +70,9 @@ def main(argv=None) -> int:
           f"{' (quick mode)' if args.quick else ''}.", "",
           "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".", "",
           "Times are medians after warm-up; ratios compare implementations measured in this run "
-          "(diffkit / peer: below 1 means diffkit is faster).", ""]
+          "(diffkit / peer: below 1 means diffkit is faster). mlp_step and batch_grad time each "
+          "implementation in a fresh process (`python -m bench.isolated`), best of three in a full run: "
+          "threads a library leaves spinning slow down the next one in the same process.", ""]
     all_verdicts = []
     for name in names:
         fn, targets, unit = BENCHMARKS[name]

@@ -1,0 +1,48 @@
+"""The benchmark harness: isolated timing, missing peers, and the target verdicts."""
+
+import pytest
+
+from bench import cases, isolated
+from bench.cases import Target
+from bench.harness import Row, median_time, require
+from bench.run import _tables
+
+
+def test_an_implementation_is_timed_in_a_process_of_its_own():
+    seconds, note = isolated.measure("mlp_step", "diffkit", 8)
+    assert note == "" and 0 < seconds < 1
+
+
+def test_a_failing_implementation_is_reported_not_raised():
+    seconds, note = isolated.measure("mlp_step", "no such implementation", 8)
+    assert seconds is None and note.startswith("failed: KeyError")
+
+
+def test_a_missing_peer_is_a_note(monkeypatch):
+    with pytest.raises(ModuleNotFoundError):
+        require("surely_not_an_installed_module")
+    monkeypatch.setitem(cases.ISOLATED, "fake", {"peer": lambda: require("surely_not_an_installed_module")})
+    assert isolated.main(["fake", "peer"]) == 3
+
+
+def test_every_mlp_implementation_starts_from_the_same_weights():
+    import numpy as np
+
+    a, b = cases._mlp_data(8), cases._mlp_data(8)
+    for u, v in zip(a[0] + a[1] + [a[2]], b[0] + b[1] + [b[2]]):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_median_time_is_positive():
+    assert median_time(lambda: sum(range(100)), repeat=3, min_seconds=0) > 0
+
+
+def test_verdicts_compare_the_named_ratio_with_its_limit():
+    rows = [Row("b", "c", "diffkit", 2.0), Row("b", "c", "peer", 1.0), Row("b", "c", "other", 4.0),
+            Row("b", "c", "absent", None, note="not installed")]
+    tables, verdicts = _tables("b", rows, "ms", [Target("diffkit", "peer", 1.5), Target("diffkit", "other", 1.0),
+                                                  Target("diffkit", "absent", 1.0)])
+    assert "= 2.00 (target <= 1.50): MISSED" in verdicts[0]
+    assert "= 0.50 (target <= 1.00): met" in verdicts[1]
+    assert "not measured" in verdicts[2]
+    assert "not installed" in tables[0].to_markdown()
