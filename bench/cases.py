@@ -72,18 +72,18 @@ def mlp_numpy(batch):
     return step
 
 
-def mlp_diffkit(batch):
-    import diffkit as dk
-
+def _pytorch_style(lib, to_tensor, batch):
+    """The step as PyTorch code: diffkit runs the same lines, with ``lib = diffkit``."""
+    nn = lib.nn
     Ws, bs, x, y = _mlp_data(batch)
-    model = dk.nn.Sequential(dk.nn.Linear(784, 512), dk.nn.ReLU(), dk.nn.Linear(512, 512), dk.nn.ReLU(),
-                             dk.nn.Linear(512, 10))
-    for layer, W, b in zip([model[0], model[2], model[4]], Ws, bs):
-        layer.weight.data[...] = W
-        layer.bias.data[...] = b
-    opt = dk.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = dk.tensor(x), dk.tensor(y)
-    loss_fn = dk.nn.CrossEntropyLoss()
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    with lib.no_grad():
+        for layer, W, b in zip([model[0], model[2], model[4]], Ws, bs):
+            layer.weight.copy_(to_tensor(W))
+            layer.bias.copy_(to_tensor(b))
+    opt = lib.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = to_tensor(x), to_tensor(y)
+    loss_fn = nn.CrossEntropyLoss()
 
     def step():
         opt.zero_grad()
@@ -94,26 +94,15 @@ def mlp_diffkit(batch):
     return step
 
 
+def mlp_diffkit(batch):
+    import diffkit as dk
+
+    return _pytorch_style(dk, dk.tensor, batch)
+
+
 def mlp_torch(batch):
     torch = require("torch")
-    Ws, bs, x, y = _mlp_data(batch)
-    tm = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512),
-                             torch.nn.ReLU(), torch.nn.Linear(512, 10))
-    with torch.no_grad():
-        for layer, W, b in zip([tm[0], tm[2], tm[4]], Ws, bs):
-            layer.weight.copy_(torch.from_numpy(W))
-            layer.bias.copy_(torch.from_numpy(b))
-    topt = torch.optim.SGD(tm.parameters(), lr=LR)
-    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-    tloss = torch.nn.CrossEntropyLoss()
-
-    def step():
-        topt.zero_grad()
-        loss = tloss(tm(tx), ty)
-        loss.backward()
-        topt.step()
-
-    return step
+    return _pytorch_style(torch, torch.from_numpy, batch)
 
 
 def mlp_jax(batch):
