@@ -91,6 +91,9 @@ class Op:
         the parser), ``None`` for functions.
     precedence : int
         Binding strength of an infix operator, for printing without extra parentheses.
+    vjp_arrays : callable or None
+        Optional fused reverse rule on plain arrays (see the module docstring);
+        the tape prefers it to ``vjp`` when no graph of the gradient is wanted.
 
     Example
     -------
@@ -678,7 +681,7 @@ def _matmul_vjp_arrays(xp, g, ans, args, needs):
     a, b = args
     if a.ndim != 2 or b.ndim != 2:
         return None
-    return [xp.matmul(g, b.mT) if needs[0] else None, xp.matmul(a.mT, g) if needs[1] else None]
+    return [xp.matmul(g, b.T) if needs[0] else None, xp.matmul(a.T, g) if needs[1] else None]
 
 
 matmul = _defop(
@@ -834,7 +837,7 @@ def _linear_impl(xp, x, w, b):
     if x.shape[-1:] != w.shape[-1:]:
         raise ValueError(f"the input has {x.shape[-1] if x.ndim else 0} features where the weight "
                          f"(out, in) = {tuple(w.shape)} takes {w.shape[-1]}")
-    out = xp.matmul(w, x.mT).mT if x.ndim == 2 else xp.matmul(x, w.mT)
+    out = xp.matmul(w, x.T).T if x.ndim == 2 else xp.matmul(x, w.T)
     if getattr(b, "dtype", None) == out.dtype and getattr(b, "ndim", 0) <= out.ndim and hasattr(out, "__iadd__"):
         out += b
         return out
@@ -858,10 +861,10 @@ def _linear_vjp_arrays(xp, g, ans, args, needs):
     if needs[0]:
         # in x's layout: x is usually the transposed output of the layer below (see above), and
         # an elementwise op between arrays of opposite layouts (relu's rule) runs ten times slower
-        gx = xp.matmul(w.mT, g.mT).mT if _transposed(x) else xp.matmul(g, w)
+        gx = xp.matmul(w.T, g.T).T if _transposed(x) else xp.matmul(g, w)
     if needs[2]:  # a bias of shape (out,) sums over the batch here; any other shape is left to sum_to
         gb = xp.sum(g, axis=0) if tuple(getattr(b, "shape", ())) == (g.shape[1],) else g
-    return [gx, xp.matmul(g.mT, x) if needs[1] else None, gb]
+    return [gx, xp.matmul(g.T, x) if needs[1] else None, gb]
 
 
 def _transposed(a) -> bool:
