@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import isolated
-from .harness import Row, median_time, peer, require
+from .harness import Row, interleaved_times, median_time, peer, require
 
 
 @dataclass
@@ -405,7 +405,7 @@ BATCH_TARGETS = [Target("diffkit reverse", "numpy by hand", 1.5), Target("diffki
 
 # --------------------------------------------------------------------------- fd_gradient
 def bench_fd_gradient(quick: bool) -> list[Row]:
-    """Batched finite-difference gradient of sum(sin(x) x^2)."""
+    """Batched finite-difference gradient of sum(sin(x) x^2) (the implementations take turns)."""
     import diffkit as dk
 
     def fn(x):  # points as columns when batched (SciPy's convention); a plain vector otherwise
@@ -420,21 +420,17 @@ def bench_fd_gradient(quick: bool) -> list[Row]:
         def err(g):
             return float(np.max(np.abs(np.asarray(g) - exact)))
 
-        for label, acc in (("diffkit central", 2), ("diffkit central-4", 4)):
-            g = dk.numeric.gradient(fn, x, scheme="central", accuracy=acc)
-            rows.append(Row("fd_gradient", case, label,
-                            median_time(lambda acc=acc: dk.numeric.gradient(fn, x, scheme="central", accuracy=acc)),
-                            error=err(g)))
+        fns = {label: (lambda acc=acc: dk.numeric.gradient(fn, x, scheme="central", accuracy=acc))
+               for label, acc in (("diffkit central", 2), ("diffkit central-4", 4))}
         opt = peer("scipy.optimize")
         if opt is not None:
-            g = opt.approx_fprime(x, fn)
-            rows.append(Row("fd_gradient", case, "scipy approx_fprime", median_time(lambda: opt.approx_fprime(x, fn)),
-                            error=err(g)))
+            fns["scipy approx_fprime"] = lambda: opt.approx_fprime(x, fn)
         nd = peer("numdifftools")
         if nd is not None:
             G = nd.Gradient(fn)
-            rows.append(Row("fd_gradient", case, "numdifftools Gradient", median_time(lambda: G(x), repeat=3),
-                            error=err(G(x))))
+            fns["numdifftools Gradient"] = lambda: G(x)
+        times = interleaved_times(fns, repeat=5)
+        rows += [Row("fd_gradient", case, label, times[label], error=err(f())) for label, f in fns.items()]
     return rows
 
 

@@ -47,6 +47,31 @@ def median_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1, min_sec
     return statistics.median(samples)
 
 
+def interleaved_times(fns: dict[str, Callable[[], Any]], repeat: int = 7, warmup: int = 1,
+                      min_seconds: float = 0.05) -> dict[str, float]:
+    """Median wall time of each ``fn()``, the implementations taking turns repeat by repeat.
+
+    A shared machine has slow spells lasting seconds; timing one implementation
+    after another can put a spell on one of them only and skew their ratio.
+    Taking turns spreads it over all of them.
+    """
+    loops = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        t0 = time.perf_counter()
+        fn()
+        loops[name] = max(1, int(min_seconds / max(time.perf_counter() - t0, 1e-9)))
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(loops[name]):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / loops[name])
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
 def peer(name: str):
     """Import a peer library, or ``None`` when it is not installed (benchmarks then skip it)."""
     try:

@@ -2,10 +2,10 @@
 
 Usage: ``python -m bench [--quick] [--only mlp_step scalar_expr ...] [--out bench/RESULTS.md]``.
 Every figure is a median after warm-up (>= 5 repeats unless stated) and every
-comparison a ratio of two implementations measured in this same run. The
-benchmarks whose implementations run on several threads (``mlp_step``,
-``batch_grad``) time each implementation in a process of its own, best of
-three (see ``isolated.py``).
+comparison a ratio of two implementations measured in this same run. Each
+benchmark runs in a fresh interpreter; those whose implementations run on
+several threads (``mlp_step``, ``batch_grad``) time each implementation in a
+process of its own, best of three (see ``isolated.py``).
 """
 
 from __future__ import annotations
@@ -57,6 +57,20 @@ def _tables(name: str, rows: list[Row], unit: str, targets) -> tuple[list[Table]
     return tables, verdicts
 
 
+def _run(name: str, quick: bool) -> list[Row]:
+    return BENCHMARKS[name][0](quick)
+
+
+def _in_own_process(name: str, quick: bool) -> list[Row]:
+    """Run one benchmark in a fresh interpreter, so that no library an earlier one
+    loaded (torch's and JAX's thread pools, diffkit's) is still running beside it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_run, name, quick).result()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
@@ -72,13 +86,14 @@ def main(argv=None) -> int:
           "Times are medians after warm-up; ratios compare implementations measured in this run "
           "(diffkit / peer: below 1 means diffkit is faster). mlp_step and batch_grad time each "
           "implementation in a fresh process (`python -m bench.isolated`), best of three in a full run: "
-          "threads a library leaves spinning slow down the next one in the same process.", ""]
+          "threads a library leaves spinning slow down the next one in the same process. Each benchmark "
+          "runs in a fresh interpreter.", ""]
     all_verdicts = []
     for name in names:
-        fn, targets, unit = BENCHMARKS[name]
+        fn, targets, unit = BENCHMARKS[name]  # fn runs in a process of its own
         print(f"== {name}: {fn.__doc__.splitlines()[0]}", flush=True)
         try:
-            rows = fn(args.quick)
+            rows = _in_own_process(name, args.quick)
         except Exception:
             text = traceback.format_exc(limit=4)
             print(text)

@@ -4,7 +4,7 @@ import pytest
 
 from bench import cases, isolated
 from bench.cases import Target
-from bench.harness import Row, median_time, require
+from bench.harness import Row, interleaved_times, median_time, require
 from bench.run import _tables
 
 
@@ -46,3 +46,12 @@ def test_verdicts_compare_the_named_ratio_with_its_limit():
     assert "= 0.50 (target <= 1.00): met" in verdicts[1]
     assert "not measured" in verdicts[2]
     assert "not installed" in tables[0].to_markdown()
+
+
+def test_interleaved_times_take_turns_and_keep_each_implementation_apart():
+    calls = []
+    times = interleaved_times({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeat=3,
+                              min_seconds=0)
+    assert set(times) == {"a", "b"} and all(t > 0 for t in times.values())
+    # warm-up and calibration for each, then a, b, a, b, a, b
+    assert calls == ["a", "a", "b", "b", "a", "b", "a", "b", "a", "b"]
