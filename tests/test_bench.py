@@ -4,7 +4,7 @@ import pytest
 
 from bench import cases, isolated
 from bench.cases import Target
-from bench.harness import Row, interleaved_times, median_time, require
+from bench.harness import Row, interleaved_times, median_time, peer, require
 from bench.run import _tables
 
 
@@ -55,3 +55,18 @@ def test_interleaved_times_take_turns_and_keep_each_implementation_apart():
     assert set(times) == {"a", "b"} and all(t > 0 for t in times.values())
     # warm-up and calibration for each, then a, b, a, b, a, b
     assert calls == ["a", "a", "b", "b", "a", "b", "a", "b", "a", "b"]
+
+
+def test_the_mlp_implementations_take_the_same_steps():
+    import numpy as np
+
+    impls = ["numpy by hand", "numpy tuned (limit)", "diffkit"] + (["torch eager"] if peer("torch") else [])
+    finals = {}
+    for impl in impls:
+        step = cases.MLP_IMPLS[impl](16)
+        for _ in range(3):
+            step()
+        finals[impl] = [np.array(p.detach().numpy() if hasattr(p, "detach") else p) for p in step.params]
+    for impl in impls[1:]:
+        for a, b in zip(finals[impls[0]], finals[impl]):
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6, err_msg=impl)
