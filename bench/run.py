@@ -11,7 +11,9 @@ process of its own, best of three (see ``isolated.py``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
+import json
 import time
 import traceback
 from pathlib import Path
@@ -71,44 +73,69 @@ def _in_own_process(name: str, quick: bool) -> list[Row]:
         return pool.submit(_run, name, quick).result()
 
 
+def _load(path: Path) -> dict:
+    """Earlier results (``{benchmark: {"date", "quick", "rows", "error"}}``), or nothing."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.get("benchmarks", {}).items() if k in BENCHMARKS}
+
+
+def _render(results: dict) -> str:
+    md = ["# diffkit benchmarks", "",
+          f"Machine: {machine()}.", "",
+          "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".", "",
+          "Times are medians after warm-up; ratios compare implementations measured in the same run "
+          "(diffkit / peer: below 1 means diffkit is faster). Each benchmark runs in a fresh interpreter; "
+          "mlp_step and batch_grad time each implementation in a fresh process (`python -m bench.isolated`), "
+          "best of three in a full run: threads a library leaves spinning slow down the next one in the "
+          "same process. `python -m bench --only NAME` measures one benchmark again and keeps the others.", ""]
+    for name, (fn, targets, unit) in BENCHMARKS.items():
+        entry = results.get(name)
+        if entry is None:
+            continue
+        when = f"Measured {entry['date']}{' (quick mode)' if entry['quick'] else ''}."
+        md += [f"## {name}", "", fn.__doc__.splitlines()[0], "", when, ""]
+        if entry.get("error"):
+            md += ["Failed:", "", "```", entry["error"], "```", ""]
+            continue
+        tables, verdicts = _tables(name, [Row(**r) for r in entry["rows"]], unit, targets)
+        md += [line for t in tables for line in (t.to_markdown(), "")]
+        if verdicts:
+            md += ["Targets:", ""] + verdicts + [""]
+    return "\n".join(md) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
-    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these benchmarks")
-    parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")), help="results file")
+    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS),
+                        help="run only these benchmarks (the results of the others are kept)")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")),
+                        help="results file (Markdown; the rows also go to the same name with .json)")
     args = parser.parse_args(argv)
-    names = args.only or list(BENCHMARKS)
+    out = Path(args.out)
+    store = out.with_suffix(".json")
+    results = _load(store) if args.only else {}
     started = time.perf_counter()
-    md = ["# diffkit benchmarks", "",
-          f"Run on {datetime.date.today().isoformat()}, {machine()}"
-          f"{' (quick mode)' if args.quick else ''}.", "",
-          "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ".", "",
-          "Times are medians after warm-up; ratios compare implementations measured in this run "
-          "(diffkit / peer: below 1 means diffkit is faster). mlp_step and batch_grad time each "
-          "implementation in a fresh process (`python -m bench.isolated`), best of three in a full run: "
-          "threads a library leaves spinning slow down the next one in the same process. Each benchmark "
-          "runs in a fresh interpreter.", ""]
-    all_verdicts = []
-    for name in names:
+    for name in args.only or list(BENCHMARKS):
         fn, targets, unit = BENCHMARKS[name]  # fn runs in a process of its own
         print(f"== {name}: {fn.__doc__.splitlines()[0]}", flush=True)
+        entry = {"date": datetime.date.today().isoformat(), "quick": args.quick, "rows": []}
         try:
             rows = _in_own_process(name, args.quick)
         except Exception:
-            text = traceback.format_exc(limit=4)
-            print(text)
-            md += [f"## {name}", "", "Failed:", "", "```", text, "```", ""]
-            continue
-        tables, verdicts = _tables(name, rows, unit, targets)
-        md += [f"## {name}", "", fn.__doc__.splitlines()[0], ""]
-        for t in tables:
-            print(t, "\n", flush=True)
-            md += [t.to_markdown(), ""]
-        if verdicts:
-            md += ["Targets:", ""] + verdicts + [""]
-            all_verdicts += verdicts
+            entry["error"] = traceback.format_exc(limit=4)
+            print(entry["error"])
+        else:
+            entry["rows"] = [dataclasses.asdict(r) for r in rows]
+            tables, verdicts = _tables(name, rows, unit, targets)
+            for t in tables:
+                print(t, "\n", flush=True)
             print("\n".join(verdicts), "\n", flush=True)
-    md.append(f"Total time {time.perf_counter() - started:.0f} s.")
-    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+        results[name] = entry
+    store.write_text(json.dumps({"machine": machine(), "benchmarks": results}, indent=1) + "\n", encoding="utf-8")
+    out.write_text(_render(results), encoding="utf-8")
+    print(f"wrote {out} and {store} in {time.perf_counter() - started:.0f} s")
     return 0

@@ -70,3 +70,20 @@ def test_the_mlp_implementations_take_the_same_steps():
     for impl in impls[1:]:
         for a, b in zip(finals[impls[0]], finals[impl]):
             np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6, err_msg=impl)
+
+
+def test_a_partial_run_keeps_the_other_benchmarks_results(tmp_path, monkeypatch):
+    from bench import run
+
+    def fake(name, quick):
+        return [Row(name, "c", "diffkit", 1.0 if name == "swell" else 3.0)]
+
+    monkeypatch.setattr(run, "_in_own_process", fake)
+    out = tmp_path / "R.md"
+    run.main(["--only", "swell", "--out", str(out)])
+    run.main(["--only", "fd_gradient", "--quick", "--out", str(out)])
+    text = out.read_text()
+    assert "## swell" in text and "## fd_gradient" in text and "(quick mode)" in text
+    assert text.index("## fd_gradient") < text.index("## swell")  # the benchmarks' own order
+    run.main(["--out", str(out)])  # a full run starts afresh
+    assert "(quick mode)" not in out.read_text()
