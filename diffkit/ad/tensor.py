@@ -657,8 +657,30 @@ class Tensor:
         return _unary(OPS["astype"], self, {"dtype": self.dtype})
 
     def contiguous(self) -> Tensor:
-        """Self (arrays here need no explicit layout change)."""
-        return self
+        """Self if its array is laid out in row-major (C) order, else a C-ordered copy (differentiable).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.ones(2, 3).T
+        >>> t.is_contiguous(), t.contiguous().is_contiguous()
+        (False, True)
+        """
+        if self.is_contiguous():
+            return self
+        return _unary(OPS["contiguous"], self, _EMPTY)
+
+    def is_contiguous(self) -> bool:
+        """Whether the array is laid out in row-major (C) order (always True where layout is hidden).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3).is_contiguous()
+        True
+        """
+        flags = getattr(self._data, "flags", None)
+        return flags is None or bool(flags.c_contiguous)
 
     # ------------------------------------------------------------------ operators
 

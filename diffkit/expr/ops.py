@@ -787,6 +787,16 @@ astype = _defop(
     kind="array", template="astype({0})", doc="a copy of x cast to dtype",
 )
 
+# A copy in row-major order. Layout is invisible to the values (nn.Linear hands
+# out transposed views, see linear below), but code that passes the memory on
+# (a C library, ``.numpy().data``) asks for it, as in PyTorch.
+contiguous = _defop(
+    "contiguous", 1,
+    lambda xp, x: xp.ascontiguousarray(x) if hasattr(xp, "ascontiguousarray") else x,
+    jvp=(lambda t, a, x: t,), vjp=(lambda g, a, x: g,),
+    kind="array", template="contiguous({0})", doc="x laid out in row-major (C) order",
+)
+
 
 def _setitem_impl(xp, x, v, index):
     out = xp.asarray(x, copy=True)

@@ -367,3 +367,15 @@ def test_add_and_sub_with_alpha_in_place(dtype, shape):
     np.testing.assert_allclose(w.numpy(), w0 - dtype(0.1) * g - dtype(0.2) * g, rtol=tol, atol=tol)
     assert w.dtype == dtype and w._version == version + 2
     np.testing.assert_array_equal(gt.numpy(), g)  # the operand is never written
+
+
+def test_contiguous_copies_only_when_the_layout_is_not_row_major():
+    lin = dk.nn.Linear(4, 3)
+    x = dk.tensor(np.random.default_rng(0).normal(size=(5, 4)), requires_grad=True)
+    y = lin(x)  # a batch comes out of Linear as a transposed view (see ops.linear)
+    c = y.contiguous()
+    assert not y.is_contiguous() and c.is_contiguous() and c.numpy().flags.c_contiguous
+    np.testing.assert_array_equal(c.numpy(), y.numpy())
+    assert c.contiguous() is c
+    (c * c).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), (2 * y.numpy()) @ lin.weight.numpy(), rtol=1e-12)
