@@ -26,6 +26,7 @@ Example
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -148,7 +149,13 @@ class Compiled:
                 for v in self.variables]
         shape = np.broadcast_shapes(*(np.shape(a) for a in args)) if args else ()
         dtype = xp.result_type(*[a for a in args if hasattr(a, "dtype")], 1.0) if args else xp.float64
-        outs = self._fn(module)(*args)
+        # NumPy's warnings (overflow, 0/0) would quote the line of generated code they
+        # come from, which for a swollen expression is pages long: pass them on without it.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outs = self._fn(module)(*args)
+        for message, category in dict.fromkeys((str(w.message), w.category) for w in caught):
+            warnings.warn(f"{message} (evaluating the symbolic expression)", category, stacklevel=2)
         n = int(np.prod(shape)) if shape else 1
         COUNTER.primitives += self.ops
         COUNTER.elements += self.ops * n
