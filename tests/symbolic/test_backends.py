@@ -54,3 +54,12 @@ def test_missing_symengine_says_how_to_install(monkeypatch):
     assert isinstance(info.value, dk.DiffkitError) and isinstance(info.value, dk.BackendError)
     with pytest.raises(dk.symbolic.SymEngineNotInstalled):
         dk.symbolic.swell(dk.examples.logistic_map, n=[1], backend="symengine")
+
+
+def test_symengine_expands_polynomials_as_sympy_does_and_the_rest_itself():
+    pytest.importorskip("symengine")
+    se = get_backend("symengine")
+    d = sp.diff(dk.examples.logistic_map(4).to_sympy(), x)
+    assert se.expand(d) == get_backend("sympy").expand(d)  # the same polynomial, term for term
+    out = se.expand(sp.sin(x) * (x + 1))
+    assert sp.expand(out - (x * sp.sin(x) + sp.sin(x))) == 0 and all(s.is_real for s in out.free_symbols)
