@@ -328,7 +328,7 @@ def bench_scalar_expr(quick: bool) -> list[Row]:
 
             g = ag.grad(lambda xy: af(*xy))  # one reverse pass for both inputs
             rows.append(Row("scalar_expr", case, "HIPS autograd",
-                            median_time(lambda: g((at["x"], at["y"])), min_seconds=0, repeat=3), per=nodes))
+                            median_time(lambda: g((at["x"], at["y"])), min_seconds=0), per=nodes))
         jax = peer("jax")
         if jax is not None and n <= 10_000:
             import jax.numpy as jnp
@@ -341,8 +341,7 @@ def bench_scalar_expr(quick: bool) -> list[Row]:
 
             jg = jax.grad(jf, argnums=(0, 1))
             rows.append(Row("scalar_expr", case, "jax (no jit)",
-                            median_time(lambda: jax.block_until_ready(jg(at["x"], at["y"])), repeat=3, warmup=1,
-                                        min_seconds=0), per=nodes))
+                            median_time(lambda: jax.block_until_ready(jg(at["x"], at["y"])), min_seconds=0), per=nodes))
             if n <= 1_000 and not quick:
                 import time
 
@@ -475,13 +474,12 @@ FD_TARGETS = [Target("diffkit central", "scipy approx_fprime", 1 / 3, case="n = 
 # --------------------------------------------------------------------------- swell
 def bench_swell(quick: bool) -> list[Row]:
     """Derivative of the logistic map l_n, expanded: SymPy against the SymEngine backend."""
-    import time
+    import sympy
 
     import diffkit as dk
 
     rows = []
     for n in range(1, 9 if quick else 11):
-        f = dk.examples.logistic_map(n)
         for label, backend in (("diffkit sympy", "sympy"), ("diffkit symengine", "symengine")):
             if backend == "symengine" and peer("symengine") is None:
                 rows.append(Row("swell", f"n = {n}", label, None, note="not installed"))
@@ -489,10 +487,16 @@ def bench_swell(quick: bool) -> list[Row]:
             if backend == "sympy" and n > (8 if quick else 9):
                 rows.append(Row("swell", f"n = {n}", label, None, note="skipped (minutes in SymPy)"))
                 continue
-            t0 = time.perf_counter()
-            r = dk.Symbolic(simplify=True, backend=backend).derivative(f, at={"x": 0.3}, wrt="x")
-            rows.append(Row("swell", f"n = {n}", label, time.perf_counter() - t0,
-                            extra={"size": getattr(r.size, "tree", r.size)}))
+
+            def derivative(n=n, backend=backend):
+                # from scratch each time: a fresh expression, and SymPy's memo of earlier results emptied
+                sympy.core.cache.clear_cache()
+                return dk.Symbolic(simplify=True, backend=backend).derivative(
+                    dk.examples.logistic_map(n), at={"x": 0.3}, wrt="x")
+
+            size = derivative().size
+            rows.append(Row("swell", f"n = {n}", label, median_time(derivative, min_seconds=0),
+                            extra={"size": getattr(size, "tree", size)}))
     return rows
 
 
