@@ -79,6 +79,9 @@ def _load(path: Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if data.get("machine") != machine():  # ratios from another machine don't belong beside these
+        print(f"{path} was measured on {data.get('machine')!r}: starting afresh")
+        return {}
     return {k: v for k, v in data.get("benchmarks", {}).items() if k in BENCHMARKS}
 
 

@@ -87,3 +87,18 @@ def test_a_partial_run_keeps_the_other_benchmarks_results(tmp_path, monkeypatch)
     assert text.index("## fd_gradient") < text.index("## swell")  # the benchmarks' own order
     run.main(["--out", str(out)])  # a full run starts afresh
     assert "(quick mode)" not in out.read_text()
+
+
+def test_results_from_another_machine_are_not_kept(tmp_path, monkeypatch):
+    import json
+
+    from bench import run
+
+    monkeypatch.setattr(run, "_in_own_process", lambda name, quick: [Row(name, "c", "diffkit", 1.0)])
+    out = tmp_path / "R.md"
+    run.main(["--only", "swell", "--out", str(out)])
+    data = json.loads(out.with_suffix(".json").read_text())
+    data["machine"] = "some other machine"
+    out.with_suffix(".json").write_text(json.dumps(data))
+    run.main(["--only", "fd_gradient", "--out", str(out)])
+    assert "## swell" not in out.read_text() and "## fd_gradient" in out.read_text()
