@@ -1043,13 +1043,10 @@ class Tensor:
         out._vc[1] = CLOCK.now
         self._vc = out._vc  # earlier nodes that saved self see the new stamp and refuse
 
-    def _records(self, other: Any) -> bool:
-        """Whether an in-place op of self with ``other`` is recorded on the tape."""
-        return STATE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
-
-    def _inplace(self, name: str, other: Any, fast: Any) -> Tensor:
-        if self._records(other):
-            self._rebase(OPS[name], other, _EMPTY)
+    def _inplace(self, name: str, other: Any, fast: Any, alpha: Any = 1) -> Tensor:
+        """self = self <name> alpha * other: recorded when a gradient is wanted, else ``fast(data, other)``."""
+        if STATE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            self._rebase(OPS[name], other * alpha if alpha != 1 else other, _EMPTY)
             return self
         d = self._data
         o = other._data if isinstance(other, Tensor) else other
@@ -1073,15 +1070,11 @@ class Tensor:
         >>> w
         tensor([0.5, 1.5], requires_grad=True)
         """
-        if alpha != 1 and self._records(other):
-            return self._inplace("add", other * alpha, operator.iadd)
-        return self._inplace("add", other, lambda d, o: axpy(alpha, o, d))
+        return self._inplace("add", other, lambda d, o: axpy(alpha, o, d), alpha)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        if alpha != 1 and self._records(other):
-            return self._inplace("sub", other * alpha, operator.isub)
-        return self._inplace("sub", other, lambda d, o: axpy(-alpha, o, d))
+        return self._inplace("sub", other, lambda d, o: axpy(-alpha, o, d), alpha)
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
