@@ -32,19 +32,7 @@ class Row:
 
 def median_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1, min_seconds: float = 0.05) -> float:
     """Median wall time of ``fn()`` over ``repeat`` runs, each looping until ``min_seconds`` passed."""
-    for _ in range(warmup):
-        fn()
-    t0 = time.perf_counter()
-    fn()
-    once = time.perf_counter() - t0
-    loops = max(1, int(min_seconds / max(once, 1e-9)))
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        samples.append((time.perf_counter() - t0) / loops)
-    return statistics.median(samples)
+    return interleaved_times({"fn": fn}, repeat, warmup, min_seconds)["fn"]
 
 
 def interleaved_times(fns: dict[str, Callable[[], Any]], repeat: int = 7, warmup: int = 1,

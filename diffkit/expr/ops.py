@@ -947,7 +947,7 @@ def _sce_jvp(t_x, ans, x, t, reduction="mean"):
 def _sce_vjp_arrays(xp, g, ans, args, needs, reduction="mean"):
     x, t = args
     n = x.shape[0]
-    slope = xp.exp(x - _logsumexp_impl(xp, x, axis=1, keepdims=True)) - _one_hot_impl(xp, t, x.shape[1], x.dtype)
+    slope = softmax.op.impl(xp, x, axis=1) - _one_hot_impl(xp, t, x.shape[1], x.dtype)
     if reduction == "none":
         return [slope * xp.reshape(g, (n, 1)), None]
     return [slope * (g / float(n) if reduction == "mean" else g), None]
