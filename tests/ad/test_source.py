@@ -170,8 +170,18 @@ def test_large_points_run_in_slices_with_the_same_results(monkeypatch, shapes):
     f = dk.expr("log(x) + x*y - sin(y) + 2*x")
     whole = dk.ReverseMode().gradient(f, at={"x": x, "y": y})
     monkeypatch.setattr(source, "PARALLEL_MIN_SIZE", 16)
+    monkeypatch.setattr(source, "PIECE_SIZE", 64)  # several pieces a thread, and a short last one
     monkeypatch.setattr(source, "_workers", lambda: 3)
+    pieces = []
+    call = source.Program.call
+
+    def counted(self, xp, args, **kw):
+        pieces.append(1)
+        return call(self, xp, args, **kw)
+
+    monkeypatch.setattr(source.Program, "call", counted)
     sliced = dk.ReverseMode().gradient(f, at={"x": x, "y": y})
+    assert len(pieces) > 6  # more than two pieces on each of the three threads
     np.testing.assert_array_equal(sliced.value, whole.value)
     for v in ("x", "y"):
         np.testing.assert_array_equal(sliced.gradient[v], whole.gradient[v])
@@ -182,7 +192,8 @@ def test_slices_keep_the_callers_errstate(monkeypatch):
     import diffkit.ad.source as source
 
     monkeypatch.setattr(source, "PARALLEL_MIN_SIZE", 16)
+    monkeypatch.setattr(source, "PIECE_SIZE", 8)
     monkeypatch.setattr(source, "_workers", lambda: 2)
-    x = np.linspace(-1.0, 1.0, 64)
+    x = np.linspace(1.0, -1.0, 64)  # negative only in the share another thread runs
     with np.errstate(invalid="raise", divide="raise"), pytest.raises(FloatingPointError):
         dk.ReverseMode().gradient(dk.expr("log(x)"), at={"x": x})
