@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help=at_help)
     s.add_argument("--wrt", help="variable to differentiate (default: the first)")
     s.add_argument("--dtype", nargs="+", default=["float64"], help="float64, float32 and/or float16")
-    s.add_argument("--schemes", nargs="+", default=["forward", "central"], help="forward, backward, central")
+    s.add_argument("--schemes", nargs="+", default=["forward", "central"],
+                   help="forward, backward, central (with an order: central-4), complex")
     s.add_argument("-o", "--output", help="write the figure here (.png or .svg)")
     s.set_defaults(func=_cmd_steps)
 

@@ -18,11 +18,12 @@ from .points import NumericWarning
 from .richardson import Richardson
 from .stencils import Stencil, fornberg_weights, stencil
 from .sweep import StepSweep, plot_sweep, step_sweep
-from .theory import StepChoice, machine_eps, optimal_step
+from .theory import ComplexStepChoice, StepChoice, complex_step_choice, machine_eps, optimal_step
 
 __all__ = [
     "FiniteDiff", "ComplexStep", "Richardson", "NumericWarning",
     "derivative", "gradient", "jacobian", "hessian", "check_grad", "gradcheck", "GradientReport",
     "step_sweep", "StepSweep", "plot_sweep",
     "Stencil", "stencil", "fornberg_weights", "StepChoice", "optimal_step", "machine_eps",
+    "ComplexStepChoice", "complex_step_choice",
 ]

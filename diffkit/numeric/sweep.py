@@ -12,6 +12,18 @@ The x axis is the nominal step h (absolute, not relative); the quotient
 divides by the representable step ``(x + h) - x``. Steps that round to zero
 at the point give no estimate (NaN in the table).
 
+The scheme ``"complex"`` is the complex step ``Im f(x + ih) / h`` (first
+derivatives only), evaluated in complex128 for float64 and complex64 for
+float32 (there is no complex float16: asking for it raises
+:class:`~diffkit.errors.DiffkitError`). Its imaginary step is h itself, cast to
+the dtype, and the quotient divides by that same number, so representability
+is no issue and tiny steps are fine: nothing is subtracted, the error stays at
+a few ulps of f' down to the smallest h, and its model
+(:class:`~diffkit.numeric.ComplexStepChoice`) has rounding slope 0 and
+truncation slope 2. Functions that are not complex-analytic (``abs``, ``relu``...)
+give a :class:`~diffkit.numeric.NumericWarning`, as with
+:class:`~diffkit.ComplexStep`.
+
 Example
 -------
 >>> import diffkit as dk
@@ -19,11 +31,24 @@ Example
 >>> b, t = sweep.best()["central"], sweep.theory()["central"]
 >>> bool(b.error < 1e-10), bool(t.h / 10 <= b.h <= t.h * 10)
 (True, True)
+
+At h = 1e-12 central differences have lost most of their digits
+to cancellation, while the complex step is still within a few ulps of e:
+
+>>> import math, numpy as np
+>>> s = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central", "complex"], h=[1e-4, 1e-8, 1e-12])
+>>> eps = np.finfo(np.float64).eps
+>>> central, cs = s.errors["central", "float64"], s.errors["complex", "float64"]
+>>> bool(central[-1] > 1e-6), bool(cs[-1] <= 4 * eps * math.e)
+(True, True)
+>>> bool(central[-1] > 1e6 * cs[-1])
+True
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -33,9 +58,10 @@ import numpy as np
 from ..errors import DiffkitError, ShapeError
 from ..expr.expr import Expr, as_expr
 from ..table import Table
-from .points import _graph_batchable
+from .complex_step import ComplexStep, _check_analytic, _off_the_real_line
+from .points import _graph_batchable, _work_dtype
 from .stencils import Stencil, default_accuracy, scheme_name, stencil
-from .theory import StepChoice, optimal_step
+from .theory import ComplexStepChoice, StepChoice, complex_step_choice, optimal_step
 
 __all__ = ["step_sweep", "StepSweep", "SweepSummary", "Optimum", "Slopes", "plot_sweep"]
 
@@ -63,7 +89,8 @@ def _envelope(h: np.ndarray, err: np.ndarray, half_width: float = 0.5) -> np.nda
 
 
 class Slopes(NamedTuple):
-    """Fitted log-log slopes: ``rounding`` (small h, ~ -order) and ``truncation`` (large h, ~ p)."""
+    """Fitted log-log slopes: ``rounding`` (small h, ~ -order; ~ 0 for the complex step) and
+    ``truncation`` (large h, ~ p)."""
 
     rounding: float
     truncation: float
@@ -74,7 +101,8 @@ class SweepSummary(Table):
 
     ``summary["central"]`` (one dtype) or ``summary["central", "float32"]``
     gives the entry (an :class:`Optimum`, :class:`~diffkit.numeric.StepChoice`
-    or :class:`Slopes`); ``summary[0]`` is the first row, as for any Table.
+    (:class:`~diffkit.numeric.ComplexStepChoice` for ``"complex"``) or
+    :class:`Slopes`); ``summary[0]`` is the first row, as for any Table.
 
     Example
     -------
@@ -127,8 +155,74 @@ class SweepSummary(Table):
             return default
 
 
+COMPLEX = "complex"
+
+
+def _parse_complex(spec: Any) -> tuple[str, str, int] | None:
+    """``"complex"`` (also ``"complex-step"``, ``"complex-2"``, ``("complex", 2)``) or a ComplexStep
+    -> ``("complex", "complex", 2)``; None for anything else."""
+    if isinstance(spec, ComplexStep):
+        return COMPLEX, COMPLEX, 2
+    if isinstance(spec, (tuple, list)) and len(spec) == 2 and spec[0] == COMPLEX:
+        acc = spec[1]
+    elif isinstance(spec, str) and spec.partition("-")[0] == COMPLEX:
+        acc = spec.partition("-")[2] or "2"
+    else:
+        return None
+    if str(acc) not in ("2", "step"):
+        raise DiffkitError(f"can't read scheme {spec!r}: the complex step has accuracy order 2 only "
+                           "(error f''' h^2 / 6); write 'complex'")
+    return COMPLEX, COMPLEX, 2
+
+
+def _complex_dtype(d: str) -> np.dtype:
+    """The complex type of the same precision as the real dtype d (complex step), or DiffkitError."""
+    dt = np.dtype(d)
+    cdt = _work_dtype(np.zeros((), dt), 1j)  # how ComplexStep makes x complex
+    if np.empty(0, cdt).real.dtype != dt:
+        raise DiffkitError(f"the 'complex' scheme can't run in {dt}: NumPy has no complex type of {dt} "
+                           f"precision (the nearest, {cdt}, would measure the complex step in float32); "
+                           "sweep the complex step in float32 or float64, or leave it out for float16")
+    return cdt
+
+
+def _relay(fn: Any, *args: Any, stacklevel: int) -> None:
+    """Run one of complex_step's checks and re-issue its warnings with ``stacklevel`` (counted from
+    _relay's caller), so they point at the caller of step_sweep: theirs is set for ComplexStep's call chain."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn(*args)
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=stacklevel + 1)
+
+
+def _complex_step_estimates(f: Expr, wrt: str, base: dict, hs: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """``Im f(x + ih) / h`` for every h, in the complex type of dt's precision (NaN where h underflows).
+
+    The imaginary step is h cast to dt, and the quotient divides by that same number:
+    there is no representable-step correction to make, as nothing is added to x's real part.
+    """
+    cdt = _complex_dtype(dt)
+    x0 = base[wrt]
+    with np.errstate(all="ignore"):
+        steps = hs.astype(dt)
+        X = np.empty(hs.shape, dtype=cdt)
+        X.real, X.imag = x0, steps
+        F = _evaluate(f, wrt, base, X)
+        est = (np.imag(F).astype(dt) / steps).astype(dt)
+    est = np.where(steps != 0, est, np.nan).astype(dt)
+    # nan (and a warning) where f is not real at the point itself: a complex branch, not a derivative
+    centre = np.array(_evaluate(f, wrt, base, np.full(1, x0, dtype=cdt)), dtype=cdt).reshape(1, 1)
+    _relay(_off_the_real_line, centre, est.reshape(-1, 1), stacklevel=3)  # <- step_sweep <- user
+    return est
+
+
 def _parse_scheme(spec: Any) -> tuple[str, str, int]:
-    """``"central-4"``, ``("central", 4)`` or a FiniteDiff -> (label, scheme, accuracy)."""
+    """``"central-4"``, ``("central", 4)``, ``"complex"``, a FiniteDiff or a ComplexStep
+    -> (label, scheme, accuracy)."""
+    cs = _parse_complex(spec)
+    if cs is not None:
+        return cs
     if hasattr(spec, "scheme") and hasattr(spec, "accuracy"):
         scheme, acc = spec.scheme, spec.accuracy
     elif isinstance(spec, (tuple, list)) and len(spec) == 2:
@@ -218,21 +312,23 @@ class StepSweep:
                                    "lucky h is the single smallest measurement, often a fluke of rounding"])
 
     def theory(self) -> SweepSummary:
-        """The model's optimal step and minimal error, per scheme and dtype (:class:`~diffkit.numeric.StepChoice`)."""
+        """The model's optimal step and minimal error, per scheme and dtype (:class:`~diffkit.numeric.StepChoice`;
+        :class:`~diffkit.numeric.ComplexStepChoice` for the complex step, whose "optimal" step is the
+        largest one at which truncation is not above rounding)."""
         rows = []
         for (s, d), c in self._theory.items():
             rows.append([s, d, c.h, c.error, c.truncation_slope, c.rounding_slope])
+        notes = ["E(h) = |C| |f^(k+p)| h^p + eps |f| sum|w| / h^k (model of one rounding per evaluation of f)"]
+        if COMPLEX in self.schemes:
+            notes.append("complex step: E(h) = |f'''| h^2 / 6 + eps |f'| (nothing subtracted, no 1/h growth); "
+                         "predicted h is the largest step with truncation <= rounding, where E = 2 eps |f'|")
         return SweepSummary(dict(self._theory), ["scheme", "dtype", "predicted h", "predicted error",
                                                  "truncation slope", "rounding slope"], rows,
-                            title=f"truncation + rounding model: {self.label}",
-                            notes=["E(h) = |C| |f^(k+p)| h^p + eps |f| sum|w| / h^k (model of one rounding per "
-                                   "evaluation of f)"])
+                            title=f"truncation + rounding model: {self.label}", notes=notes)
 
     def _windows(self, key: tuple) -> tuple[np.ndarray, np.ndarray]:
-        c: StepChoice = self._theory[key]
-        st = c.stencil
-        trunc = abs(float(st.error_coefficient)) * c.deriv_scale * self.h ** st.error_order
-        rnd = c.eps * c.f_scale * st.abs_weight_sum / self.h ** self.order
+        c: StepChoice | ComplexStepChoice = self._theory[key]
+        trunc, rnd = c.terms(self.h)
         err = self.errors[key]
         ok = np.isfinite(err) & (err > 0)
         scale = max(abs(float(self.reference[key[1]])), np.finfo(float).tiny)
@@ -245,7 +341,8 @@ class StepSweep:
 
         The regimes are where the model's rounding (truncation) term is at least 10x the other;
         rounding points where the model error is already above 5% of the derivative are left out
-        (the quotient saturates there).
+        (the quotient saturates there). The complex step's rounding slope is ~0 (its error does not
+        grow as h shrinks), finite differences' ~ -order.
         """
         entries, rows = {}, []
         for key in self.keys():
@@ -323,6 +420,8 @@ def _sympy_parts(f: Expr, wrt: str, order: int, point: dict, upto: Sequence[int]
         val = sp.N(d.subs(subs), 30)
         if not val.is_real and not val.is_number:
             return None
+        if val.is_real is False:  # complex there (outside f's real domain, e.g. log of a negative number)
+            return None
         out[j] = float(val)
     return out
 
@@ -357,7 +456,20 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
         The variable (default: the only one).
     schemes : sequence
         ``"forward"``, ``"backward"``, ``"central"``, with an accuracy order as
-        ``"central-4"`` / ``("central", 4)``, or :class:`~diffkit.FiniteDiff` objects.
+        ``"central-4"`` / ``("central", 4)``, or :class:`~diffkit.FiniteDiff` objects;
+        and ``"complex"`` (or a :class:`~diffkit.ComplexStep`), the complex step
+        ``Im f(x + ih) / h``: order 1 only, float32 (complex64) and float64
+        (complex128) only, its imaginary step exactly h (no representable-step
+        correction), with the model :func:`~diffkit.numeric.complex_step_choice`
+        (rounding ``eps |f'|``, flat in h; truncation ``|f'''| h^2 / 6``). It warns
+        (:class:`~diffkit.numeric.NumericWarning`) for functions that are not
+        complex-analytic. At tiny h it keeps full precision where differences
+        cancel::
+
+            >>> s = step_sweep("exp(x)", at=1.0, schemes=["central", "complex"], h=[1e-12])
+            >>> bool(s.errors["central", "float64"][0] > 1e-6 > 1e-15 > s.errors["complex", "float64"][0])
+            True
+
     h : array_like, optional
         Steps (default ``np.logspace(-16, 0, 161)``).
     dtype : str or list of str
@@ -375,7 +487,8 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
     Raises
     ------
     DiffkitError
-        A scheme or dtype it can't read, or no reference (no SymPy form and none given).
+        A scheme or dtype it can't read, or no reference (no SymPy form and none given);
+        ``"complex"`` with ``order > 1`` or with ``dtype="float16"``.
 
     Example
     -------
@@ -411,7 +524,16 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
     parsed = [_parse_scheme(s) for s in schemes]
     dtypes = [_dtype_name(d) for d in ([dtype] if isinstance(dtype, str) or not isinstance(dtype, Sequence)
                                         else dtype)]
-    stencils: dict[str, Stencil] = {lab: stencil(sch, order, acc) for lab, sch, acc in parsed}
+    has_complex = any(sch == COMPLEX for _, sch, _ in parsed)
+    if has_complex:
+        if order != 1:
+            raise DiffkitError(f"the 'complex' scheme gives first derivatives only (order=1), not order={order}; "
+                               "sweep forward/central differences for higher derivatives")
+        for d in dtypes:
+            _complex_dtype(d)
+        _relay(_check_analytic, f, stacklevel=2)  # <- user
+    stencils: dict[str, Stencil | None] = {lab: None if sch == COMPLEX else stencil(sch, order, acc)
+                                           for lab, sch, acc in parsed}
 
     errors, estimates, refs, theory = {}, {}, {}, {}
     for d in dtypes:
@@ -419,18 +541,28 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
         base = {n: dt.type(float(v)) for n, v in point.items()}
         x0 = base[wrt]
         exact_point = {n: float(v) for n, v in base.items()}
-        needed = [0, order] + [order + st.error_order for st in stencils.values()]
+        needed = [0, order] + [order + st.error_order for st in stencils.values() if st is not None]
+        if has_complex:
+            needed += [1, 3]  # the complex step's model: |f'| (rounding) and |f'''| (truncation)
         parts = _sympy_parts(f, wrt, order, exact_point, needed)
         if reference is not None:
             ref = float(reference)
         elif parts is not None:
             ref = parts[order]
         else:
-            raise DiffkitError("no exact reference: the function has no SymPy form; pass reference=")
+            raise DiffkitError("no exact reference: the function has no SymPy form, or its derivative is not "
+                               "real at the point; pass reference=")
         refs[d] = ref
         with np.errstate(all="ignore"):
             steps = ((x0 + hs.astype(dt)) - x0).astype(dt)  # the representable steps
         for (label, scheme, acc), st in zip(parsed, stencils.values()):
+            if st is None:  # the complex step
+                est = _complex_step_estimates(f, wrt, base, hs, dt)
+                estimates[(label, d)] = est
+                errors[(label, d)] = np.abs(est.astype(float) - ref)
+                theory[(label, d)] = complex_step_choice(d, f_scale=abs(parts[1]) if parts else abs(ref),
+                                                         deriv_scale=abs(parts[3]) if parts else abs(ref))
+                continue
             offs = np.array(st.offsets, dtype=dt)
             with np.errstate(all="ignore"):
                 X = x0 + offs[:, None] * steps[None, :]
@@ -452,7 +584,9 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
 
 def plot_sweep(sweep: StepSweep, ax: Any = None) -> Any:
     """Draw a sweep: log-log error against h per scheme, the model's curve, the predicted optimum
-    (star and dotted line), and the rounding (slope -k) and truncation (slope p) regions shaded.
+    (star and dotted line), and the rounding (slope -k; 0 for the complex step) and truncation
+    (slope p) regions shaded. Steps whose estimate equals the reference exactly (error 0, common
+    for the complex step in float64) are drawn as open triangles at half an ulp of the derivative.
 
     One panel per dtype, side by side. Uses matplotlib's object-oriented API
     (no pyplot state), so it works under any backend.
@@ -495,6 +629,12 @@ def plot_sweep(sweep: StepSweep, ax: Any = None) -> Any:
             err = np.where(sweep.errors[key] > 0, sweep.errors[key], np.nan)
             measured.append(err)
             a.loglog(h, err, ".-", color=c, ms=3, lw=0.8, label=f"{s} (measured)")
+            exact = sweep.errors[key] == 0  # the estimate is the reference to the last bit (often, for "complex")
+            if exact.any():
+                floor = float(np.spacing(np.asarray(abs(sweep.reference[d]), dtype=d))) / 2
+                measured.append(np.full(int(exact.sum()), floor))
+                a.loglog(h[exact], np.full(int(exact.sum()), floor), "v", color=c, mfc="none", ms=4, lw=0,
+                         label=f"{s}: error 0, drawn at half an ulp")
             a.loglog(h, th.curve(h), "--", color=c, lw=1.2, alpha=0.7,
                      label=f"{s} model: slope {th.truncation_slope} / {th.rounding_slope}")
             if math.isfinite(th.h) and th.h > 0:
@@ -506,7 +646,8 @@ def plot_sweep(sweep: StepSweep, ax: Any = None) -> Any:
             lo, hi = min(optima), max(optima)
             a.axvspan(h.min(), lo, color="tab:red", alpha=0.06, lw=0)
             a.axvspan(hi, h.max(), color="tab:blue", alpha=0.06, lw=0)
-            a.text(0.02, 0.03, "rounding dominates\n(slope -k)", transform=a.transAxes, fontsize=8,
+            slope = "slope -k; complex step 0" if COMPLEX in sweep.schemes else "slope -k"
+            a.text(0.02, 0.03, f"rounding dominates\n({slope})", transform=a.transAxes, fontsize=8,
                    color="tab:red", va="bottom")
             a.text(0.98, 0.03, "truncation dominates\n(slope p)", transform=a.transAxes, fontsize=8,
                    color="tab:blue", ha="right", va="bottom")
