@@ -358,6 +358,18 @@ NB02 = [
     ax.set_xlabel("step h"); ax.set_ylabel("|error|"); ax.legend()
     plt.show()
     """),
+    md("""
+    `step_sweep` takes the complex step as a scheme too, with its own model:
+    rounding stays at about $\\epsilon |f'|$ whatever $h$ is (log-log slope 0,
+    where differences have $-1$), and truncation is $|f'''| h^2 / 6$ (slope 2).
+    Its "predicted h" is the largest step at which truncation is still below
+    rounding: any smaller step does as well.
+    """),
+    code("""
+    sweep_c = dk.numeric.step_sweep(f, at=at, wrt="x1", schemes=["central", "complex"])
+    print(sweep_c.slopes())
+    dk.plot.error_vs_h(sweep_c)
+    """),
     md("## Exercises"),
     *exercise(1, "derive the optimal central step",
               """
