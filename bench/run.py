@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import datetime
 import json
+import os
 import time
 import traceback
 from pathlib import Path
@@ -73,6 +74,20 @@ def _in_own_process(name: str, quick: bool) -> list[Row]:
         return pool.submit(_run, name, quick).result()
 
 
+def _busy() -> float | None:
+    """The 1-minute load average when other processes keep over half the cores busy, else None.
+
+    Taken before the first benchmark, while nothing of ours runs: ratios are
+    measured in the same run, but a busy neighbour still hits the
+    implementations unevenly (one measured at 17 ms instead of 1.7 ms).
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform
+        return None
+    return load if load > 0.5 * (os.cpu_count() or 1) else None
+
+
 def _load(path: Path) -> dict:
     """Earlier results (``{benchmark: {"date", "quick", "rows", "error"}}``), or nothing."""
     try:
@@ -99,6 +114,9 @@ def _render(results: dict) -> str:
         if entry is None:
             continue
         when = f"Measured {entry['date']}{' (quick mode)' if entry['quick'] else ''}."
+        if entry.get("busy"):
+            when += (f" **The machine was busy** (load average {entry['busy']:.1f} before the run): "
+                     "other processes skewed these timings.")
         md += [f"## {name}", "", fn.__doc__.splitlines()[0], "", when, ""]
         if entry.get("error"):
             md += ["Failed:", "", "```", entry["error"], "```", ""]
@@ -122,10 +140,14 @@ def main(argv=None) -> int:
     store = out.with_suffix(".json")
     results = _load(store) if args.only else {}
     started = time.perf_counter()
+    busy = _busy()
+    if busy:
+        print(f"warning: the machine is busy (load average {busy:.1f} on {os.cpu_count()} cores): "
+              "other processes will skew the timings", flush=True)
     for name in args.only or list(BENCHMARKS):
         fn, targets, unit = BENCHMARKS[name]  # fn runs in a process of its own
         print(f"== {name}: {fn.__doc__.splitlines()[0]}", flush=True)
-        entry = {"date": datetime.date.today().isoformat(), "quick": args.quick, "rows": []}
+        entry = {"date": datetime.date.today().isoformat(), "quick": args.quick, "busy": busy, "rows": []}
         try:
             rows = _in_own_process(name, args.quick)
         except Exception:

@@ -102,3 +102,16 @@ def test_results_from_another_machine_are_not_kept(tmp_path, monkeypatch):
     out.with_suffix(".json").write_text(json.dumps(data))
     run.main(["--only", "fd_gradient", "--out", str(out)])
     assert "## swell" not in out.read_text() and "## fd_gradient" in out.read_text()
+
+
+def test_a_busy_machine_is_flagged_in_the_results(tmp_path, monkeypatch):
+    from bench import run
+
+    monkeypatch.setattr(run, "_in_own_process", lambda name, quick: [Row(name, "c", "diffkit", 1.0)])
+    monkeypatch.setattr(run.os, "getloadavg", lambda: (64.0, 1.0, 1.0))
+    out = tmp_path / "R.md"
+    run.main(["--only", "swell", "--out", str(out)])
+    assert "The machine was busy** (load average 64.0" in out.read_text()
+    monkeypatch.setattr(run.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    run.main(["--only", "swell", "--out", str(out)])
+    assert "busy" not in out.read_text()
