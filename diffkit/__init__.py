@@ -13,7 +13,16 @@ Example
 # ruff: noqa: I001 - imports are grouped by layer, in dependency order, on purpose
 # The front-end: expressions, the ops table's functions, errors, tables.
 from . import examples
-from .errors import BackendError, DiffkitError, ExpressionError, GradientError, ShapeError
+from .errors import (
+    ArgumentError,
+    ArgumentIndexError,
+    ArgumentTypeError,
+    BackendError,
+    DiffkitError,
+    ExpressionError,
+    GradientError,
+    ShapeError,
+)
 from .expr import Expr, Graph, expr, trace
 from .expr.ops import (
     abs, add, asin, atan, clip, concat, cos, div, exp, log, log_softmax, logsumexp, matmul, maximum, mean,
@@ -47,6 +56,7 @@ __all__ = [
     # front-end
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
+    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError",
     "abs", "add", "asin", "atan", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",

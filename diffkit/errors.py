@@ -21,6 +21,9 @@ __all__ = [
     "ShapeError",
     "GradientError",
     "BackendError",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "ArgumentIndexError",
 ]
 
 
@@ -120,5 +123,46 @@ class BackendError(DiffkitError, RuntimeError):
     -------
     >>> import diffkit as dk
     >>> issubclass(dk.BackendError, dk.DiffkitError)
+    True
+    """
+
+
+# Where PyTorch or NumPy define which builtin an error is (a ValueError for a
+# negative learning rate, a TypeError for a list where a Tensor is needed),
+# diffkit raises a subclass of both: ``except ValueError`` keeps working, and so
+# does ``except dk.DiffkitError``.
+
+class ArgumentError(DiffkitError, ValueError):
+    """An argument whose value can't be used: an order of 0, a negative step, a learning rate below 0...
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> try:
+    ...     dk.optim.SGD([dk.tensor([1.0], requires_grad=True)], lr=-1.0)
+    ... except ValueError as err:  # also a dk.DiffkitError
+    ...     print(type(err).__name__, isinstance(err, dk.DiffkitError))
+    ArgumentError True
+    """
+
+
+class ArgumentTypeError(DiffkitError, TypeError):
+    """An argument of a type that can't be used (a string where a number is needed, ...).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.ArgumentTypeError, TypeError) and issubclass(dk.ArgumentTypeError, dk.DiffkitError)
+    True
+    """
+
+
+class ArgumentIndexError(DiffkitError, IndexError):
+    """An index out of range: a class target beyond the number of classes, a module that isn't there...
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.ArgumentIndexError, IndexError) and issubclass(dk.ArgumentIndexError, dk.DiffkitError)
     True
     """

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DiffkitError
+from .errors import ArgumentError, DiffkitError
 
 __all__ = ["save", "load", "StateFileError", "FORMAT", "VERSION"]
 
@@ -356,5 +356,5 @@ def _read_header(archive: Any, name: str) -> Any:
 
 
 def _no_constant(name: str) -> float:
-    raise ValueError(f"unexpected constant {name}")
+    raise ArgumentError(f"unexpected constant {name}")
 

@@ -35,6 +35,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .errors import ArgumentError
+
 __all__ = ["Table", "fmt"]
 
 
@@ -126,7 +128,7 @@ class Table:
         self.rows = [list(r) for r in rows]
         for r in self.rows:
             if len(r) != len(self.columns):
-                raise ValueError(f"row {r!r} has {len(r)} cells for {len(self.columns)} columns")
+                raise ArgumentError(f"row {r!r} has {len(r)} cells for {len(self.columns)} columns")
         self.title = title
         self.notes = list(notes)
         self.formatter = formatter
@@ -249,5 +251,5 @@ class Table:
         renderers = {"text": self.to_text, "md": self.to_markdown, "markdown": self.to_markdown,
                      "html": self.to_html, "csv": self.to_csv}
         if format not in renderers:
-            raise ValueError(f"unknown table format {format!r}; use one of {sorted(renderers)}")
+            raise ArgumentError(f"unknown table format {format!r}; use one of {sorted(renderers)}")
         return renderers[format]()

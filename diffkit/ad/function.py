@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GradientError, ShapeError
+from ..errors import ArgumentTypeError, GradientError, ShapeError
 from .grad_mode import STATE, no_grad
 from .tape import CLOCK, Node
 from .tensor import Tensor, _make
@@ -198,8 +198,8 @@ class Function:
         with no_grad():
             out = cls.forward(ctx, *args, **kwargs)
         if isinstance(out, (tuple, list)):
-            raise TypeError(f"{cls.__name__}.forward returned {len(out)} outputs; Functions here return "
-                            "one Tensor (combine outputs with dk.stack or split them into two Functions)")
+            raise ArgumentTypeError(f"{cls.__name__}.forward returned {len(out)} outputs; Functions here return "
+                                    "one Tensor (combine outputs with dk.stack or split them into two Functions)")
         data = out._data if isinstance(out, Tensor) else out
         result = _make(data)
         if any(needs) and STATE.enabled:

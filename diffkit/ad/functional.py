@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExpressionError, GradientError, ShapeError
+from ..errors import ArgumentError, ExpressionError, GradientError, ShapeError
 from ..expr.expr import Expr, as_expr
 from ..expr.ops import sum_to
 from .forward import jvp_function
@@ -154,7 +154,7 @@ def _argnums(argnums: Any, nargs: int) -> tuple[tuple[int, ...], bool]:
     picks = (argnums,) if single else tuple(argnums)
     for p in picks:
         if not isinstance(p, int) or isinstance(p, bool) or not -nargs <= p < nargs:
-            raise ValueError(f"argnums={argnums!r} does not fit a call with {nargs} positional arguments")
+            raise ArgumentError(f"argnums={argnums!r} does not fit a call with {nargs} positional arguments")
     return tuple(p % nargs for p in picks), single
 
 
@@ -298,7 +298,7 @@ def _fn_jacrev(fn: Callable, argnums: Any) -> Callable[..., Any]:
 
 def _fn_hessian(fn: Callable, argnums: Any) -> Callable[..., Any]:
     if not isinstance(argnums, int) or isinstance(argnums, bool):
-        raise ValueError("hessian of a Python function takes one argnums (an int)")
+        raise ArgumentError("hessian of a Python function takes one argnums (an int)")
 
     def hessian_fn(*args: Any) -> Any:
         (i,), _ = _argnums(argnums, len(args))

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentTypeError
+
 __all__ = ["manual_seed", "default_generator", "resolve_generator", "initial_seed"]
 
 # PyTorch's default generator also starts from a fixed seed, so an unseeded
@@ -43,7 +45,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     True
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"manual_seed expects an integer seed, got {seed!r}")
+        raise ArgumentTypeError(f"manual_seed expects an integer seed, got {seed!r}")
     _STATE["seed"] = int(seed)
     _STATE["rng"] = np.random.default_rng(int(seed))
     return _STATE["rng"]
@@ -90,4 +92,4 @@ def resolve_generator(generator: Any = None) -> np.random.Generator:
         return generator
     if isinstance(generator, int | np.integer) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator must be None, an integer seed or a numpy.random.Generator, got {generator!r}")
+    raise ArgumentTypeError(f"generator must be None, an integer seed or a numpy.random.Generator, got {generator!r}")

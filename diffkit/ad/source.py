@@ -64,7 +64,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExpressionError
+from ..errors import ArgumentError, ArgumentTypeError, ExpressionError
 from ..expr.counting import COUNTER
 from ..expr.graph import Graph, GraphBuilder, Node
 from ..expr.ops import OPS, Op, namespace
@@ -395,7 +395,7 @@ def _code(v: Any) -> str:
         return v.text
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return _literal(float(v))
-    raise TypeError(f"can't write {type(v).__name__} as code")
+    raise ArgumentTypeError(f"can't write {type(v).__name__} as code")
 
 
 def _literal(v: Any) -> str:
@@ -696,7 +696,7 @@ def program_for(graph: Graph, kind: str, wrt: Sequence[str] = (), order: int = 1
         g, marks = derivative_graph(graph, wrt[0], order), []
         title, labels = f"derivative of order {order} of f({names})", []
     else:  # pragma: no cover - internal
-        raise ValueError(kind)
+        raise ArgumentError(kind)
     sections = [(g.op_nodes[0] if g.op_nodes else 0, "primal sweep")] if kind != "derivative" else []
     sections += list(zip(marks, labels))
     entry = Program(g, title=title, sections=sections)
@@ -735,7 +735,7 @@ def run(program: Program, args: Sequence[Any], xp: Any = None) -> list[Any]:
         try:
             outs = program.call(SCALAR, fargs, scalar=True)
             if any(isinstance(o, complex) for o in outs):
-                raise ValueError("complex result")
+                raise ArgumentError("complex result")
         except (ArithmeticError, ValueError, TypeError):
             # NumPy semantics (nan/inf with a RuntimeWarning, under the caller's warning filters)
             outs = [float(o) for o in program.call(np, [np.float64(a) for a in fargs])]

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GradientError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
 from ..expr.counting import COUNTER
 from ..expr.ops import OPS, Op
 from . import backend
@@ -237,8 +237,8 @@ def _convert(data: Any, dtype: Any, device: Any, copy: bool) -> Any:
             raise ShapeError("can't make a tensor from nested sequences of different lengths; every row "
                              "needs the same length") from None
         if arr.dtype.kind not in "biufc":
-            raise TypeError(f"can't make a tensor from {type(data).__name__} data of dtype {arr.dtype}; "
-                            "use numbers or arrays of numbers")
+            raise ArgumentTypeError(f"can't make a tensor from {type(data).__name__} data of dtype {arr.dtype}; "
+                                    "use numbers or arrays of numbers")
         if python and dtype is None and arr.dtype == np.float64:  # Python floats are float32, as in PyTorch
             arr = arr.astype(np.float32)
         xp = backend.get_namespace(target)
@@ -358,7 +358,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise ArgumentTypeError("len() of a 0-d tensor")
         return self.shape[0]
 
     @property
@@ -408,8 +408,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
-            raise ValueError(f"the truth value of a tensor with shape {self.shape} is ambiguous; "
-                             "use .any() or .all()")
+            raise ArgumentError(f"the truth value of a tensor with shape {self.shape} is ambiguous; "
+                                "use .any() or .all()")
         return bool(self.item())
 
     def __repr__(self) -> str:
@@ -574,7 +574,7 @@ class Tensor:
         kwargs.pop("non_blocking", None)
         kwargs.pop("copy", None)
         if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+            raise ArgumentTypeError(f"to() got unexpected arguments {sorted(kwargs)}")
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype

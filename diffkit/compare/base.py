@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExpressionError
+from ..errors import ArgumentError, ExpressionError
 from ..expr.counting import OpCount, counting
 from ..expr.expr import Expr, as_expr
 from ..table import Table, fmt
@@ -204,7 +204,7 @@ class Differentiator:
     def derivative(self, f: Any, at: Mapping[str, Any], wrt: str | None = None, order: int = 1) -> Result:
         """The ``order``-th derivative with respect to one variable (the only one by default)."""
         if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 1:
-            raise ValueError(f"order must be a positive integer, got {order!r}")
+            raise ArgumentError(f"order must be a positive integer, got {order!r}")
         f, values, wrt_t = self._prepare(f, at, wrt)
         if len(wrt_t) != 1:
             raise ExpressionError(f"derivative() is with respect to one variable; got {wrt_t}",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import ArgumentError
 from ..expr.expr import Expr, expr
 from ..table import Table
 
@@ -38,7 +39,7 @@ def chain_map(n: int, m: int) -> Expr:
     (('x1', 'x2', 'x3'), ('y1', 'y2'))
     """
     if n < 1 or m < 1:
-        raise ValueError(f"chain_map needs n, m >= 1, got n={n}, m={m}")
+        raise ArgumentError(f"chain_map needs n, m >= 1, got n={n}, m={m}")
     s = " + ".join(f"x{j}^2" for j in range(1, n + 1))
     program = [f"s = {s}"] + [f"y{i} = sin(s + {i}) * x{(i - 1) % n + 1}" for i in range(1, m + 1)]
     return expr(program, outputs=[f"y{i}" for i in range(1, m + 1)])

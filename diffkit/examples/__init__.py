@@ -11,6 +11,7 @@ Expr('4 * x * (1 - x)', variables=('x',))
 
 from __future__ import annotations
 
+from ..errors import ArgumentError
 from ..expr.expr import Expr, expr, trace
 from ..expr.ops import exp, sin
 
@@ -59,7 +60,7 @@ def logistic_map(n: int) -> Expr:
     0.9216
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"logistic_map(n) needs an integer n >= 1, got {n!r}")
+        raise ArgumentError(f"logistic_map(n) needs an integer n >= 1, got {n!r}")
 
     def body(x):
         v = x
@@ -72,7 +73,7 @@ def logistic_map(n: int) -> Expr:
 
 def _check_n(name: str, n: object) -> None:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{name}(n) needs an integer n >= 1, got {n!r}")
+        raise ArgumentError(f"{name}(n) needs an integer n >= 1, got {n!r}")
 
 
 def nested_products(n: int) -> Expr:

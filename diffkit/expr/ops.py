@@ -57,6 +57,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..errors import ArgumentError, ArgumentTypeError
 from .counting import COUNTER
 
 __all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES"]
@@ -280,7 +281,7 @@ def _defop(name: str, arity: int, impl, jvp=None, vjp=None, **kw) -> Callable[..
 
         def fn(*args, **params):
             if len(args) != arity:
-                raise TypeError(f"{name}() takes {arity} arguments, got {len(args)}")
+                raise ArgumentTypeError(f"{name}() takes {arity} arguments, got {len(args)}")
             return apply(op, *args, **params)
 
     fn.__name__ = fn.__qualname__ = name
@@ -845,8 +846,8 @@ EXPR_OPS = {name: op for name, op in OPS.items() if op.kind == "elementwise"}
 # at batch 512).
 def _linear_impl(xp, x, w, b):
     if x.shape[-1:] != w.shape[-1:]:
-        raise ValueError(f"the input has {x.shape[-1] if x.ndim else 0} features where the weight "
-                         f"(out, in) = {tuple(w.shape)} takes {w.shape[-1]}")
+        raise ArgumentError(f"the input has {x.shape[-1] if x.ndim else 0} features where the weight "
+                            f"(out, in) = {tuple(w.shape)} takes {w.shape[-1]}")
     out = xp.matmul(w, x.T).T if x.ndim == 2 else xp.matmul(x, w.T)
     if getattr(b, "dtype", None) == out.dtype and getattr(b, "ndim", 0) <= out.ndim and hasattr(out, "__iadd__"):
         out += b

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..errors import ArgumentIndexError, ArgumentTypeError
 from .module import Module, _add_indent
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
@@ -27,9 +28,9 @@ __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
 def _index(idx: int, n: int, what: str) -> int:
     if not isinstance(idx, int):
-        raise TypeError(f"{what} indices must be integers or slices, not {type(idx).__name__}")
+        raise ArgumentTypeError(f"{what} indices must be integers or slices, not {type(idx).__name__}")
     if not -n <= idx < n:
-        raise IndexError(f"index {idx} is out of range for {what} of length {n}")
+        raise ArgumentIndexError(f"index {idx} is out of range for {what} of length {n}")
     return idx % n
 
 
@@ -71,7 +72,7 @@ class _Indexed(Module):
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index``."""
         if not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise ArgumentTypeError(f"{type(module).__name__} is not a Module subclass")
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._renumber(modules)
@@ -124,7 +125,7 @@ class Sequential(_Indexed):
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise TypeError(f"can only add a Sequential to a Sequential, not {type(other).__name__}")
+            raise ArgumentTypeError(f"can only add a Sequential to a Sequential, not {type(other).__name__}")
         return Sequential(*self, *other)
 
     def forward(self, input: Any) -> Any:

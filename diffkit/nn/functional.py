@@ -29,6 +29,7 @@ import numpy as np
 
 from ..ad.backend import device_of, namespace_of, to_device
 from ..ad.tensor import Tensor
+from ..errors import ArgumentError, ArgumentIndexError, ArgumentTypeError
 from ..expr import ops
 from .random import resolve_generator
 
@@ -61,12 +62,12 @@ def _reduce(loss: Any, reduction: str) -> Any:
         return ops.sum(loss)
     if reduction == "none":
         return loss
-    raise ValueError(f"reduction={reduction!r} is not valid; use one of {', '.join(_REDUCTIONS)}")
+    raise ArgumentError(f"reduction={reduction!r} is not valid; use one of {', '.join(_REDUCTIONS)}")
 
 
 def _check_reduction(reduction: str) -> None:
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction={reduction!r} is not valid; use one of {', '.join(_REDUCTIONS)}")
+        raise ArgumentError(f"reduction={reduction!r} is not valid; use one of {', '.join(_REDUCTIONS)}")
 
 
 def _shape(x: Any) -> tuple:
@@ -213,7 +214,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = 
     [1.0, 1.0, 1.0]
     """
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     ref = _raw(input)
@@ -239,12 +240,12 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     xp = namespace_of(idx)
     idx = xp.asarray(idx)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"one_hot needs integer class indices, got dtype {idx.dtype}")
+        raise ArgumentTypeError(f"one_hot needs integer class indices, got dtype {idx.dtype}")
     if num_classes < 0:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     out = xp.zeros(tuple(idx.shape) + (num_classes,), dtype=xp.int64)
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
-        raise ValueError(f"class values must be in [0, {num_classes}), got {int(idx.min())}..{int(idx.max())}")
+        raise ArgumentError(f"class values must be in [0, {num_classes}), got {int(idx.min())}..{int(idx.max())}")
     xp.put_along_axis(out, idx[..., None], 1, axis=-1)
     return Tensor(out)
 
@@ -298,8 +299,8 @@ def _class_targets(target: Any, input: Any) -> Any:
     n_in = len(_shape(input))
     want = () if n_in == 1 else (_shape(input)[0],) + _shape(input)[2:]
     if tuple(t.shape) != want:
-        raise ValueError(f"class-index target of shape {tuple(t.shape)} does not fit input of shape "
-                         f"{_shape(input)}: expected target shape {want} (input is (N, C, ...), target (N, ...))")
+        raise ArgumentError(f"class-index target of shape {tuple(t.shape)} does not fit input of shape "
+                            f"{_shape(input)}: expected target shape {want} (input is (N, C, ...), target (N, ...))")
     return t
 
 
@@ -316,8 +317,8 @@ def _nll(logp: Any, target: Any, weight: Any, ignore_index: int, reduction: str,
     valid = None if all_valid else target != ignore_index
     safe = target if all_valid else xp.where(valid, target, 0)
     if not all_valid and safe.size and (int(xp.min(safe)) < 0 or int(xp.max(safe)) >= n_classes):
-        raise IndexError(f"target class out of range: classes are 0..{n_classes - 1}, got values "
-                         f"{int(xp.min(safe))}..{int(xp.max(safe))}")
+        raise ArgumentIndexError(f"target class out of range: classes are 0..{n_classes - 1}, got values "
+                                 f"{int(xp.min(safe))}..{int(xp.max(safe))}")
     picked = logp[_gather_index(safe, ndim)]
     dtype = _raw(logp).dtype
     if weight is None and all_valid and label_smoothing == 0.0:
@@ -410,10 +411,10 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     """
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+        raise ArgumentError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     ndim = len(_shape(input))
     if ndim == 0:
-        raise ValueError("cross_entropy needs input of shape (C,), (N, C) or (N, C, d...), got a scalar")
+        raise ArgumentError("cross_entropy needs input of shape (C,), (N, C) or (N, C, d...), got a scalar")
     class_axis = 0 if ndim == 1 else 1
     traw = _raw(target)
     kind = getattr(getattr(traw, "dtype", None), "kind", None)
@@ -432,8 +433,8 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     if kind in "iu":
         return _nll(logp, _class_targets(traw, input), weight, ignore_index, reduction, label_smoothing)
     if _shape(target) != _shape(input):
-        raise ValueError(f"probability targets must have the input's shape {_shape(input)}, got "
-                         f"{_shape(target)}; for class indices pass an integer array")
+        raise ArgumentError(f"probability targets must have the input's shape {_shape(input)}, got "
+                            f"{_shape(target)}; for class indices pass an integer array")
     probs = _target_like(target, input)
     n_classes = _shape(input)[class_axis]
     if label_smoothing > 0.0:

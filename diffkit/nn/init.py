@@ -33,6 +33,7 @@ import numpy as np
 from ..ad.backend import device_of, to_device
 from ..ad.grad_mode import no_grad
 from ..ad.tensor import Tensor
+from ..errors import ArgumentError, ArgumentTypeError
 from .random import resolve_generator
 
 __all__ = [
@@ -48,7 +49,7 @@ def _array(tensor: Any) -> Any:
 def _fill(tensor: Any, values: Any) -> Any:
     arr = _array(tensor)
     if not hasattr(arr, "shape") or not hasattr(arr, "__setitem__"):
-        raise TypeError(f"nn.init fills a Tensor or an array in place, got {type(tensor).__name__}")
+        raise ArgumentTypeError(f"nn.init fills a Tensor or an array in place, got {type(tensor).__name__}")
     values = to_device(np.asarray(values, dtype=arr.dtype), device_of(arr))
     if isinstance(tensor, Tensor):
         with no_grad():  # an in-place fill of a parameter is not part of any graph
@@ -85,25 +86,25 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         elif isinstance(param, int | float) and not isinstance(param, bool):
             slope = float(param)
         else:
-            raise ValueError(f"negative_slope {param!r} is not a valid number")
+            raise ArgumentError(f"negative_slope {param!r} is not a valid number")
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}; use one of linear, sigmoid, tanh, relu, "
-                     "leaky_relu, selu")
+    raise ArgumentError(f"unsupported nonlinearity {nonlinearity!r}; use one of linear, sigmoid, tanh, relu, "
+                        "leaky_relu, selu")
 
 
 def _fans(tensor: Any) -> tuple[int, int]:
     shape = tuple(_array(tensor).shape)
     if len(shape) < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
+        raise ArgumentError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 
 
 def _fan(tensor: Any, mode: str) -> int:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode {mode!r} not supported, use 'fan_in' or 'fan_out'")
+        raise ArgumentError(f"mode {mode!r} not supported, use 'fan_in' or 'fan_out'")
     fan_in, fan_out = _fans(tensor)
     return fan_in if mode == "fan_in" else fan_out
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..ad.backend import normalize_device, resolve_dtype, to_device
+from ..errors import ArgumentError
 from ..expr import ops
 from . import functional as F
 from . import init
@@ -59,7 +60,7 @@ class Linear(Module):
         super().__init__()
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative integer, got {n!r}")
+                raise ArgumentError(f"Linear: {name} must be a non-negative integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         dt = np.dtype(resolve_dtype(np, dtype)) if dtype is not None else np.dtype(np.float32)
@@ -244,8 +245,8 @@ class Flatten(Module):
             return ops.reshape(input, shape=(1,))
         start, end = self.start_dim % n, self.end_dim % n
         if start > end:
-            raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
-                             f"for an input of shape {shape}")
+            raise ArgumentError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
+                                f"for an input of shape {shape}")
         merged = math.prod(shape[start:end + 1])
         return ops.reshape(input, shape=shape[:start] + (merged,) + shape[end + 1:])
 
@@ -273,7 +274,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+            raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p
         self.inplace = inplace
 

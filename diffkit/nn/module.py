@@ -36,7 +36,7 @@ import numpy as np
 from ..ad.backend import device_of, normalize_device, resolve_dtype, to_device
 from ..ad.grad_mode import no_grad
 from ..ad.tensor import Tensor
-from ..errors import DiffkitError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, ShapeError
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys", "StateDictError", "StateDictShapeError"]
 
@@ -153,8 +153,8 @@ class Module:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments; Module.__init__ takes "
-                            "none (call super().__init__() without arguments)")
+            raise ArgumentTypeError(f"{type(self).__name__}.__init__() got unexpected arguments; Module.__init__ takes "
+                                    "none (call super().__init__() without arguments)")
         d = self.__dict__
         d["training"] = True
         d["_parameters"] = {}
@@ -192,8 +192,8 @@ class Module:
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"parameter name must be a non-empty string without '.', got {name!r}")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                            "(nn.Parameter or None required)")
+            raise ArgumentTypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                                    "(nn.Parameter or None required)")
         if hasattr(self, name) and name not in self._parameters:
             raise KeyError(f"attribute '{name}' already exists")
         self._parameters[name] = param
@@ -236,7 +236,7 @@ class Module:
         """
         self._check_init("module")
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise ArgumentTypeError(f"{type(module).__name__} is not a Module subclass")
         if not isinstance(name, str) or "." in name or name == "":
             raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
         if hasattr(self, name) and name not in self._modules:
@@ -254,8 +254,8 @@ class Module:
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                                "(nn.Parameter or None expected)")
+                raise ArgumentTypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                        "(nn.Parameter or None expected)")
             params[name] = None
         elif isinstance(value, Module):
             self._check_init("module")
@@ -263,8 +263,8 @@ class Module:
             d["_modules"][name] = value
         elif name in d.get("_modules", ()):
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                                "(nn.Module or None expected)")
+                raise ArgumentTypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                                        "(nn.Module or None expected)")
             d["_modules"][name] = None
         elif name in d.get("_buffers", ()):
             d["_buffers"][name] = value
@@ -499,7 +499,7 @@ class Module:
         (False, True)
         """
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ArgumentError("training mode is expected to be boolean")
         for module in self.modules():
             module.__dict__["training"] = mode
         return self
@@ -601,7 +601,8 @@ class Module:
             size mismatch for weight: copying a param with shape (2, 3) from checkpoint, ...
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"expected state_dict to be a mapping of names to arrays, got {type(state_dict).__name__}")
+            raise ArgumentTypeError("expected state_dict to be a mapping of names to arrays, "
+                                    f"got {type(state_dict).__name__}")
         targets = self.state_dict(keep_vars=True)
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
@@ -681,7 +682,7 @@ class Module:
         target = None if device is None else normalize_device(device)
         cast = None if dtype is None else np.dtype(resolve_dtype(np, dtype))
         if cast is not None and cast.kind not in "fc":
-            raise TypeError(f"Module.to only accepts floating point or complex dtypes, got {cast}")
+            raise ArgumentTypeError(f"Module.to only accepts floating point or complex dtypes, got {cast}")
 
         def fn(arr: Any) -> Any:
             if target is not None:

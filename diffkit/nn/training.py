@@ -30,6 +30,7 @@ import numpy as np
 
 from ..ad.grad_mode import no_grad
 from ..ad.tensor import Tensor
+from ..errors import ArgumentError
 from .module import Module
 
 __all__ = ["fit", "evaluate", "accuracy", "History"]
@@ -141,8 +142,8 @@ def accuracy(output: Any, target: Any) -> float:
 def _split(batch: Any) -> tuple[Any, Any]:
     if isinstance(batch, tuple | list) and len(batch) == 2:
         return batch[0], batch[1]
-    raise ValueError("fit() expects the loader to yield (inputs, targets) pairs, got "
-                     f"{type(batch).__name__} of length {len(batch) if hasattr(batch, '__len__') else '?'}")
+    raise ArgumentError("fit() expects the loader to yield (inputs, targets) pairs, got "
+                        f"{type(batch).__name__} of length {len(batch) if hasattr(batch, '__len__') else '?'}")
 
 
 def _size(x: Any) -> int:
@@ -214,7 +215,7 @@ def fit(model: Module, loader: Iterable[Any], loss_fn: Callable[[Any, Any], Any]
     (['accuracy', 'loss', 'val_accuracy', 'val_loss'], True)
     """
     if not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+        raise ArgumentError(f"epochs must be a non-negative integer, got {epochs!r}")
     hist = history if history is not None else History()
     bar = None
     if progress and epochs > 1:

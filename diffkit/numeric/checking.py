@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DiffkitError, GradientError, ShapeError
+from ..errors import ArgumentTypeError, DiffkitError, GradientError, ShapeError
 from ..table import Table
 from .points import NumericWarning
 from .stencils import stencil
@@ -271,8 +271,8 @@ def check_grad(fun: Callable, grad: Callable, x: Any, *, atol: float = 1e-6, rto
     """
     for label, fn in (("fun", fun), ("grad", grad)):
         if not callable(fn):
-            raise TypeError(f"check_grad: {label} must be a function of x, got {type(fn).__name__}; "
-                            "call it as check_grad(fun, grad, x)")
+            raise ArgumentTypeError(f"check_grad: {label} must be a function of x, got {type(fn).__name__}; "
+                                    "call it as check_grad(fun, grad, x)")
     kind, names, base = _flatten(x)
     src = x if kind != "array" else None
     template = list(x) if kind == "dict" else x

@@ -25,6 +25,7 @@ from typing import Any
 from ..ad.backend import device_of, to_device
 from ..ad.grad_mode import enable_grad, no_grad
 from ..ad.tensor import Tensor
+from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["Optimizer", "required"]
 
@@ -74,14 +75,14 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                            "but got a Tensor (wrap it in a list: [w])")
+            raise ArgumentTypeError("params argument given to the optimizer should be an iterable of Tensors or "
+                                    "dicts, but got a Tensor (wrap it in a list: [w])")
         if isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
-                            "of tensors in sets will change between runs; use a list instead")
+            raise ArgumentTypeError("optimizer parameters need to be organized in ordered collections, but the "
+                                    "ordering of tensors in sets will change between runs; use a list instead")
         groups = list(params)
         if not groups:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ArgumentError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -100,31 +101,31 @@ class Optimizer:
         2
         """
         if not isinstance(param_group, dict):
-            raise TypeError(f"a parameter group must be a dict, got {type(param_group).__name__}")
+            raise ArgumentTypeError(f"a parameter group must be a dict, got {type(param_group).__name__}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
-                            "of tensors in sets will change between runs; use a list instead")
+            raise ArgumentTypeError("optimizer parameters need to be organized in ordered collections, but the "
+                                    "ordering of tensors in sets will change between runs; use a list instead")
         params = list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__name__}")
+                raise ArgumentTypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                        f"{type(p).__name__}")
             if not p.is_leaf:
-                raise ValueError("can't optimize a non-leaf Tensor (one computed from others); optimise the "
-                                 "leaves, e.g. a Parameter or dk.tensor(..., requires_grad=True)")
+                raise ArgumentError("can't optimize a non-leaf Tensor (one computed from others); optimise the "
+                                    "leaves, e.g. a Parameter or dk.tensor(..., requires_grad=True)")
         group = {k: v for k, v in param_group.items() if k != "params"}
         group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError(f"parameter group didn't specify a value of required optimization parameter "
-                                 f"{name}")
+                raise ArgumentError(f"parameter group didn't specify a value of required optimization parameter "
+                                    f"{name}")
             group.setdefault(name, default)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
-            raise ValueError("some parameters appear in more than one parameter group (or twice in one)")
+            raise ArgumentError("some parameters appear in more than one parameter group (or twice in one)")
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -224,12 +225,12 @@ class Optimizer:
         """
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(groups)} parameter groups, this optimizer has "
-                             f"{len(self.param_groups)}")
+            raise ArgumentError(f"loaded state dict has {len(groups)} parameter groups, this optimizer has "
+                                f"{len(self.param_groups)}")
         for i, (saved, mine) in enumerate(zip(groups, self.param_groups)):
             if len(saved["params"]) != len(mine["params"]):
-                raise ValueError(f"loaded state dict contains a parameter group ({i}) of {len(saved['params'])} "
-                                 f"parameters; this optimizer's group has {len(mine['params'])}")
+                raise ArgumentError(f"loaded state dict contains a parameter group ({i}) of {len(saved['params'])} "
+                                    f"parameters; this optimizer's group has {len(mine['params'])}")
         by_index = {}
         for saved, mine in zip(groups, self.param_groups):
             for i, p in zip(saved["params"], mine["params"]):
@@ -271,4 +272,4 @@ class Optimizer:
 def _check(name: str, value: float, low: float = 0.0, high: float | None = None) -> None:
     if not isinstance(value, int | float) or value < low or (high is not None and value >= high):
         rng = f">= {low}" if high is None else f"in [{low}, {high})"
-        raise ValueError(f"Invalid {name}: {value} (must be a number {rng})")
+        raise ArgumentError(f"Invalid {name}: {value} (must be a number {rng})")

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..ad.tensor import Tensor
+from ..errors import ArgumentError
 from .optimizer import Optimizer, _check
 
 __all__ = ["SGD"]
@@ -61,7 +62,7 @@ class SGD(Optimizer):
         _check("momentum value", momentum)
         _check("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise ArgumentError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                                       weight_decay=weight_decay, maximize=maximize))
 

@@ -8,6 +8,8 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..errors import ArgumentError
+
 __all__ = ["new_figure", "finish", "COLORS"]
 
 #: One colour per method/scheme family, reused across figures so a reader learns them once.
@@ -48,7 +50,7 @@ def finish(fig: Figure, save: str | Path | None = None, dpi: int = 150) -> Figur
     if save is not None:
         path = Path(save)
         if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-            raise ValueError(f"save={str(save)!r}: use a .png, .svg or .pdf file name")
+            raise ArgumentError(f"save={str(save)!r}: use a .png, .svg or .pdf file name")
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=dpi)
     return fig

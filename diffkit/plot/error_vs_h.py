@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArgumentError
 from ._figure import finish, new_figure
 
 __all__ = ["error_vs_h"]
@@ -40,7 +41,7 @@ def error_vs_h(sweep=None, f: Any = None, at: Mapping[str, Any] | None = None, w
     """
     if sweep is None:
         if f is None or at is None:
-            raise ValueError("error_vs_h needs a sweep, or f= and at= to run one")
+            raise ArgumentError("error_vs_h needs a sweep, or f= and at= to run one")
         from ..numeric import step_sweep
 
         sweep = step_sweep(f, at=at, wrt=wrt, schemes=list(schemes),

@@ -20,6 +20,7 @@ from typing import Any
 
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from ..errors import ArgumentError
 from ..expr.expr import as_expr
 from ..expr.graph import trace_value
 from ._figure import finish, new_figure
@@ -81,7 +82,7 @@ def graph(f: Any, at: Mapping[str, Any] | None = None, adjoints: bool | Mapping[
     adj: Mapping[str, Any] = {}
     if adjoints is True:
         if at is None:
-            raise ValueError("adjoints=True needs a point: pass at={...}")
+            raise ArgumentError("adjoints=True needs a point: pass at={...}")
         from ..ad.reverse import adjoint_sweep
 
         bars = adjoint_sweep(g, values, {g.outputs[0]: 1.0}, list(g.inputs))

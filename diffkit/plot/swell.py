@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import ArgumentTypeError
 from ._figure import finish, new_figure
 
 __all__ = ["swell"]
@@ -50,7 +51,8 @@ def swell(table, save: str | Path | None = None):
     matplotlib.figure.Figure
     """
     if not hasattr(table, "series") or not hasattr(table, "gave_up"):
-        raise TypeError(f"swell() plots the table from dk.symbolic.swell(family, n=...), got {type(table).__name__}")
+        raise ArgumentTypeError("swell() plots the table from dk.symbolic.swell(family, n=...), "
+                                f"got {type(table).__name__}")
     fig, (left, right) = new_figure(1, 2)
     markers = iter("osD^v")
     for column, label in SIZES.items():

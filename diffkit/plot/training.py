@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ._figure import finish, new_figure
 
 __all__ = ["loss_curve", "lr_paths", "gd_paths", "GDPath", "LECTURE_LRS"]
@@ -34,8 +35,8 @@ def _series(history: Any) -> dict[str, np.ndarray]:
     try:
         values = np.asarray(history, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"loss_curve needs numbers: a list of losses, a dict of such lists or a History; "
-                         f"got {str(history)[:60]}") from None
+        raise ArgumentError(f"loss_curve needs numbers: a list of losses, a dict of such lists or a History; "
+                            f"got {str(history)[:60]}") from None
     return {"loss": values} if values.size else {}
 
 
@@ -59,7 +60,7 @@ def loss_curve(history: Any, log: bool | None = None, ax=None, save: str | Path 
     """
     series = _series(history)
     if not series:
-        raise ValueError("loss_curve: the history is empty")
+        raise ArgumentError("loss_curve: the history is empty")
     if ax is None:
         fig, ax = new_figure()
     else:

@@ -28,6 +28,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..errors import ArgumentTypeError
 from ..expr.arithmetic import OpArithmetic
 from ..expr.dual import Dual
 from ..expr.expr import Expr
@@ -67,7 +68,7 @@ class Exact(OpArithmetic):
     @classmethod
     def _dk_apply(cls, op, args, params):
         if op.sympy is None:
-            raise TypeError(f"op {op.name!r} has no SymPy counterpart to compute it exactly")
+            raise ArgumentTypeError(f"op {op.name!r} has no SymPy counterpart to compute it exactly")
         out = sp.sympify(op.sympy(*(_exact(a) for a in args)))
         if not out.is_Rational:
             out = sp.Float(out.evalf(DIGITS), DIGITS)

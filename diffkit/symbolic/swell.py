@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import ExpressionError
+from ..errors import ArgumentError, ExpressionError
 from ..expr.expr import as_expr
 from ..table import Table, fmt
 from .backends import get_backend
@@ -377,9 +377,9 @@ def swell(family: Callable[[int], Any], n: Iterable[int] = range(1, 9), wrt: str
     ns = list(n) if not isinstance(n, int) else [n]
     bad = [k for k in ns if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1]
     if bad:
-        raise ValueError(f"n must be positive integers; got {bad[0]!r}")
+        raise ArgumentError(f"n must be positive integers; got {bad[0]!r}")
     if not isinstance(time_limit, (int, float)) or isinstance(time_limit, bool) or not time_limit > 0:
-        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+        raise ArgumentError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     if not isinstance(wrt, str):
         raise ExpressionError(f"wrt must be a variable name, got {wrt!r}")
     get_backend(backend)  # fail early, here, if it is missing

@@ -441,9 +441,12 @@ in `tests/reliability/test_bad_input.py` run); regenerate with
 
 Every error diffkit raises on purpose derives from `dk.DiffkitError`
 (`ExpressionError`, `ShapeError`, `GradientError`, `BackendError`,
-`StateFileError`, `nn.StateDictError`). Where PyTorch defines the behaviour
-(`nn`, `optim`, `data`) diffkit raises what PyTorch raises (`ValueError`,
-`TypeError`, `IndexError`) with a message that says what would be right.
+`StateFileError`, `nn.StateDictError`, `ArgumentError`, `ArgumentTypeError`,
+`ArgumentIndexError`). Where PyTorch or NumPy define which builtin an error is
+(`nn`, `optim`, `data`, a bad argument value) the error is also that builtin:
+`ArgumentError` is a `ValueError`, `ArgumentTypeError` a `TypeError`,
+`ArgumentIndexError` an `IndexError`, so `except ValueError` and
+`except dk.DiffkitError` both catch it. The message says what would be right.
 Evaluation outside a function's domain is not an error: it follows NumPy
 (nan or inf, with a `RuntimeWarning`), and the numeric methods add a
 `NumericWarning` when the function is not finite where they evaluate it.
