@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,8 @@ def parse_at(items: Sequence[str]) -> dict[str, float]:
                 out[name.strip()] = float(value)
             except ValueError:
                 raise DiffkitError(f"--at {part!r}: {value!r} is not a number") from None
+            if not math.isfinite(out[name.strip()]):
+                raise DiffkitError(f"--at {part!r}: the point must be finite")
     return out
 
 
@@ -165,6 +168,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     fun, grad = _load(args.fun), _load(args.grad)
     at = parse_at(args.at)
+    if not at and args.dim < 1:
+        raise DiffkitError(f"--dim {args.dim}: the point needs at least one coordinate")
     x = np.array(list(at.values())) if at else np.zeros(args.dim)
     report = check_grad(fun, grad, x)
     print(report)
@@ -175,7 +180,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from .expr import expr
 
     f = expr(args.expr)
-    print(f.graph.primal_trace(parse_at(args.at)))
+    print(f.graph.primal_trace(f.bind(**parse_at(args.at))))  # bind names a missing or unknown variable
     return 0
 
 

@@ -24,15 +24,15 @@ Example
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ExpressionError
+from ..errors import ArgumentError, ArgumentTypeError, ExpressionError
 from ..expr.counting import OpCount, counting
-from ..expr.expr import Expr, as_expr
+from ..expr.expr import Expr, as_expr, check_broadcast
 from ..table import Table, fmt
 
 __all__ = ["Differentiator", "Result", "plain"]
@@ -148,6 +148,12 @@ class Result:
         return self.table().to_html()
 
 
+def _array_of(v: Any) -> Any:
+    """A Tensor's array (the differentiators work on arrays, not on a tape); any other value as it is."""
+    data = getattr(v, "_data", None)
+    return data if data is not None and hasattr(v, "requires_grad") else v
+
+
 class Differentiator:
     """Base class of every method: symbolic, numeric and automatic.
 
@@ -242,18 +248,23 @@ class Differentiator:
             else:
                 first = f.variables[0] if f.variables else "x"
                 raise ExpressionError(f"at= must map variable names to values, e.g. at={{'{first}': 1.0}}")
-        values = f.bind(**at)
+        values = check_broadcast({n: _array_of(v) for n, v in f.bind(**at).items()})
         if wrt is None:
             wrt = f.variables
         elif isinstance(wrt, str):
             wrt = (wrt,)
-        wrt = tuple(wrt)
+        names = tuple(wrt) if isinstance(wrt, Iterable) else None
+        if names is None or not all(isinstance(w, str) for w in names):
+            raise ArgumentTypeError("wrt must be a variable name or a list of names, e.g. wrt='x' or "
+                                    f"wrt=['x', 'y'], got {wrt!r}")
+        wrt = names
         unknown = [w for w in wrt if w not in f.variables]
         if unknown:
             raise ExpressionError(f"can't differentiate with respect to {unknown}: not variables of the function",
                                   hint=f"its variables are {', '.join(f.variables)}")
         if not wrt:
-            raise ExpressionError("nothing to differentiate: the function has no variables")
+            raise ExpressionError("nothing to differentiate: " + ("wrt is empty" if f.variables
+                                                                  else "the function has no variables"))
         return f, values, wrt
 
     def _run(self, hook, *args):

@@ -57,6 +57,25 @@ def _as_value(name: str, v: Any) -> Any:
     raise ExpressionError(f"value of {name!r} has type {type(v).__name__}; give a number or an array")
 
 
+def check_broadcast(values: dict[str, Any]) -> dict[str, Any]:
+    """The values, if their shapes broadcast together; a ShapeError naming each shape if not.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.expr import check_broadcast
+    >>> sorted(check_broadcast({"x": np.ones(3), "y": 2.0}))
+    ['x', 'y']
+    """
+    shapes = {n: tuple(getattr(v, "shape", ())) for n, v in values.items()}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        raise ShapeError("variable values don't broadcast together: "
+                         + ", ".join(f"{n} {s}" for n, s in shapes.items())) from None
+    return values
+
+
 class Expr(OpArithmetic):
     """A differentiable function of named variables, backed by a :class:`Graph`.
 
@@ -135,14 +154,7 @@ class Expr(OpArithmetic):
         return {n: _as_value(n, values[n]) for n in names}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        values = self.bind(*args, **kwargs)
-        shapes = {n: getattr(v, "shape", ()) for n, v in values.items()}
-        try:
-            np.broadcast_shapes(*shapes.values())
-        except ValueError:
-            raise ShapeError(
-                "variable values don't broadcast together: "
-                + ", ".join(f"{n} {s}" for n, s in shapes.items())) from None
+        values = check_broadcast(self.bind(*args, **kwargs))
         outs = self.graph.evaluate(values)
         return outs[0] if len(outs) == 1 else tuple(outs)
 

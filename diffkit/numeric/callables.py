@@ -43,7 +43,7 @@ from .finite_diff import (
     jacobian_plan,
     run_plan,
 )
-from .points import GridProblem, VectorProblem, relative_steps
+from .points import GridProblem, VectorProblem, checked_step, relative_steps
 from .stencils import default_accuracy, stencil
 from .theory import optimal_step
 
@@ -62,9 +62,14 @@ def _vector(fn: Callable, x: Any, batched: bool | None) -> tuple[VectorProblem, 
     return VectorProblem(flat, x.reshape(-1), False), shape
 
 
-def _steps(problem: VectorProblem, scheme: str, accuracy: int, h: float | None, order: int) -> np.ndarray:
-    nominal = optimal_step(scheme, accuracy, problem.dtype, order=order).h if h is None else h
-    return relative_steps(nominal, problem.x, "x")
+def _nominal(problem: VectorProblem | GridProblem, scheme: str, accuracy: int, h: Any, order: int) -> float:
+    """The relative step: h as given, or the model's optimal one for x's dtype (h None or "auto")."""
+    h = checked_step(h)
+    return optimal_step(scheme, accuracy, problem.dtype, order=order).h if h is None else h
+
+
+def _steps(problem: VectorProblem, scheme: str, accuracy: int, h: Any, order: int) -> np.ndarray:
+    return relative_steps(_nominal(problem, scheme, accuracy, h, order), problem.x, "x")
 
 
 def _acc(scheme: str, accuracy: int | None) -> int:
@@ -183,8 +188,7 @@ def derivative(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int |
     """
     acc = _acc(scheme, accuracy)
     problem = GridProblem(fn, x, batched)
-    nominal = optimal_step(scheme, acc, problem.dtype, order=order).h if h is None else h
-    steps = [relative_steps(nominal, problem.x, "x")]
+    steps = [relative_steps(_nominal(problem, scheme, acc, h, order), problem.x, "x")]
     plan = derivative_plan(stencil(scheme, order, acc))
     F, sums = run_plan(problem, plan, steps)
     d = divide(sums, [steps[0] ** order])[0, 0]

@@ -197,13 +197,23 @@ def _flatten(x: Any) -> tuple[str, list[str], list[np.ndarray]]:
     """('array'|'dict'|'list', names, float64 copies)."""
     if isinstance(x, Mapping):
         names = [str(k) for k in x]
-        arrays = [np.array(v, dtype=float) for v in x.values()]
-        return "dict", names, arrays
+        return "dict", names, [_floats(v, n) for n, v in zip(names, x.values())]
     if isinstance(x, (list, tuple)) and x and all(isinstance(v, np.ndarray) or isinstance(v, (list, tuple))
                                                   and np.ndim(v) >= 1 for v in x) and \
             any(isinstance(v, np.ndarray) and v.ndim >= 1 for v in x):
-        return "list", [f"x[{i}]" for i in range(len(x))], [np.array(v, dtype=float) for v in x]
-    return "array", ["x"], [np.array(x, dtype=float)]
+        return "list", [f"x[{i}]" for i in range(len(x))], [_floats(v, f"x[{i}]") for i, v in enumerate(x)]
+    return "array", ["x"], [_floats(x, "x")]
+
+
+def _floats(v: Any, name: str) -> np.ndarray:
+    """A float64 copy of one part of x, or an error naming the part."""
+    try:
+        if v is None:
+            raise TypeError
+        return np.array(v, dtype=float)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"check_grad: {name} must hold numbers (an array, or a dict or list of arrays), "
+                                f"got {type(v).__name__}") from None
 
 
 def _rebuild(kind: str, template: Any, arrays: list[np.ndarray]) -> Any:
@@ -215,7 +225,14 @@ def _rebuild(kind: str, template: Any, arrays: list[np.ndarray]) -> Any:
 
 
 def _scalar(value: Any, where: str) -> float:
-    arr = np.asarray(value)
+    if value is None:
+        raise ArgumentTypeError(f"fun returned None at {where}: it must return the loss (a number); "
+                                "is a return statement missing?")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"fun must return a number; at {where} it returned "
+                                f"{type(value).__name__} {value!r:.60}") from None
     if arr.size != 1:
         raise ShapeError(f"fun must return a scalar loss; at {where} it returned shape {arr.shape}")
     return float(arr.reshape(()))

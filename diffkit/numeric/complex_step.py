@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from ..compare.base import Differentiator
-from ..errors import DiffkitError
+from ..errors import ArgumentError, DiffkitError
 from .finite_diff import divide, hessian_from_entries, hessian_pairs, pack_value, run_plan
-from .points import ExprProblem, NumericWarning, Plan, relative_steps
+from .points import ExprProblem, NumericWarning, Plan, checked_step, relative_steps
 from .stencils import stencil
 from .theory import optimal_step
 
@@ -72,8 +72,8 @@ class ComplexStep(Differentiator):
 
     Parameters
     ----------
-    h : float
-        The imaginary step (absolute). It only has to be small: 1e-20 by default.
+    h : float, optional
+        The imaginary step (absolute). It only has to be small: 1e-20 by default (also for None).
 
     Example
     -------
@@ -88,10 +88,14 @@ class ComplexStep(Differentiator):
 
     name = "complex-step"
 
-    def __init__(self, h: float = 1e-20):
-        if isinstance(h, str) or not np.isfinite(h) or h <= 0:
-            raise DiffkitError(f"h must be a positive number, got {h!r}")
-        self.h = float(h)
+    def __init__(self, h: float | None = 1e-20):
+        try:  # no "auto" here: any tiny step will do
+            step = 1e-20 if h is None else None if isinstance(h, str) else checked_step(h)
+        except ArgumentError:
+            step = None
+        if step is None:
+            raise ArgumentError(f"h must be a positive number (or None for the default 1e-20), got {h!r}")
+        self.h = step
 
     def __repr__(self) -> str:
         return f"ComplexStep(h={self.h!r})"

@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..compare.base import Differentiator
-from ..errors import DiffkitError
-from .points import ExprProblem, Plan, relative_steps
+from .points import ExprProblem, Plan, checked_step, relative_steps
 from .stencils import Stencil, default_accuracy, scheme_name, stencil
 from .theory import optimal_step
 
@@ -151,11 +150,8 @@ class FiniteDiff(Differentiator):
         self.scheme = scheme
         self.accuracy = default_accuracy(scheme) if accuracy is None else accuracy
         stencil(scheme, 1, self.accuracy)  # validates scheme and accuracy now
-        if not (isinstance(h, str) and h == "auto"):
-            if isinstance(h, str) or not np.isfinite(h) or h <= 0:
-                raise DiffkitError(f"h must be 'auto' or a positive number, got {h!r}")
-            h = float(h)
-        self.h = h
+        step = checked_step(h)
+        self.h = "auto" if step is None else step
 
     @property
     def name(self) -> str:  # type: ignore[override]

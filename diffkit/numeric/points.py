@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DiffkitError, ShapeError
+from ..errors import ArgumentError, DiffkitError, ShapeError
 from ..expr.counting import COUNTER
 
 __all__ = ["NumericWarning", "PointSet", "Plan", "ExprProblem", "VectorProblem", "GridProblem",
@@ -147,6 +147,28 @@ class Plan:
         if len(rows):
             np.add.at(out, rows, (coefs * F[cols]).astype(out.dtype, copy=False))
         return out
+
+
+def checked_step(h: Any) -> float | None:
+    """A step as given by a user: None for "choose it" (``None`` or ``"auto"``), else a positive float.
+
+    Example
+    -------
+    >>> from diffkit.numeric.points import checked_step
+    >>> checked_step("auto") is None, checked_step(1e-3)
+    (True, 0.001)
+    """
+    if h is None or (isinstance(h, str) and h == "auto"):
+        return None
+    value = None
+    if not isinstance(h, (str, bool)) and np.ndim(h) == 0:
+        try:
+            value = float(h)
+        except (TypeError, ValueError):
+            pass
+    if value is None or not np.isfinite(value) or value <= 0:
+        raise ArgumentError(f"h must be 'auto' (or None) or a positive number, got {h!r}")
+    return value
 
 
 def relative_steps(h: float, x: np.ndarray, name: str, *, dtype: Any = None) -> np.ndarray:
