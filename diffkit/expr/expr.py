@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import ExpressionError, ShapeError
 from .arithmetic import OpArithmetic
-from .graph import Graph, GraphBuilder
+from .graph import Graph, GraphBuilder, unique_names
 from .ops import Op
 from .parser import parse
 from .sympy_bridge import from_sympy, to_sympy
@@ -217,10 +217,11 @@ def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> 
     Parameters
     ----------
     fn : callable
-        A function of its variables (positional names become variable names;
-        ``**kwargs`` functions need ``variables=``).
+        A function of its variables (its argument names become variable names;
+        ``*args`` and ``**kwargs`` functions need ``variables=``).
     variables : sequence of str, optional
-        Variable names, overriding the signature.
+        Variable names, overriding the signature: positional arguments take
+        them in order, keyword-only ones and ``**kwargs`` by name.
 
     Example
     -------
@@ -228,27 +229,53 @@ def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> 
     >>> h = dk.trace(lambda x, y: dk.sin(x) * y)
     >>> round(float(h(x=1.0, y=2.0)), 6)
     1.682942
+    >>> dk.trace(lambda *v: v[0] * v[1], variables=["a", "b"]).variables
+    ('a', 'b')
     """
     if not callable(fn):
         raise ExpressionError(f"trace() needs a function, got {type(fn).__name__}")
-    if variables is None:
-        try:
-            params = inspect.signature(fn).parameters.values()
-        except (TypeError, ValueError):
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: positional calls
+        if variables is None:
             raise ExpressionError("can't read the function's arguments; pass variables=[...]") from None
-        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        params = [inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)]
+    kinds = {p.kind for p in params}
+    if variables is None:
+        if kinds & {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}:
             raise ExpressionError("the function takes *args/**kwargs; pass variables=[...] to name them")
         variables = [p.name for p in params]
-        positional = True
-    else:
-        variables = list(variables)
-        positional = False
+    elif isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
+        raise ExpressionError(f"variables= must be a list of names, got {variables!r}")
+    variables = unique_names(variables)
     b = GraphBuilder()
     placeholders = [Traced(b, b.input(n)) for n in variables]
-    out = fn(*placeholders) if positional else fn(**dict(zip(variables, placeholders)))
+    args, kwargs = _arguments(params, variables, placeholders)
+    out = fn(*args, **kwargs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     idx = [o.index if isinstance(o, Traced) and o.builder is b else b.const(o) for o in outs]
     return Expr(b.build(idx, variables=variables))
+
+
+def _arguments(params: list, names: list[str], values: list) -> tuple[list, dict]:
+    """How to call a function with these values for these variable names: in order for its positional
+    parameters (whatever they are called: ``variables=`` renames them), by name for keyword-only ones
+    and ``**kwargs``."""
+    P = inspect.Parameter
+    positional = [p for p in params if p.kind in (P.POSITIONAL_ONLY, P.POSITIONAL_OR_KEYWORD)]
+    keyword = [p.name for p in params if p.kind == P.KEYWORD_ONLY]
+    has_args = any(p.kind == P.VAR_POSITIONAL for p in params)
+    has_kwargs = any(p.kind == P.VAR_KEYWORD for p in params)
+    by_name = dict(zip(names, values))
+    if has_kwargs and not positional and not has_args:
+        return [], by_name
+    if set(keyword) <= set(names) and (len(names) - len(keyword) == len(positional)
+                                       or has_args and len(names) - len(keyword) >= len(positional)):
+        rest = [v for n, v in by_name.items() if n not in keyword]
+        return rest, {k: by_name[k] for k in keyword}
+    shown = ", ".join(p.name for p in params) or "none"
+    raise ExpressionError(f"variables={names!r} don't fit the function's arguments ({shown})",
+                          hint="give one name per argument, in order")
 
 
 def expr(source: Any, *, variables: Sequence[str] | None = None, outputs: Sequence[str] | None = None,

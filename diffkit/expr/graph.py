@@ -75,6 +75,23 @@ class Node:
         return f"Node({self.index}, {self.op.name}{self.args})"
 
 
+def unique_names(variables: Sequence[str]) -> list[str]:
+    """``variables=`` as a list, or an ExpressionError naming any name given twice.
+
+    Example
+    -------
+    >>> from diffkit.expr.graph import unique_names
+    >>> unique_names(("x", "y"))
+    ['x', 'y']
+    """
+    variables = list(variables)
+    twice = sorted({n for n in variables if variables.count(n) > 1})
+    if twice:
+        raise ExpressionError(f"variables= names {', '.join(map(repr, twice))} more than once",
+                              hint="give each variable once")
+    return variables
+
+
 class GraphBuilder:
     """Appends nodes while parsing or tracing; :meth:`build` orders and freezes them.
 
@@ -134,7 +151,7 @@ class GraphBuilder:
         """Freeze into a :class:`Graph` with inputs first, then ops by level."""
         names = list(self._inputs)
         if variables is not None:
-            variables = list(variables)
+            variables = unique_names(variables)
             unknown = [n for n in names if n not in variables]
             if unknown:
                 raise ExpressionError(

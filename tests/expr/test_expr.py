@@ -233,3 +233,30 @@ def test_huge_and_deep_inputs_are_refused_quickly():
 def test_long_flat_expression_parses():
     f = dk.expr("+".join(f"x{i}" for i in range(150)))
     assert len(f.variables) == 150
+
+
+def test_trace_variables_rename_positional_arguments():
+    f = dk.trace(lambda *a: dk.sin(a[0]) * a[1], variables=["z", "w"])
+    assert f.variables == ("z", "w") and float(f(z=0.5, w=2.0)) == pytest.approx(2 * np.sin(0.5))
+    assert dk.trace(lambda a: a * 3, variables=["t"])(t=2.0) == 6.0
+    g = dk.trace(lambda x, y: x - y, variables=["b", "a"])  # names by position, not by matching
+    assert g(b=5.0, a=2.0) == 3.0
+    assert dk.trace(lambda **kw: kw["p"] + kw["q"], variables=["p", "q"])(p=1.0, q=2.0) == 3.0
+
+
+def test_trace_keyword_only_arguments_are_passed_by_name():
+    def f(x, *, y):
+        return x * y
+
+    assert dk.trace(f).variables == ("x", "y") and dk.trace(f)(x=2.0, y=3.0) == 6.0
+
+
+def test_variables_that_do_not_fit_or_repeat_are_expression_errors():
+    with pytest.raises(dk.ExpressionError, match="don't fit"):
+        dk.trace(lambda x, y: x, variables=["a"])
+    with pytest.raises(dk.ExpressionError, match="more than once"):
+        dk.trace(lambda x, y: x, variables=["a", "a"])
+    with pytest.raises(dk.ExpressionError, match="more than once"):
+        dk.expr("x*y", variables=["x", "x", "y"])
+    with pytest.raises(dk.ExpressionError, match="list of names"):
+        dk.trace(lambda *a: a[0], variables=[1])
