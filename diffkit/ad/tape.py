@@ -183,6 +183,13 @@ def _owned(g: Any) -> bool:
     return getattr(g, "base", 0) is None and hasattr(type(g), "__setitem__")
 
 
+def _zeros_like(t: Any, make: Any = None) -> Any:
+    """A zero cotangent for Tensor ``t``: an array, or a Tensor made by ``make`` when a graph of
+    the gradient is wanted."""
+    zeros = namespace(t._data).zeros_like(t._data)
+    return zeros if make is None else make(zeros)
+
+
 def _copy(g: Any) -> Any:
     from .backend import namespace_of
 
@@ -319,7 +326,10 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                 if n.epoch != CLOCK.now:
                     _check_versions(n)
                 op = n.op
-                if create_graph:
+                if op.__class__ is Op and op.vjp is None:  # sign, step: derivative zero, gradient zeros
+                    cots = [_zeros_like(a, _make if create_graph else None) if need else None
+                            for a, need in zip(args, needs)]
+                elif create_graph:
                     ans = _make(n.ans, True, n)
                     ans._vc = n.out_vc
                     cots = op.vjps(g, ans, args, n.params, needs)

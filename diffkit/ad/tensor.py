@@ -93,6 +93,11 @@ def _count(op: Op, out: Any, args: tuple, params: dict) -> None:
     COUNTER.elements += c * out.size if c.__class__ is int else op.elements(out, args, params)
 
 
+#: Ops with a floating output whose derivative is zero (sign, step). As in PyTorch their output still
+#: requires grad and backward gives zeros, not an error: ``sign(x).sum().backward()`` leaves ``x.grad = 0``.
+#: Comparisons, argmax and one_hot give no floating values to differentiate and record nothing.
+ZERO_SLOPE = frozenset(name for name, op in OPS.items() if op.vjp is None and op.kind == "elementwise")
+
 # The three recording paths. They are the hot path: no per-op allocations
 # beyond the output, its Tensor and its Node.
 
@@ -109,7 +114,7 @@ def _unary(op: Op, x: Tensor, params: dict) -> Tensor:
     t._data = out
     t.grad = None
     t._vc = vc = x._vc if op.name in _VIEWS else [0, 0]
-    if x.requires_grad and op.vjp is not None and STATE.enabled:
+    if x.requires_grad and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:
         t.requires_grad = True
         t._node = Node(op, (x,), params, out, (True,), CLOCK.now, vc)
     else:
@@ -124,7 +129,7 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         ar = a.requires_grad
         ns = ad
     else:
-        ad = a
+        ad = a = a.item() if isinstance(a, np.generic) else a  # a NumPy scalar is weak, as in PyTorch
         ar = False
     if isinstance(b, Tensor):
         bd = b._data
@@ -132,7 +137,7 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         if not isinstance(a, Tensor):
             ns = bd
     else:
-        bd = b
+        bd = b = b.item() if isinstance(b, np.generic) else b  # float32 * np.float64(2) stays float32
         br = False
     try:
         out = op.impl(_xp(ns), ad, bd, **params)
@@ -145,7 +150,7 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
     t._data = out
     t.grad = None
     t._vc = vc = [0, 0]
-    if (ar or br) and op.vjp is not None and STATE.enabled:
+    if (ar or br) and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:
         t.requires_grad = True
         t._node = Node(op, (a, b), params, out, _NEEDS[(ar, br)], CLOCK.now, vc)
     else:
@@ -165,7 +170,7 @@ def _general(op: Op, args: tuple, params: dict) -> Tensor:
             if ns is None:
                 ns = a._data
         else:
-            raw.append(a)
+            raw.append(a.item() if isinstance(a, np.generic) else a)
             needs.append(False)
     try:
         out = op.impl(_xp(ns), *raw, **params)
@@ -173,9 +178,10 @@ def _general(op: Op, args: tuple, params: dict) -> Tensor:
         raise _shape_error(op, tuple(raw), err) from None
     _count(op, out, tuple(raw), params)
     t = _make(out)
-    if any(needs) and op.vjp is not None and STATE.enabled:
+    if any(needs) and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:
         t.requires_grad = True
-        t._node = Node(op, tuple(args), params, out, tuple(needs), CLOCK.now, t._vc)
+        kept = tuple(a if isinstance(a, Tensor) else r for a, r in zip(args, raw))  # NumPy scalars as Python's
+        t._node = Node(op, kept, params, out, tuple(needs), CLOCK.now, t._vc)
     return t
 
 

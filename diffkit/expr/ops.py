@@ -768,6 +768,34 @@ clip = _defop(
     kind="array", template="clip({0})", doc="limit x to [lo, hi]; gradient 1 inside, boundaries included",
 )
 
+# Binary cross-entropy of probabilities p against targets t, elementwise, as one
+# node so that its rule is PyTorch's, (p - t) / max(p (1 - p), 1e-12): at p = 0
+# or 1 the logs are clamped at -100 (a finite loss), and the composite's rule
+# would multiply the clamp's zero slope by log's infinite one (nan).
+def _bce_impl(xp, p, t):
+    with _numpy.errstate(divide="ignore"):  # log(0) is clamped just below, as PyTorch does, without a warning
+        log_p = xp.maximum(xp.log(p), -100.0)
+        log_q = xp.maximum(xp.log(1.0 - p), -100.0)
+    return -(t * log_p + (1.0 - t) * log_q)
+
+
+def _bce_slope(p, t):
+    return (p - t) / maximum(p * (1.0 - p), 1e-12)
+
+
+def _bce_target_slope(p):
+    return clip(log(1.0 - p), lo=-100.0) - clip(log(p), lo=-100.0)
+
+
+binary_cross_entropy = _defop(
+    "binary_cross_entropy", 2, _bce_impl,
+    jvp=(lambda t_p, a, p, t: t_p * _bce_slope(p, t), lambda t_t, a, p, t: t_t * _bce_target_slope(p)),
+    vjp=(lambda g, a, p, t: g * _bce_slope(p, t), lambda g, a, p, t: g * _bce_target_slope(p)),
+    kind="array", cost=8, template="bce({0}, {1})",
+    doc="-(t log p + (1 - t) log(1 - p)), logs clamped at -100; slope (p - t) / max(p (1 - p), 1e-12)",
+)
+
+
 # ---------------------------------------------------------------------------
 # More Tensor ops: casts, functional item assignment, argmax/argmin, !=.
 # ---------------------------------------------------------------------------

@@ -352,7 +352,10 @@ def _nll(logp: Any, target: Any, weight: Any, ignore_index: int, reduction: str,
         return ops.sum(losses)
     if w is None:
         return ops.mean(losses)
-    return ops.sum(losses) / xp.sum(w)
+    total = xp.sum(w)
+    if not total:  # every target ignored (or weighted 0): the mean is nan, as in PyTorch, its gradient 0
+        return ops.sum(losses) * 0.0 + math.nan
+    return ops.sum(losses) / total
 
 
 def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -493,9 +496,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
     _check_reduction(reduction)
     _warn_broadcast("binary_cross_entropy", input, target)
     t = _target_like(target, input)
-    log_p = ops.clip(ops.log(input), lo=-100.0)
-    log_q = ops.clip(ops.log(1.0 - input), lo=-100.0)
-    loss = -(t * log_p + (1.0 - t) * log_q)
+    loss = ops.binary_cross_entropy(input, t)  # one node: PyTorch's rule at p = 0 and 1
     if weight is not None:
         loss = loss * _target_like(weight, input)
     return _reduce(loss, reduction)

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..ad.backend import device_of, normalize_device, resolve_dtype, to_device
+from ..ad.backend import device_of, namespace_of, normalize_device, resolve_dtype, to_device
 from ..ad.grad_mode import no_grad
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, ShapeError
@@ -67,7 +67,8 @@ class Parameter(Tensor):
     Assigning a Parameter to a Module attribute adds it to ``parameters()``;
     assigning a plain Tensor does not (so caches and constants stay out).
     ``requires_grad`` is True unless asked otherwise. The Parameter shares
-    the array of the Tensor (or array) it is made from.
+    the array of a Tensor it is made from, as in PyTorch; an array or a list is
+    copied, so training never writes into the caller's data.
 
     Example
     -------
@@ -86,6 +87,8 @@ class Parameter(Tensor):
             data = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
             data = data._data
+        else:
+            data = namespace_of(data).asarray(data, copy=True)
         super().__init__(data, requires_grad=requires_grad, device=device_of(data))
 
     def __repr__(self) -> str:

@@ -76,8 +76,8 @@ def _acc(scheme: str, accuracy: int | None) -> int:
     return default_accuracy(scheme) if accuracy is None else accuracy
 
 
-def gradient(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int | None = None,
-             h: float | None = None, batched: bool | None = None) -> np.ndarray:
+def gradient(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
+             h: float | None = None, *, batched: bool | None = None) -> np.ndarray:
     """Finite-difference gradient of a scalar function ``fn(x)``.
 
     Parameters
@@ -123,8 +123,8 @@ def gradient(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int | N
     return divide(sums, steps).reshape(shape)
 
 
-def jacobian(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int | None = None,
-             h: float | None = None, batched: bool | None = None) -> np.ndarray:
+def jacobian(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
+             h: float | None = None, *, batched: bool | None = None) -> np.ndarray:
     """Finite-difference Jacobian ``J[i, j] = d fn(x)_i / d x_j``.
 
     Returns an array of shape ``fn(x).shape + x.shape`` (``(m, n)`` for a
@@ -148,8 +148,8 @@ def jacobian(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int | N
     return np.moveaxis(J, 0, -1).reshape(F.shape[1:] + shape)
 
 
-def hessian(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int | None = None,
-            h: float | None = None, batched: bool | None = None) -> np.ndarray:
+def hessian(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
+            h: float | None = None, *, batched: bool | None = None) -> np.ndarray:
     """Finite-difference Hessian ``H[i, j] = d^2 fn / dx_i dx_j`` of a scalar function of a vector.
 
     Example
@@ -172,8 +172,8 @@ def hessian(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int | No
     return hessian_from_entries(divide(sums, hessian_denominators(steps)), problem.n)
 
 
-def derivative(fn: Callable, x: Any, *, scheme: str = "central", accuracy: int | None = None,
-               h: float | None = None, order: int = 1, batched: bool | None = None) -> Any:
+def derivative(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
+               h: float | None = None, order: int = 1, *, batched: bool | None = None) -> Any:
     """The ``order``-th derivative of an elementwise function at ``x`` (a scalar or every element of an array).
 
     Batched calls pass ``X`` of shape ``x.shape + (N,)``.

@@ -140,3 +140,56 @@ def test_schedulers_match_torch(sched, kwargs):
         s.step()
         ts.step()
         assert s.get_last_lr() == pytest.approx(ts.get_last_lr(), rel=1e-15)
+
+
+def test_bce_gradient_at_zero_and_one_is_pytorchs_finite_slope():
+    p, t = [0.0, 1.0, 0.3], [1.0, 0.0, 0.5]
+    x = dk.tensor(p, requires_grad=True, dtype="float64")
+    loss = nn.functional.binary_cross_entropy(x, dk.tensor(t, dtype="float64"))
+    loss.backward()
+    xt = torch.tensor(p, requires_grad=True, dtype=torch.float64)
+    lt = torch.nn.functional.binary_cross_entropy(xt, torch.tensor(t, dtype=torch.float64))
+    lt.backward()
+    assert float(loss) == pytest.approx(float(lt.detach()), rel=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient():
+    logits = np.random.default_rng(1).standard_normal((6, 3)).astype(np.float32)
+    x = dk.tensor(logits, requires_grad=True)
+    loss = nn.functional.cross_entropy(x, dk.tensor(np.zeros(6, dtype=np.int64)), ignore_index=0)
+    loss.backward()
+    xt = torch.tensor(logits, requires_grad=True)
+    torch.nn.functional.cross_entropy(xt, torch.zeros(6, dtype=torch.long), ignore_index=0).backward()
+    assert np.isnan(float(loss))
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())  # zeros, both
+
+
+def test_sign_and_step_record_and_give_zero_gradients_like_torch():
+    x = dk.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    y = dk.sign(x) * x + dk.step(x)
+    assert dk.sign(x).requires_grad and not (x > 0).requires_grad
+    y.sum().backward()
+    xt = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    (torch.sign(xt) * xt + torch.heaviside(xt, torch.tensor(0.0)).detach()).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())  # d|x|/dx = sign(x), the steps add 0
+
+
+def test_numpy_scalars_do_not_promote_float32_tensors():
+    x = dk.tensor([1.0, 2.0], requires_grad=True)
+    for y in (x * np.float64(2), np.float64(2) * x, x + np.float32(1), x / np.float64(3), x ** np.float64(2),
+              x * np.int64(2), dk.maximum(x, np.float64(1.5))):
+        assert y.dtype == np.float32 and y.requires_grad
+        assert (torch.ones(2) * np.float64(2)).dtype == torch.float32  # the behaviour copied
+
+
+def test_a_parameter_copies_an_array_it_is_made_from():
+    a = np.ones(3)
+    p = nn.Parameter(a)
+    opt = optim.SGD([p], lr=0.1)
+    (p * p).sum().backward()
+    opt.step()
+    np.testing.assert_array_equal(a, np.ones(3))
+    t = dk.tensor([1.0, 2.0])
+    assert np.shares_memory(nn.Parameter(t).numpy(), t.numpy())  # a Tensor's array is shared, as in PyTorch

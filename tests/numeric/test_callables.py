@@ -123,3 +123,19 @@ def test_points_as_rows_are_recognised():
     g = dk.numeric.gradient(f, x)
     np.testing.assert_allclose(g, np.cos(x) * x**2 + 2 * x * np.sin(x), rtol=1e-8, atol=1e-9)
     assert calls[:2] == [(40, 81), (81, 40)] and len(calls) == 2  # columns tried, then rows: one stacked call
+
+
+def test_options_may_be_positional_as_in_the_design():
+    # DESIGN: derivative(fn, x, scheme="central", accuracy=2, h=None, order=1)
+    assert dk.numeric.derivative(np.sin, 1.0, "central", 4) == pytest.approx(np.cos(1.0), abs=1e-11)
+    assert dk.numeric.derivative(np.sin, 1.0, "central", 2, None, 2) == pytest.approx(-np.sin(1.0), abs=1e-6)
+    g = dk.numeric.gradient(lambda v: (v**2).sum(), np.array([1.0, 2.0]), "forward", 1, 1e-7)
+    np.testing.assert_allclose(g, [2.0, 4.0], rtol=1e-6)
+
+
+def test_a_step_is_auto_none_or_positive():
+    assert dk.numeric.derivative(np.exp, 0.0, h="auto") == pytest.approx(1.0, abs=1e-9)
+    for bad in (-0.1, 0.0, "x", [1e-3], float("nan")):
+        with pytest.raises(dk.ArgumentError, match="positive"):
+            dk.numeric.derivative(np.exp, 0.0, scheme="forward", h=bad)
+    assert dk.FiniteDiff(h=None).h == "auto" and dk.ComplexStep(h=None).h == 1e-20
