@@ -84,7 +84,11 @@ class _Statement:
         except SyntaxError as err:
             col = (err.offset or 1) - 1 + (len(src) - len(src.lstrip()))
             raise self.error(f"syntax error: {err.msg}", self.col(col)) from None
-        except (RecursionError, MemoryError, ValueError, OverflowError) as err:
+        except (RecursionError, MemoryError) as err:
+            raise self.error(f"expression too long or deep for Python's parser ({type(err).__name__})", 0,
+                             hint="split it into a program of statements: dk.expr(['s1 = ...', 's2 = s1 + ...'])"
+                             ) from None
+        except (ValueError, OverflowError) as err:
             raise self.error(f"expression can't be parsed: {type(err).__name__}", 0) from None
         self.offset = len(src) - len(src.lstrip())
         self.target: str | None = None
@@ -162,7 +166,11 @@ class _Builder:
             kids = self._children(stmt, node)
             if not ready and kids:
                 stack.append((node, True, depth))
-                stack.extend((k, False, depth + 1) for k in reversed(kids))
+                # a left operand that is itself a binary operation continues a chain (a + b + c ...),
+                # which reads as flat, however long: only real nesting counts towards the limit
+                stack.extend((k, False, depth + (not (isinstance(node, ast.BinOp) and k is node.left
+                                                      and isinstance(k, ast.BinOp))))
+                             for k in reversed(kids))
                 continue
             done[id(node)] = self._emit(stmt, node, [done[id(k)] for k in kids])
         return done[id(root)]

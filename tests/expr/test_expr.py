@@ -260,3 +260,10 @@ def test_variables_that_do_not_fit_or_repeat_are_expression_errors():
         dk.expr("x*y", variables=["x", "x", "y"])
     with pytest.raises(dk.ExpressionError, match="list of names"):
         dk.trace(lambda *a: a[0], variables=[1])
+
+
+def test_a_long_flat_sum_parses_however_many_terms():
+    f = dk.expr(" + ".join(f"x{i}" for i in range(2000)))
+    assert len(f.variables) == 2000 and f(**{v: 0.5 for v in f.variables}) == 1000.0
+    with pytest.raises(dk.ExpressionError, match="split it into a program"):
+        dk.expr(" + ".join("x" for _ in range(20000)))  # 80,000 characters, under the length limit
