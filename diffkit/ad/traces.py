@@ -197,7 +197,7 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
                  title=f"Forward mode trace at {_point(values)} with seed {shown}")
 
 
-def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | None = None) -> Table:
+def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str | None = None) -> Table:
     """The forward primal trace and the reverse adjoint trace of ``f`` at a point.
 
     The adjoint rows come in the order the sweep runs (the lecture prints the
@@ -211,8 +211,9 @@ def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | None 
     f : Expr, str or SymPy expression
     at : mapping
         The point.
-    seed : mapping, optional
-        Output adjoints ``ȳ`` by output name (default: 1 for the first output).
+    seed : mapping or str, optional
+        Output adjoints ``ȳ`` by output name (default: 1 for the first output);
+        an output's name alone seeds it with 1.
 
     Returns
     -------
@@ -230,6 +231,8 @@ def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | None 
     outs = graph.output_names
     if seed is None:
         seed = {outs[0]: 1.0}
+    elif isinstance(seed, str):  # an output's name: its adjoint seeded with 1, as forward_trace does
+        seed = {seed: 1.0}
     unknown = [k for k in seed if k not in outs]
     if unknown:
         raise ExpressionError(f"seed names {unknown}, which are not outputs; the outputs are {outs}")

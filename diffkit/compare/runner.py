@@ -230,6 +230,8 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     """
     f = as_expr(f)
     labels: dict[str, Differentiator] = {}
+    if isinstance(methods, (str, Differentiator)):  # one method, not a sequence of its letters
+        methods = [methods]
     for m in methods if methods is not None else list(METHODS):
         if isinstance(m, Differentiator):
             label = getattr(m, "name", type(m).__name__)

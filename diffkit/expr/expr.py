@@ -235,7 +235,11 @@ def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> 
     if not callable(fn):
         raise ExpressionError(f"trace() needs a function, got {type(fn).__name__}")
     try:
-        params = list(inspect.signature(fn).parameters.values())
+        if isinstance(fn, np.ufunc):  # its signature lists out=, where=...; its inputs are x or x1, x2
+            names = ["x"] if fn.nin == 1 else [f"x{i + 1}" for i in range(fn.nin)]
+            params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in names]
+        else:
+            params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):  # a builtin without a signature: positional calls
         if variables is None:
             raise ExpressionError("can't read the function's arguments; pass variables=[...]") from None

@@ -79,3 +79,10 @@ def test_seed_by_name_and_array_points():
 def test_unknown_seed_is_an_error():
     with pytest.raises(dk.ExpressionError, match="seed"):
         forward_trace("x*y", at={"x": 1.0, "y": 2.0}, seed={"z": 1.0})
+
+
+def test_reverse_trace_seed_may_name_one_output():
+    g = dk.expr("x*y, x + y")
+    named = dk.ad.reverse_trace(g, at={"x": 1.0, "y": 2.0}, seed=g.graph.output_names[1])
+    mapped = dk.ad.reverse_trace(g, at={"x": 1.0, "y": 2.0}, seed={g.graph.output_names[1]: 1.0})
+    assert named.to_markdown() == mapped.to_markdown()

@@ -91,3 +91,7 @@ def test_relative_error_is_normwise():
     assert rel_err == pytest.approx(abs(2 - math.cos(5) + 1e-12) / 5.5)
     c0 = dk.compare(F, AT, methods=[Exact()], reference=[0.0, 0.0])
     assert math.isnan(c0.errors("exact")[1])
+
+
+def test_one_method_may_be_named_without_a_list():
+    assert list(dk.compare("x^2", at={"x": 1.0}, methods="reverse").results) == ["reverse"]

@@ -267,3 +267,8 @@ def test_a_long_flat_sum_parses_however_many_terms():
     assert len(f.variables) == 2000 and f(**{v: 0.5 for v in f.variables}) == 1000.0
     with pytest.raises(dk.ExpressionError, match="split it into a program"):
         dk.expr(" + ".join("x" for _ in range(20000)))  # 80,000 characters, under the length limit
+
+
+def test_a_numpy_ufunc_traces_with_numpys_argument_names():
+    assert dk.trace(np.sin).variables == ("x",) and dk.trace(np.multiply).variables == ("x1", "x2")
+    assert dk.ReverseMode().gradient(np.sin, at={"x": 1.0}).gradient["x"] == pytest.approx(np.cos(1.0))
