@@ -111,7 +111,13 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], seed: int = 0
     (8, 2)
     """
     n = len(dataset)
+    lengths = list(lengths)
+    if not lengths or any(isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating))
+                          or x < 0 for x in lengths):
+        raise ArgumentError(f"random_split lengths must be non-negative counts or fractions, got {lengths}")
     if all(isinstance(x, float) for x in lengths):
+        if not math.isclose(sum(lengths), 1.0, abs_tol=1e-9) or any(x > 1 for x in lengths):
+            raise ArgumentError(f"random_split fractions {lengths} must add up to 1")
         counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
@@ -137,6 +143,8 @@ def default_collate(samples: list) -> Any:
     >>> default_collate([(np.ones(2), 0), (np.zeros(2), 1)])[0].shape
     (2, 2)
     """
+    if not len(samples):
+        raise ArgumentError("default_collate needs at least one sample to make a batch")
     first = samples[0]
     if isinstance(first, tuple | list):
         return type(first)(default_collate([s[i] for s in samples]) for i in range(len(first)))

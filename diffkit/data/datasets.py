@@ -17,10 +17,27 @@ Example
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError, ShapeError
+
 __all__ = ["sin_cubic", "noisy_linear", "gaussian_classes", "digits", "train_test_split"]
+
+
+def _count(name: str, n: int) -> int:
+    """A sample count as given: a positive whole number, or an ArgumentError naming it."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ArgumentError(f"{name} must be a positive whole number of samples, got {n!r}")
+    return int(n)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise ArgumentError(f"dtype must be a floating type (float32 or float64), got {dt}")
+    return dt
 
 
 def sin_cubic(n: int = 2000, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +50,7 @@ def sin_cubic(n: int = 2000, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
     >>> x.round(3).tolist()
     [-3.142, -1.571, 0.0, 1.571, 3.142]
     """
-    x = np.linspace(-np.pi, np.pi, n, dtype=dtype)
+    x = np.linspace(-np.pi, np.pi, _count("n", n), dtype=_float_dtype(dtype))
     return x, np.sin(x)
 
 
@@ -48,7 +65,7 @@ def noisy_linear(n: int = 100, slope: float = 3.0, noise: float = 1.0, seed: int
     >>> x.shape, float(x[1, 0]) == float(np.float32(0.1))
     ((100, 1), True)
     """
-    x = (np.arange(n, dtype=np.float64) * 0.1).reshape(-1, 1)
+    x = (np.arange(_count("n", n), dtype=np.float64) * 0.1).reshape(-1, 1)
     y = slope * x + noise * np.random.default_rng(seed).standard_normal(x.shape)
     return x.astype(dtype), y.astype(dtype)
 
@@ -65,6 +82,7 @@ def gaussian_classes(n: int = 200, separation: float = 3.0, seed: int = 0,
     ((100, 2), 50)
     """
     rng = np.random.default_rng(seed)
+    n = _count("n", n)
     half = n // 2
     centres = np.array([[-separation / 2, 0.0], [separation / 2, 0.0]])
     labels = np.repeat([0, 1], [half, n - half])
@@ -127,7 +145,7 @@ def digits(n_per_class: int = 180, seed: int = 0, noise: float = 0.8,
     >>> X.shape, X.min() >= 0, X.max() <= 16
     ((30, 64), np.True_, np.True_)
     """
-    X, y = _digits(n_per_class, seed, noise, jitter)
+    X, y = _digits(_count("n_per_class", n_per_class), seed, noise, jitter)
     return X.copy(), y.copy()
 
 
@@ -177,11 +195,12 @@ def train_test_split(*arrays: np.ndarray, test_size: float = 0.25, seed: int = 0
     """
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
-        from ..errors import ShapeError
-
         raise ShapeError(f"arrays differ in length: {[len(a) for a in arrays]}")
+    if isinstance(test_size, bool) or not (isinstance(test_size, float) and 0.0 < test_size < 1.0
+                                           or isinstance(test_size, (int, np.integer)) and 0 <= test_size <= n):
+        raise ArgumentError(f"test_size must be a fraction between 0 and 1 or a count up to {n}, got {test_size!r}")
     perm = np.random.default_rng(seed).permutation(n)
-    cut = n - int(round(n * test_size))
+    cut = n - (int(test_size) if isinstance(test_size, (int, np.integer)) else int(round(n * test_size)))
     out = []
     for a in arrays:
         out += [a[perm[:cut]], a[perm[cut:]]]

@@ -63,3 +63,23 @@ def test_inputs_not_mutated():
     before = x.copy()
     list(data.DataLoader(data.TensorDataset(x), batch_size=2, shuffle=True))
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("call", [
+    lambda ds: data.random_split(ds, [-1, 11]),
+    lambda ds: data.random_split(ds, []),
+    lambda ds: data.random_split(ds, [0.5, 0.6]),
+    lambda ds: data.train_test_split(np.arange(10), test_size=1.5),
+    lambda ds: data.train_test_split(np.arange(10), test_size=-0.1),
+    lambda ds: data.digits(-1),
+    lambda ds: data.noisy_linear(0),
+    lambda ds: data.sin_cubic(5, dtype=int),
+    lambda ds: data.default_collate([]),
+])
+def test_sizes_that_make_no_sense_are_refused(call):
+    with pytest.raises(dk.ArgumentError):
+        call(data.TensorDataset(np.arange(10)))
+
+
+def test_a_test_size_may_be_a_count():
+    assert [len(a) for a in data.train_test_split(np.arange(10), test_size=3)] == [7, 3]
