@@ -174,6 +174,9 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
     if unknown:
         raise ExpressionError(f"seed names {unknown}, which are not variables; the variables are {names}")
     seeds = {n: seed.get(n, 0.0) for n in names}
+    for n, v in seeds.items():
+        if isinstance(v, (str, bytes, bool)) or not isinstance(v, (int, float, complex)) and not hasattr(v, "dtype"):
+            raise ExpressionError(f"seed for {n!r} must be a number (the tangent ẋ), got {v!r}")
     dots = tangent_sweep(graph, vals, {i: seeds[graph.nodes[i].name] for i in graph.inputs})
     labels = {i: _Formula(graph.label(i)) for i in range(len(graph.nodes))}
     dot = {i: _Formula(_mark(graph.label(i), _DOT)) for i in range(len(graph.nodes))}

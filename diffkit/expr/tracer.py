@@ -96,10 +96,18 @@ class Traced(OpArithmetic):
 
     __lt__ = __le__ = __gt__ = __ge__ = _compare
 
-    def __float__(self):
-        raise ExpressionError("a traced value has no number yet; it can't be converted with float()",
+    def __float__(self, *_):
+        raise ExpressionError("a traced value has no number yet; float(), int() and round() can't convert it",
                               hint="use diffkit's functions (dk.sin, dk.exp, ...) or NumPy's (np.sin), "
                                    "not the math module's")
+
+    __int__ = __index__ = __complex__ = __round__ = __float__
+
+    def _unsupported(self, *_):
+        raise ExpressionError("%, // and @ are not ops of an Expr (an elementwise program of scalars)",
+                              hint="use + - * / ** and the ops table's functions; dk.tensor(...) for array code")
+
+    __mod__ = __rmod__ = __floordiv__ = __rfloordiv__ = __matmul__ = __rmatmul__ = _unsupported
 
     __hash__ = object.__hash__
 

@@ -106,6 +106,9 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     >>> linear(np.ones((1, 2)), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, 0.5])).tolist()
     [[3.5, 7.5]]
     """
+    if not hasattr(input, "shape"):
+        raise ArgumentTypeError(f"linear() needs a Tensor or an array as input, got {type(input).__name__}"
+                                + (" (make one with dk.tensor(...))" if isinstance(input, (list, tuple)) else ""))
     # One op of the table (not matmul + transpose + add): one tape node, and
     # the weight's gradient arrives in the weight's own layout.
     return ops.linear(input, weight, 0.0 if bias is None else bias)

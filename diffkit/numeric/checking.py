@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentTypeError, DiffkitError, GradientError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, GradientError, ShapeError
 from ..table import Table
 from .points import NumericWarning
 from .stencils import stencil
@@ -437,6 +437,11 @@ def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-
     >>> dk.gradcheck(lambda t: (t.sin() * t).sum(), (x,))
     True
     """
+    if not callable(fn):
+        raise ArgumentTypeError(f"gradcheck: fn must be a function of Tensors, got {type(fn).__name__}; "
+                                "call it as gradcheck(fn, inputs)")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
+        raise ArgumentError(f"gradcheck: eps must be a small positive step, got {eps!r}")
     single = not isinstance(inputs, (tuple, list))
     inputs = [inputs] if single else list(inputs)
     diff = [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
@@ -444,6 +449,8 @@ def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-
         raise DiffkitError("gradcheck: no input has requires_grad=True; nothing to check")
     base = {i: np.array(inputs[i].detach().numpy(), copy=True) for i in diff}
     for i in diff:
+        if base[i].size == 0:
+            raise ShapeError(f"gradcheck: input {i} is empty (shape {base[i].shape}); there is nothing to check")
         if base[i].dtype.kind != "f":
             raise DiffkitError(f"gradcheck: input {i} has dtype {base[i].dtype}; it needs a floating type")
         if base[i].dtype.itemsize < 8:

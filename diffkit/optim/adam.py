@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..ad.tensor import Tensor
+from ..errors import ArgumentError
 from .optimizer import Optimizer, _check
 
 __all__ = ["Adam", "AdamW"]
@@ -26,6 +27,8 @@ __all__ = ["Adam", "AdamW"]
 def _check_adam(lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
     _check("learning rate", lr)
     _check("epsilon value", eps)
+    if isinstance(betas, (str, bytes)) or len(betas) != 2:
+        raise ArgumentError(f"betas must be a pair (beta1, beta2), got {betas!r}")
     _check("beta parameter at index 0", betas[0], 0.0, 1.0)
     _check("beta parameter at index 1", betas[1], 0.0, 1.0)
     _check("weight_decay value", weight_decay)
