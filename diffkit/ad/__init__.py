@@ -1,4 +1,13 @@
-"""Automatic differentiation: array backend, forward and reverse mode, Tensor."""
+"""Automatic differentiation: array backend, forward and reverse mode, Tensor.
+
+Example
+-------
+>>> import diffkit as dk
+>>> f = dk.expr("log(x1) + x1*x2 - sin(x2)")
+>>> r = dk.ad.ReverseMode().gradient(f, at={"x1": 2.0, "x2": 5.0})
+>>> round(r.value, 3), {k: round(v, 3) for k, v in r.gradient.items()}
+(11.652, {'x1': 5.5, 'x2': 1.716})
+"""
 
 from . import backend
 from .differentiators import ForwardMode, ReverseMode

@@ -65,12 +65,32 @@ class FunctionCtx:
         self.materialize_grads = True
 
     def save_for_backward(self, *tensors: Any) -> None:
-        """Keep ``tensors`` for ``backward`` (in-place changes to them are detected)."""
+        """Keep ``tensors`` for ``backward`` (in-place changes to them are detected).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit.ad import FunctionCtx
+        >>> ctx = FunctionCtx((True, True))
+        >>> ctx.save_for_backward(dk.tensor([1.0]), dk.tensor([2.0]))
+        >>> len(ctx.saved_tensors)
+        2
+        """
         self._saved = tuple(tensors)
 
     @property
     def saved_tensors(self) -> tuple:
-        """What ``save_for_backward`` kept; an error after the graph was freed."""
+        """What ``save_for_backward`` kept; an error after the graph was freed.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit.ad import FunctionCtx
+        >>> ctx = FunctionCtx((True,))
+        >>> ctx.save_for_backward(dk.tensor([3.0]))
+        >>> x, = ctx.saved_tensors; x
+        tensor([3.])
+        """
         if self._saved is None:
             raise GradientError(
                 "the saved tensors of this Function were freed by a previous backward(); pass "
@@ -78,10 +98,26 @@ class FunctionCtx:
         return self._saved
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
-        """Accepted for PyTorch compatibility; outputs here are differentiable unless integer."""
+        """Accepted for PyTorch compatibility; outputs here are differentiable unless integer.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit.ad import FunctionCtx
+        >>> FunctionCtx((True,)).mark_non_differentiable(dk.tensor([1.0])) is None  # does nothing
+        True
+        """
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Accepted for PyTorch compatibility (gradients reaching backward are never None here)."""
+        """Accepted for PyTorch compatibility (gradients reaching backward are never None here).
+
+        Example
+        -------
+        >>> from diffkit.ad import FunctionCtx
+        >>> ctx = FunctionCtx((True,)); ctx.set_materialize_grads(False)
+        >>> ctx.materialize_grads
+        False
+        """
         self.materialize_grads = bool(value)
 
 
@@ -182,17 +218,50 @@ class Function:
 
     @staticmethod
     def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
-        """Compute the output from the inputs (runs without recording)."""
+        """Compute the output from the inputs (runs without recording).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> class Double(dk.Function):
+        ...     forward = staticmethod(lambda ctx, x: x * 2)
+        ...     backward = staticmethod(lambda ctx, g: g * 2)
+        >>> Double.forward(None, dk.tensor([1.0, 3.0]))
+        tensor([2., 6.])
+        """
         raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
 
     @staticmethod
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
-        """Gradients of the inputs from the gradient of the output."""
+        """Gradients of the inputs from the gradient of the output.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> class Double(dk.Function):
+        ...     forward = staticmethod(lambda ctx, x: x * 2)
+        ...     backward = staticmethod(lambda ctx, g: g * 2)
+        >>> Double.backward(None, dk.tensor([1.0, 1.0]))  # d(2x)/dx = 2, times the incoming gradient
+        tensor([2., 2.])
+        """
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        """Run ``forward`` and record one node whose VJP is ``backward``."""
+        """Run ``forward`` and record one node whose VJP is ``backward``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> class Double(dk.Function):
+        ...     forward = staticmethod(lambda ctx, x: x * 2)
+        ...     backward = staticmethod(lambda ctx, g: g * 2)
+        >>> x = dk.tensor([1.0, 3.0], requires_grad=True)
+        >>> y = Double.apply(x); y
+        tensor([2., 6.], grad_fn=<DoubleBackward>)
+        >>> y.sum().backward(); x.grad
+        tensor([2., 2.])
+        """
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs)
         with no_grad():

@@ -277,14 +277,22 @@ class Tensor:
     Attributes
     ----------
     requires_grad : bool
+        Whether ops on this tensor are recorded, so that ``backward()`` reaches it.
+        Results of recorded ops inherit it; switch it on for a leaf with
+        :meth:`requires_grad_` (floating dtypes only).
     grad : Tensor or None
-        Accumulated gradient (leaves, and non-leaves after ``retain_grad()``).
+        Accumulated gradient (leaves, and non-leaves after ``retain_grad()``):
+        None until a ``backward()`` reaches the tensor, then summed over every
+        later ``backward()``; reset it with ``x.grad = None`` (or
+        ``optimizer.zero_grad()``) between steps.
 
     Example
     -------
     >>> import diffkit as dk
     >>> x = dk.Tensor([1.0, 2.0], requires_grad=True)
     >>> y = (x ** 2).sum()
+    >>> x.requires_grad, y.requires_grad, x.grad is None
+    (True, True, True)
     >>> y.backward()
     >>> x.grad
     tensor([2., 4.])
@@ -312,7 +320,15 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """The values as a Tensor outside the graph, sharing memory (changes bypass version checks)."""
+        """The values as a Tensor outside the graph, sharing memory (changes bypass version checks).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> x.data  # no requires_grad, no history
+        tensor([1., 2.])
+        """
         return _make(self._data)
 
     @data.setter
@@ -321,45 +337,109 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        """The shape, a tuple of ints."""
+        """The shape, a tuple of ints.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3).shape
+        (2, 3)
+        """
         return tuple(self._data.shape)
 
     @property
     def dtype(self) -> Any:
-        """The dtype of the underlying array."""
+        """The dtype of the underlying array.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).dtype, dk.tensor([1]).dtype
+        (dtype('float32'), dtype('int64'))
+        """
         return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        """Number of dimensions."""
+        """Number of dimensions.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3).ndim
+        2
+        """
         return self._data.ndim
 
     @property
     def device(self) -> str:
-        """``"cpu"`` or ``"cuda"``."""
+        """``"cpu"`` or ``"cuda"``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).device
+        'cpu'
+        """
         return backend.device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
-        """Whether the data lives on the GPU."""
+        """Whether the data lives on the GPU.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).is_cuda
+        False
+        """
         return self.device == "cuda"
 
     @property
     def xp(self) -> Any:
-        """The array namespace of the data (``numpy``, ``cupy``, ...)."""
+        """The array namespace of the data (``numpy``, ``cupy``, ...).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).xp.__name__
+        'numpy'
+        """
         return _xp(self._data)
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape (``size()``) or the length of one dimension (``size(dim)``), PyTorch style."""
+        """The shape (``size()``) or the length of one dimension (``size(dim)``), PyTorch style.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.ones(2, 3)
+        >>> t.size(), t.size(1)
+        ((2, 3), 3)
+        """
         shape = self.shape
         return shape if dim is None else shape[dim]
 
     def numel(self) -> int:
-        """Number of elements."""
+        """Number of elements.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3).numel()
+        6
+        """
         return math.prod(self.shape)
 
     def dim(self) -> int:
-        """Number of dimensions (PyTorch's name)."""
+        """Number of dimensions (PyTorch's name).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3).dim()
+        2
+        """
         return self.ndim
 
     def __len__(self) -> int:
@@ -369,12 +449,28 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        """True for tensors not produced by a recorded op (user-created, or made without grad)."""
+        """True for tensors not produced by a recorded op (user-created, or made without grad).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> x.is_leaf, (x * 3).is_leaf, (x * 3).detach().is_leaf
+        (True, False, True)
+        """
         return self._node is None
 
     @property
     def grad_fn(self) -> Node | None:
-        """The tape node that produced this tensor (``<MulBackward>``), None for leaves."""
+        """The tape node that produced this tensor (``<MulBackward>``), None for leaves.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> x.grad_fn is None, (x * 3).grad_fn, x.sin().grad_fn
+        (True, <MulBackward>, <SinBackward>)
+        """
         return self._node
 
     @property
@@ -395,11 +491,25 @@ class Tensor:
         return backend.to_numpy(self._data).reshape(()).item()
 
     def tolist(self) -> Any:
-        """The values as (nested) Python lists."""
+        """The values as (nested) Python lists.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         return backend.to_numpy(self._data).tolist()
 
     def numpy(self) -> np.ndarray:
-        """The values as a NumPy array (shares memory on the CPU, copies from the GPU)."""
+        """The values as a NumPy array (shares memory on the CPU, copies from the GPU).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).numpy()
+        array([1., 2.], dtype=float32)
+        """
         return backend.to_numpy(self._data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -517,7 +627,16 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
-        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        """Whether ``retain_grad()`` was called on this non-leaf tensor.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0], requires_grad=True)
+        >>> h = x * 2; h.retain_grad()
+        >>> h.retains_grad, (x * 3).retains_grad
+        (True, False)
+        """
         n = self._node
         return n is not None and n.retain is not None and n.retain() is self
 
@@ -553,13 +672,32 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
-        """Detach this tensor from the graph in place; returns self."""
+        """Detach this tensor from the graph in place; returns self.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0], requires_grad=True)
+        >>> y = (x * 2).detach_()
+        >>> y.requires_grad, y.is_leaf
+        (False, True)
+        """
         self._node = None
         self.requires_grad = False
         return self
 
     def zero_grad_(self) -> None:
-        """Drop the accumulated gradient (set ``.grad`` to None)."""
+        """Drop the accumulated gradient (set ``.grad`` to None).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0], requires_grad=True)
+        >>> (x * 2).sum().backward(); x.grad
+        tensor([2.])
+        >>> x.zero_grad_(); x.grad is None
+        True
+        """
         self.grad = None
 
     # ------------------------------------------------------------------ devices and dtypes
@@ -611,43 +749,115 @@ class Tensor:
         return out
 
     def type(self, dtype: Any = None) -> Any:
-        """Cast to ``dtype``; with no argument, the dtype's name."""
+        """Cast to ``dtype``; with no argument, the dtype's name.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.tensor([1.0])
+        >>> t.type(), t.type("float64").dtype
+        ('float32', dtype('float64'))
+        """
         return str(self.dtype) if dtype is None else self._cast(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
-        """Cast to ``other``'s dtype."""
+        """Cast to ``other``'s dtype.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1, 2]).type_as(dk.tensor([0.5]))
+        tensor([1., 2.])
+        """
         return self._cast(other.dtype)
 
     def float(self) -> Tensor:
-        """Cast to float32."""
+        """Cast to float32.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1, 2]).float()
+        tensor([1., 2.])
+        """
         return self._cast("float32")
 
     def double(self) -> Tensor:
-        """Cast to float64."""
+        """Cast to float64.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).double()
+        tensor([1.], dtype=float64)
+        """
         return self._cast("float64")
 
     def half(self) -> Tensor:
-        """Cast to float16."""
+        """Cast to float16.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).half()
+        tensor([1.], dtype=float16)
+        """
         return self._cast("float16")
 
     def long(self) -> Tensor:
-        """Cast to int64 (no gradient)."""
+        """Cast to int64 (no gradient); floats are truncated toward zero.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.7, -1.7]).long()
+        tensor([ 1, -1])
+        """
         return self._cast("int64")
 
     def int(self) -> Tensor:
-        """Cast to int32 (no gradient)."""
+        """Cast to int32 (no gradient); floats are truncated toward zero.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.7, -1.7]).int()
+        tensor([ 1, -1], dtype=int32)
+        """
         return self._cast("int32")
 
     def bool(self) -> Tensor:
-        """Cast to bool (no gradient)."""
+        """Cast to bool (no gradient).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([0.0, 2.0]).bool()
+        tensor([False,  True])
+        """
         return self._cast("bool")
 
     def cpu(self) -> Tensor:
-        """This tensor on the CPU (self if it is already there)."""
+        """This tensor on the CPU (self if it is already there).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0]).cpu().device
+        'cpu'
+        """
         return self.to("cpu")
 
     def cuda(self) -> Tensor:
-        """This tensor on the GPU (raises :class:`~diffkit.BackendError` without CuPy and a GPU)."""
+        """This tensor on the GPU (raises :class:`~diffkit.BackendError` without CuPy and a GPU).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.tensor([1.0])
+        >>> t.cuda().device if dk.ad.backend.cuda_available() else "cuda"  # no GPU: BackendError
+        'cuda'
+        """
         return self.to("cuda")
 
     def clone(self) -> Tensor:
@@ -700,7 +910,17 @@ class Tensor:
     def __rtruediv__(self, o: Any) -> Tensor: return _binary(_DIV, o, self)
     def __pow__(self, o: Any) -> Tensor: return _binary(_POW, self, o)
     def __rpow__(self, o: Any) -> Tensor: return _binary(_POW, o, self)
-    def __matmul__(self, o: Any) -> Tensor: return _binary(_MATMUL, self, o)
+    def __matmul__(self, o: Any) -> Tensor:
+        """Matrix product ``self @ o`` (NumPy's matmul rules: 1-d operands are vectors, batches broadcast).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 2.0]], requires_grad=True) @ dk.tensor([[3.0], [4.0]])
+        tensor([[11.]], grad_fn=<MatmulBackward>)
+        """
+        return _binary(_MATMUL, self, o)
+
     def __rmatmul__(self, o: Any) -> Tensor: return _binary(_MATMUL, o, self)
     def __neg__(self) -> Tensor: return _unary(_NEG, self, _EMPTY)
     def __pos__(self) -> Tensor: return self
@@ -749,86 +969,248 @@ class Tensor:
     # ------------------------------------------------------------------ elementwise methods
 
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        """self + alpha * other."""
+        """self + alpha * other.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).add(dk.tensor([10.0, 20.0]), alpha=0.5)
+        tensor([ 6., 12.])
+        """
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        """self - alpha * other."""
+        """self - alpha * other.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).sub(dk.tensor([1.0, 1.0]), alpha=2)
+        tensor([-1.,  0.])
+        """
         return self - (other * alpha if alpha != 1 else other)
 
     def mul(self, other: Any) -> Tensor:
-        """self * other."""
+        """self * other.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).mul(3)
+        tensor([3., 6.])
+        """
         return self * other
 
     def div(self, other: Any) -> Tensor:
-        """self / other."""
+        """self / other.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).div(4)
+        tensor([0.25, 0.5 ])
+        """
         return self / other
 
     def pow(self, exponent: Any) -> Tensor:
-        """self ** exponent."""
+        """self ** exponent.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(2.0, requires_grad=True)
+        >>> y = x.pow(3); y.backward()
+        >>> y, x.grad  # 3 x^2 = 12
+        (tensor(8., grad_fn=<PowBackward>), tensor(12.))
+        """
         return self**exponent
 
     def neg(self) -> Tensor:
-        """-self."""
+        """-self.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, -2.0]).neg()
+        tensor([-1.,  2.])
+        """
         return -self
 
     def _fn(self, name: str, **params: Any) -> Tensor:
         return _unary(OPS[name], self, params or _EMPTY)
 
     def exp(self) -> Tensor:
-        """Elementwise e^x."""
+        """Elementwise e^x.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(0.0, requires_grad=True)
+        >>> y = x.exp(); y.backward()
+        >>> y, x.grad  # (e^x)' = e^x
+        (tensor(1., grad_fn=<ExpBackward>), tensor(1.))
+        """
         return _unary(OPS["exp"], self, _EMPTY)
 
     def log(self) -> Tensor:
-        """Elementwise natural logarithm."""
+        """Elementwise natural logarithm.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(2.0, requires_grad=True)
+        >>> x.log().backward(); x.grad  # 1 / x
+        tensor(0.5)
+        """
         return _unary(OPS["log"], self, _EMPTY)
 
     def sqrt(self) -> Tensor:
-        """Elementwise square root."""
+        """Elementwise square root.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(4.0, requires_grad=True)
+        >>> y = x.sqrt(); y.backward()
+        >>> y, x.grad  # 1 / (2 sqrt(x))
+        (tensor(2., grad_fn=<SqrtBackward>), tensor(0.25))
+        """
         return _unary(OPS["sqrt"], self, _EMPTY)
 
     def square(self) -> Tensor:
-        """Elementwise x^2."""
+        """Elementwise x^2.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(3.0, requires_grad=True)
+        >>> y = x.square(); y.backward()
+        >>> y, x.grad
+        (tensor(9., grad_fn=<SquareBackward>), tensor(6.))
+        """
         return _unary(OPS["square"], self, _EMPTY)
 
     def sin(self) -> Tensor:
-        """Elementwise sine."""
+        """Elementwise sine.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(0.0, requires_grad=True)
+        >>> y = x.sin(); y.backward()
+        >>> y, x.grad  # cos(0) = 1
+        (tensor(0., grad_fn=<SinBackward>), tensor(1.))
+        """
         return _unary(OPS["sin"], self, _EMPTY)
 
     def cos(self) -> Tensor:
-        """Elementwise cosine."""
+        """Elementwise cosine.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([0.0]).cos()
+        tensor([1.])
+        """
         return _unary(OPS["cos"], self, _EMPTY)
 
     def tan(self) -> Tensor:
-        """Elementwise tangent."""
+        """Elementwise tangent.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(0.0, requires_grad=True)
+        >>> y = x.tan(); y.backward()
+        >>> y, x.grad  # 1 / cos^2(0) = 1
+        (tensor(0., grad_fn=<TanBackward>), tensor(1.))
+        """
         return _unary(OPS["tan"], self, _EMPTY)
 
     def tanh(self) -> Tensor:
-        """Elementwise hyperbolic tangent."""
+        """Elementwise hyperbolic tangent.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(0.0, requires_grad=True)
+        >>> y = x.tanh(); y.backward()
+        >>> y, x.grad  # 1 - tanh^2
+        (tensor(0., grad_fn=<TanhBackward>), tensor(1.))
+        """
         return _unary(OPS["tanh"], self, _EMPTY)
 
     def sigmoid(self) -> Tensor:
-        """Elementwise logistic sigmoid."""
+        """Elementwise logistic sigmoid.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor(0.0, requires_grad=True)
+        >>> y = x.sigmoid(); y.backward()
+        >>> y, x.grad  # s (1 - s)
+        (tensor(0.5, grad_fn=<SigmoidBackward>), tensor(0.25))
+        """
         return _unary(OPS["sigmoid"], self, _EMPTY)
 
     def relu(self) -> Tensor:
-        """Elementwise max(x, 0); relu'(0) = 0."""
+        """Elementwise max(x, 0); relu'(0) = 0.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        >>> x.relu().sum().backward()
+        >>> x.relu().detach(), x.grad
+        (tensor([0., 0., 2.]), tensor([0., 0., 1.]))
+        """
         return _unary(OPS["relu"], self, _EMPTY)
 
     def abs(self) -> Tensor:
-        """Elementwise |x|; abs'(0) = 0."""
+        """Elementwise |x|; abs'(0) = 0.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+        >>> x.abs().sum().backward(); x.grad
+        tensor([-1.,  0.,  1.])
+        """
         return _unary(OPS["abs"], self, _EMPTY)
 
     def sign(self) -> Tensor:
-        """Elementwise sign (no gradient)."""
+        """Elementwise sign; its gradient is zero (as in PyTorch, backward gives zeros).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+        >>> x.sign().sum().backward()
+        >>> x.sign().detach(), x.grad
+        (tensor([-1.,  0.,  1.]), tensor([0., 0., 0.]))
+        """
         return _unary(OPS["sign"], self, _EMPTY)
 
     def reciprocal(self) -> Tensor:
-        """Elementwise 1 / x."""
+        """Elementwise 1 / x.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([2.0, 4.0]).reciprocal()
+        tensor([0.5 , 0.25])
+        """
         return _binary(_DIV, 1.0, self)
 
     def rsqrt(self) -> Tensor:
-        """Elementwise 1 / sqrt(x)."""
+        """Elementwise 1 / sqrt(x).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([4.0, 16.0]).rsqrt()
+        tensor([0.5 , 0.25])
+        """
         return _binary(_DIV, 1.0, self.sqrt())
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -845,15 +1227,38 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other: Any) -> Tensor:
-        """Elementwise maximum; a tie splits the gradient half and half."""
+        """Elementwise maximum; a tie splits the gradient half and half.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 3.0], requires_grad=True)
+        >>> x.maximum(dk.tensor([3.0, 3.0])).sum().backward(); x.grad  # tie at 3: half
+        tensor([0. , 0.5])
+        """
         return _binary(OPS["maximum"], self, other)
 
     def minimum(self, other: Any) -> Tensor:
-        """Elementwise minimum; a tie splits the gradient half and half."""
+        """Elementwise minimum; a tie splits the gradient half and half.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 3.0], requires_grad=True)
+        >>> x.minimum(dk.tensor([3.0, 3.0])).sum().backward(); x.grad  # tie at 3: half
+        tensor([1. , 0.5])
+        """
         return _binary(OPS["minimum"], self, other)
 
     def where(self, condition: Any, other: Any) -> Tensor:
-        """self where condition holds, else other (PyTorch's ``x.where(c, y)``)."""
+        """self where condition holds, else other (PyTorch's ``x.where(c, y)``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).where(dk.tensor([True, False]), 0.0)
+        tensor([1., 0.])
+        """
         return _general(OPS["where"], (condition, self, other), _EMPTY)
 
     # ------------------------------------------------------------------ reductions
@@ -873,7 +1278,15 @@ class Tensor:
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
              dtype: Any = None, out: Any = None) -> Tensor:
-        """Mean over ``dim`` (or ``axis``; all by default)."""
+        """Mean over ``dim`` (or ``axis``; all by default).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> t.mean(), t.mean(dim=1)
+        (tensor(3.5), tensor([2., 5.]))
+        """
         x = self if dtype is None else self._cast(dtype)
         return _unary(OPS["mean"], x, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
 
@@ -882,25 +1295,62 @@ class Tensor:
         """Maximum over ``dim`` (or ``axis``; all by default); ties share the gradient evenly.
 
         Unlike ``torch.max(dim)``, this returns the values only; use :meth:`argmax` for the indices.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> t.max(), t.max(dim=0)
+        (tensor(6.), tensor([4., 5., 6.]))
         """
         return _unary(OPS["max"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
             out: Any = None) -> Tensor:
-        """Minimum over ``dim`` (or ``axis``), as ``-max(-x)``."""
+        """Minimum over ``dim`` (or ``axis``), as ``-max(-x)``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).min(dim=1)
+        tensor([1., 4.])
+        """
         return -(-self).max(dim, keepdim, axis=axis, keepdims=keepdims)
 
     def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
-        """Index of the maximum over ``dim`` (flattened if None); an integer tensor."""
+        """Index of the maximum over ``dim`` (flattened if None); an integer tensor.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.tensor([[1.0, 2.0, 3.0], [6.0, 5.0, 4.0]])
+        >>> t.argmax(), t.argmax(dim=1)
+        (tensor(3), tensor([2, 0]))
+        """
         return _unary(OPS["argmax"], self, {"axis": _axis(dim, axis), "keepdims": bool(keepdim)})
 
     def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
-        """Index of the minimum over ``dim`` (flattened if None); an integer tensor."""
+        """Index of the minimum over ``dim`` (flattened if None); an integer tensor.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([3.0, 1.0, 2.0]).argmin()
+        tensor(1)
+        """
         return _unary(OPS["argmin"], self, {"axis": _axis(dim, axis), "keepdims": bool(keepdim)})
 
     def var(self, dim: Any = None, keepdim: bool = False, *, unbiased: bool | None = None,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        """Variance over ``dim``; ``correction=1`` (the default, as PyTorch) divides by n - 1."""
+        """Variance over ``dim``; ``correction=1`` (the default, as PyTorch) divides by n - 1.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+        >>> x.var(), x.var(correction=0)
+        (tensor(2.5), tensor(2.))
+        """
         a = _axis(dim, axis)
         k = _keep(keepdim, keepdims)
         if correction is None:
@@ -912,30 +1362,75 @@ class Tensor:
 
     def std(self, dim: Any = None, keepdim: bool = False, *, unbiased: bool | None = None,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        """Standard deviation over ``dim`` (``correction=1`` by default)."""
+        """Standard deviation over ``dim`` (``correction=1`` by default).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).std(correction=0)
+        tensor(2.)
+        """
         return self.var(dim, keepdim, unbiased=unbiased, correction=correction, axis=axis, keepdims=keepdims).sqrt()
 
     def norm(self) -> Tensor:
-        """The 2-norm of all entries."""
+        """The 2-norm of all entries.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([3.0, 4.0]).norm()
+        tensor(5.)
+        """
         return (self * self).sum().sqrt()
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                   keepdims: bool | None = None) -> Tensor:
-        """log(sum(exp(x))) over ``dim``, computed stably."""
+        """log(sum(exp(x))) over ``dim``, computed stably.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> round(dk.tensor([1000.0, 1000.0]).logsumexp().item(), 2)  # 1000 + log 2, no overflow
+        1000.69
+        """
         return _unary(OPS["logsumexp"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
 
     def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
-        """x - logsumexp(x) over ``dim`` (last by default), computed stably."""
+        """x - logsumexp(x) over ``dim`` (last by default), computed stably.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> [round(v, 4) for v in dk.tensor([0.0, 0.0]).log_softmax().tolist()]
+        [-0.6931, -0.6931]
+        """
         return _unary(OPS["log_softmax"], self, {"axis": _axis(dim, axis)})
 
     def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
-        """exp(x) / sum(exp(x)) over ``dim`` (last by default), computed stably."""
+        """exp(x) / sum(exp(x)) over ``dim`` (last by default), computed stably.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 1.0, 1.0, 1.0]]).softmax(dim=1)
+        tensor([[0.25, 0.25, 0.25, 0.25]])
+        """
         return _unary(OPS["softmax"], self, {"axis": _axis(dim, axis)})
 
     # ------------------------------------------------------------------ shape
 
     def reshape(self, *shape: Any) -> Tensor:
-        """Same data in a new shape (one entry may be -1): ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        """Same data in a new shape (one entry may be -1): ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.arange(6).reshape(2, 3)
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+        >>> dk.arange(6).reshape(-1, 2).shape
+        (3, 2)
+        """
         shape = _shape_args(shape)
         if -1 in shape:
             known = math.prod(s for s in shape if s != -1)
@@ -945,11 +1440,26 @@ class Tensor:
     view = reshape
 
     def view_as(self, other: Tensor) -> Tensor:
-        """Reshape to ``other``'s shape."""
+        """Reshape to ``other``'s shape.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.arange(6).view_as(dk.ones(3, 2)).shape
+        (3, 2)
+        """
         return self.reshape(other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Merge dimensions ``start_dim..end_dim`` into one."""
+        """Merge dimensions ``start_dim..end_dim`` into one.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.ones(2, 3, 4)
+        >>> t.flatten().shape, t.flatten(1).shape
+        ((24,), (2, 12))
+        """
         shape = self.shape
         if not shape:
             return self.reshape(1)
@@ -957,13 +1467,30 @@ class Tensor:
         return self.reshape(shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
     def unsqueeze(self, dim: int) -> Tensor:
-        """Insert a dimension of size 1 at ``dim``."""
+        """Insert a dimension of size 1 at ``dim``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).unsqueeze(0)
+        tensor([[1., 2.]])
+        >>> dk.tensor([1.0, 2.0]).unsqueeze(1).shape
+        (2, 1)
+        """
         shape = list(self.shape)
         shape.insert(dim % (len(shape) + 1), 1)
         return self.reshape(tuple(shape))
 
     def squeeze(self, dim: int | None = None) -> Tensor:
-        """Drop dimensions of size 1 (only ``dim`` if given)."""
+        """Drop dimensions of size 1 (only ``dim`` if given).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.ones(1, 3, 1)
+        >>> t.squeeze().shape, t.squeeze(0).shape
+        ((3,), (3, 1))
+        """
         shape = self.shape
         if dim is None:
             new = tuple(s for s in shape if s != 1)
@@ -973,11 +1500,25 @@ class Tensor:
         return self.reshape(new)
 
     def permute(self, *dims: Any) -> Tensor:
-        """Reorder the dimensions: ``t.permute(2, 0, 1)``."""
+        """Reorder the dimensions: ``t.permute(2, 0, 1)``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3, 4).permute(2, 0, 1).shape
+        (4, 2, 3)
+        """
         return _unary(OPS["transpose"], self, {"axes": tuple(d % max(self.ndim, 1) for d in _shape_args(dims))})
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
-        """Swap dimensions ``dim0`` and ``dim1`` (PyTorch's ``transpose``)."""
+        """Swap dimensions ``dim0`` and ``dim1`` (PyTorch's ``transpose``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3, 4).transpose(0, 2).shape
+        (4, 3, 2)
+        """
         n = self.ndim
         axes = list(range(n))
         a, b = dim0 % n, dim1 % n
@@ -985,21 +1526,53 @@ class Tensor:
         return _unary(OPS["transpose"], self, {"axes": tuple(axes)})
 
     def t(self) -> Tensor:
-        """Transpose of a matrix (self for 0-d and 1-d tensors)."""
+        """Transpose of a matrix (self for 0-d and 1-d tensors).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 2.0, 3.0]]).t()
+        tensor([[1.],
+                [2.],
+                [3.]])
+        """
         return self if self.ndim < 2 else self.transpose(0, 1)
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        """All dimensions reversed."""
+        """All dimensions reversed.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(2, 3, 4).T.shape
+        (4, 3, 2)
+        """
         return _unary(OPS["transpose"], self, {"axes": None})
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
-        """The last two dimensions swapped."""
+        """The last two dimensions swapped.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(5, 2, 3).mT.shape
+        (5, 3, 2)
+        """
         return _unary(OPS["matrix_transpose"], self, _EMPTY)
 
     def expand(self, *sizes: Any) -> Tensor:
-        """Broadcast to ``sizes`` (-1 keeps a dimension)."""
+        """Broadcast to ``sizes`` (-1 keeps a dimension).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).expand(3, -1)
+        tensor([[1., 2.],
+                [1., 2.],
+                [1., 2.]])
+        """
         sizes = _shape_args(sizes)
         shape = self.shape
         lead = len(sizes) - len(shape)
@@ -1007,21 +1580,51 @@ class Tensor:
         return _unary(OPS["broadcast_to"], self, {"shape": full})
 
     def broadcast_to(self, shape: Any) -> Tensor:
-        """Broadcast to ``shape``."""
+        """Broadcast to ``shape``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).broadcast_to((2, 2))
+        tensor([[1., 2.],
+                [1., 2.]])
+        """
         return _unary(OPS["broadcast_to"], self, {"shape": tuple(shape)})
 
     def expand_as(self, other: Tensor) -> Tensor:
-        """Broadcast to ``other``'s shape."""
+        """Broadcast to ``other``'s shape.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0], [2.0]]).expand_as(dk.ones(2, 3))
+        tensor([[1., 1., 1.],
+                [2., 2., 2.]])
+        """
         return self.broadcast_to(other.shape)
 
     def matmul(self, other: Any) -> Tensor:
-        """Matrix product (``@``)."""
+        """Matrix product (``@``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 2.0]]).matmul(dk.tensor([[3.0], [4.0]]))
+        tensor([[11.]])
+        """
         return _binary(_MATMUL, self, other)
 
     mm = matmul
 
     def dot(self, other: Any) -> Tensor:
-        """Inner product of two vectors."""
+        """Inner product of two vectors.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).dot(dk.tensor([3.0, 4.0]))
+        tensor(11.)
+        """
         return _binary(_MATMUL, self, other)
 
     # ------------------------------------------------------------------ in place
@@ -1079,19 +1682,47 @@ class Tensor:
         return self._inplace("add", other, lambda d, o: axpy(alpha, o, d), alpha)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        """self -= alpha * other, in place."""
+        """self -= alpha * other, in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([4.0, 8.0]).sub_(dk.tensor([1.0, 1.0]), alpha=2)
+        tensor([2., 6.])
+        """
         return self._inplace("sub", other, lambda d, o: axpy(-alpha, o, d), alpha)
 
     def mul_(self, other: Any) -> Tensor:
-        """self *= other, in place."""
+        """self *= other, in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).mul_(3)
+        tensor([3., 6.])
+        """
         return self._inplace("mul", other, operator.imul)
 
     def div_(self, other: Any) -> Tensor:
-        """self /= other, in place."""
+        """self /= other, in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, 2.0]).div_(4)
+        tensor([0.25, 0.5 ])
+        """
         return self._inplace("div", other, operator.itruediv)
 
     def pow_(self, exponent: Any) -> Tensor:
-        """self **= exponent, in place."""
+        """self **= exponent, in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([2.0, 3.0]).pow_(2)
+        tensor([4., 9.])
+        """
         return self._inplace("pow", exponent, operator.ipow)
 
     __iadd__ = add_
@@ -1101,11 +1732,25 @@ class Tensor:
     __ipow__ = pow_
 
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Tensor:
-        """self += value * t1 * t2, in place (Adam's update)."""
+        """self += value * t1 * t2, in place (Adam's update).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.zeros(2).addcmul_(dk.tensor([1.0, 2.0]), dk.tensor([3.0, 4.0]), value=0.5)
+        tensor([1.5, 4. ])
+        """
         return self.add_(t1 * t2 * value if value != 1 else t1 * t2)
 
     def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> Tensor:
-        """self += value * t1 / t2, in place."""
+        """self += value * t1 / t2, in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.zeros(2).addcdiv_(dk.tensor([1.0, 2.0]), dk.tensor([4.0, 4.0]), value=2)
+        tensor([0.5, 1. ])
+        """
         return self.add_(t1 / t2 * value if value != 1 else t1 / t2)
 
     def _set(self, new: Any, name: str) -> Tensor:
@@ -1125,17 +1770,38 @@ class Tensor:
         return self
 
     def zero_(self) -> Tensor:
-        """Set every entry to 0, in place; returns self."""
+        """Set every entry to 0, in place; returns self.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ones(3).zero_()
+        tensor([0., 0., 0.])
+        """
         return self._set(0, "zero_")
 
     def fill_(self, value: Any) -> Tensor:
-        """Set every entry to ``value``, in place; returns self."""
+        """Set every entry to ``value``, in place; returns self.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.zeros(2).fill_(7.0)
+        tensor([7., 7.])
+        """
         return self._set(value._data if isinstance(value, Tensor) else value, "fill_")
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src``'s values (broadcast to this shape) into this tensor, in place.
 
         While recording, the copy is differentiable with respect to ``src``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.zeros(2, 2).copy_(dk.tensor([1.0, 2.0]))
+        tensor([[1., 2.],
+                [1., 2.]])
         """
         if STATE.enabled and isinstance(src, Tensor) and src.requires_grad:
             self._rebase(OPS["setitem"], src, {"index": ...})
@@ -1144,30 +1810,69 @@ class Tensor:
         return self._set(s, "copy_")
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """Limit to [min, max], in place."""
+        """Limit to [min, max], in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([-1.0, 0.5, 2.0]).clamp_(0.0, 1.0)
+        tensor([0. , 0.5, 1. ])
+        """
         if STATE.enabled and self.requires_grad:
             self._rebase(OPS["clip"], None, {"lo": min, "hi": max})
             return self
         return self._set(OPS["clip"].impl(_xp(self._data), self._data, min, max), "clamp_")
 
     def sqrt_(self) -> Tensor:
-        """Square root, in place."""
+        """Square root, in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([4.0, 9.0]).sqrt_()
+        tensor([2., 3.])
+        """
         if STATE.enabled and self.requires_grad:
             self._rebase(OPS["sqrt"], None, _EMPTY)
             return self
         return self._set(_xp(self._data).sqrt(self._data), "sqrt_")
 
     def neg_(self) -> Tensor:
-        """Negate, in place."""
+        """Negate, in place.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([1.0, -2.0]).neg_()
+        tensor([-1.,  2.])
+        """
         return self.mul_(-1.0)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-        """Fill with uniform samples from [a, b), in place (``generator``: a NumPy Generator)."""
+        """Fill with uniform samples from [a, b), in place (``generator``: a NumPy Generator).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> import numpy as np
+        >>> u = dk.zeros(1000).uniform_(-1.0, 1.0, generator=np.random.default_rng(0))
+        >>> bool(u.min() >= -1.0) and bool(u.max() < 1.0)
+        True
+        """
         rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
         return self._set(self._from_numpy(rng.uniform(a, b, self.shape)), "uniform_")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-        """Fill with normal samples N(mean, std^2), in place (``generator``: a NumPy Generator)."""
+        """Fill with normal samples N(mean, std^2), in place (``generator``: a NumPy Generator).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> import numpy as np
+        >>> n = dk.zeros(10000).normal_(2.0, 0.5, generator=np.random.default_rng(0))
+        >>> round(n.mean().item(), 1), round(n.std().item(), 1)
+        (2.0, 0.5)
+        """
         rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
         return self._set(self._from_numpy(rng.normal(mean, std, self.shape)), "normal_")
 
@@ -1228,18 +1933,48 @@ def zeros(*shape: Any, dtype: Any = None, device: Any = "cpu", requires_grad: bo
 
 
 def ones(*shape: Any, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor of ones (float32 unless ``dtype``)."""
+    """A tensor of ones (float32 unless ``dtype``).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.ones(2, 3)
+    tensor([[1., 1., 1.],
+            [1., 1., 1.]])
+    >>> dk.ones(2, dtype="float64", requires_grad=True)
+    tensor([1., 1.], dtype=float64, requires_grad=True)
+    """
     return _factory(np.ones(_shape_args(shape)), dtype, device, requires_grad)
 
 
 def full(shape: Any, value: Any, *, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``value``."""
+    """A tensor filled with ``value`` (float32 unless ``dtype``).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.full((2, 2), 7.0)
+    tensor([[7., 7.],
+            [7., 7.]])
+    >>> dk.full(3, 0.5)
+    tensor([0.5, 0.5, 0.5])
+    """
     return _factory(np.full(tuple(shape) if not isinstance(shape, int) else (shape,), value, dtype=float),
                     dtype, device, requires_grad)
 
 
 def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with ``t``'s shape, dtype and device."""
+    """Zeros with ``t``'s shape, dtype and device.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.zeros_like(dk.tensor([[1, 2], [3, 4]]))
+    tensor([[0, 0],
+            [0, 0]])
+    >>> dk.zeros_like(dk.tensor([1.5, 2.5]), requires_grad=True)
+    tensor([0., 0.], requires_grad=True)
+    """
     xp = _xp(t._data)
     out = Tensor(xp.zeros_like(t._data) if dtype is None else xp.zeros(t._data.shape,
                                                                         dtype=backend.resolve_dtype(xp, dtype)))
@@ -1247,7 +1982,16 @@ def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> 
 
 
 def ones_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with ``t``'s shape, dtype and device."""
+    """Ones with ``t``'s shape, dtype and device.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.ones_like(dk.tensor([1.5, 2.5]))
+    tensor([1., 1.])
+    >>> dk.ones_like(dk.tensor([1, 2]), dtype="float64")
+    tensor([1., 1.], dtype=float64)
+    """
     xp = _xp(t._data)
     out = Tensor(xp.ones_like(t._data) if dtype is None else xp.ones(t._data.shape,
                                                                       dtype=backend.resolve_dtype(xp, dtype)))
@@ -1255,12 +1999,31 @@ def ones_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> T
 
 
 def arange(*args: Any, dtype: Any = None, device: Any = "cpu") -> Tensor:
-    """Evenly spaced values, like ``numpy.arange`` (ints stay int64)."""
+    """Evenly spaced values, like ``numpy.arange`` (ints stay int64).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.arange(4), dk.arange(1, 7, 2)
+    (tensor([0, 1, 2, 3]), tensor([1, 3, 5]))
+    >>> dk.arange(0, 1, 0.25, dtype="float32")
+    tensor([0.  , 0.25, 0.5 , 0.75])
+    """
     return tensor(np.arange(*args), dtype=dtype, device=device)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = "cpu") -> Tensor:
-    """The identity matrix (float32 unless ``dtype``)."""
+    """The identity matrix (float32 unless ``dtype``); ``eye(n, m)`` is n x m.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    >>> dk.eye(2, 3).shape
+    (2, 3)
+    """
     return _factory(np.eye(n, m), dtype, device, False)
 
 
@@ -1281,6 +2044,14 @@ def randn(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "
 
 def rand(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "cpu",
          requires_grad: bool = False) -> Tensor:
-    """Uniform samples from [0, 1) (float32 unless ``dtype``)."""
+    """Uniform samples from [0, 1) (float32 unless ``dtype``); ``generator`` is a NumPy Generator.
+
+    Example
+    -------
+    >>> import numpy as np, diffkit as dk
+    >>> r = dk.rand(2, 3, generator=np.random.default_rng(0))
+    >>> r.shape, r.dtype, bool(r.min() >= 0) and bool(r.max() < 1)
+    ((2, 3), dtype('float32'), True)
+    """
     rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
     return _factory(rng.random(_shape_args(shape)), dtype, device, requires_grad)

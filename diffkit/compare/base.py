@@ -117,7 +117,15 @@ class Result:
     @property
     def array(self) -> np.ndarray:
         """The derivative as one array: gradient in ``wrt`` order, or the Jacobian,
-        Hessian or k-th derivative."""
+        Hessian or k-th derivative.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> r = dk.ReverseMode().gradient("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0})
+        >>> r.array.round(3)
+        array([5.5  , 1.716])
+        """
         if self.kind == "gradient":
             return np.stack([np.asarray(self.gradient[n]) for n in self.wrt])
         if self.kind == "jacobian":
@@ -127,7 +135,15 @@ class Result:
         return np.asarray(self.derivative)
 
     def table(self) -> Table:
-        """The result as a small table (one row per entry)."""
+        """The result as a small table (one row per entry).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.ReverseMode().gradient("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0}).table()
+        >>> t.title, t.column("entry")
+        ('reverse gradient (value 11.6521)', ['d/dx1', 'd/dx2'])
+        """
         rows: list[list[Any]] = []
         if self.kind == "gradient":
             rows = [[f"d/d{n}", self.gradient[n]] for n in self.wrt]
@@ -181,7 +197,15 @@ class Differentiator:
 
     # -- public API ------------------------------------------------------------
     def gradient(self, f: Any, at: Mapping[str, Any], wrt: Sequence[str] | str | None = None) -> Result:
-        """Gradient of a scalar function at a point: ``{name: df/dname}``."""
+        """Gradient of a scalar function at a point: ``{name: df/dname}``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> r = dk.ReverseMode().gradient("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0})
+        >>> round(r.value, 3), {k: round(v, 3) for k, v in r.gradient.items()}
+        (11.652, {'x1': 5.5, 'x2': 1.716})
+        """
         f, values, wrt = self._prepare(f, at, wrt)
         if f.n_outputs != 1:
             raise ExpressionError(f"gradient() needs one output; this function has {f.n_outputs}",
@@ -191,7 +215,16 @@ class Differentiator:
                       gradient={w: plain(g) for w, g in zip(wrt, grads)}, ops=ops, seconds=secs, **extra)
 
     def jacobian(self, f: Any, at: Mapping[str, Any], wrt: Sequence[str] | str | None = None) -> Result:
-        """Jacobian ``J[i, j] = dy_i/dx_j`` of a function with one or more outputs."""
+        """Jacobian ``J[i, j] = dy_i/dx_j`` of a function with one or more outputs.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> r = dk.ForwardMode().jacobian("x*y, x + y", at={"x": 2.0, "y": 3.0})
+        >>> r.value, r.jacobian
+        ((6.0, 5.0), array([[3., 2.],
+               [1., 1.]]))
+        """
         f, values, wrt = self._prepare(f, at, wrt)
         (value, jac, extra), ops, secs = self._run(self._jacobian, f, values, wrt)
         value = tuple(plain(v) for v in value) if isinstance(value, tuple) else plain(value)
@@ -199,7 +232,15 @@ class Differentiator:
                       seconds=secs, **extra)
 
     def hessian(self, f: Any, at: Mapping[str, Any], wrt: Sequence[str] | str | None = None) -> Result:
-        """Hessian ``H[i, j] = d^2 f/dx_i dx_j`` of a scalar function."""
+        """Hessian ``H[i, j] = d^2 f/dx_i dx_j`` of a scalar function.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ReverseMode().hessian("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0}).hessian.round(3)
+        array([[-0.25 ,  1.   ],
+               [ 1.   , -0.959]])
+        """
         f, values, wrt = self._prepare(f, at, wrt)
         if f.n_outputs != 1:
             raise ExpressionError(f"hessian() needs one output; this function has {f.n_outputs}")
@@ -208,7 +249,16 @@ class Differentiator:
                       ops=ops, seconds=secs, **extra)
 
     def derivative(self, f: Any, at: Mapping[str, Any], wrt: str | None = None, order: int = 1) -> Result:
-        """The ``order``-th derivative with respect to one variable (the only one by default)."""
+        """The ``order``-th derivative with respect to one variable (the only one by default).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.ReverseMode().derivative("x^3", at={"x": 2.0}, order=2).derivative  # 6x
+        12.0
+        >>> dk.Symbolic().derivative("x*y", at={"x": 2.0, "y": 5.0}, wrt="x").derivative
+        5.0
+        """
         if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 1:
             raise ArgumentError(f"order must be a positive integer, got {order!r}")
         f, values, wrt_t = self._prepare(f, at, wrt)

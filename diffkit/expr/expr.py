@@ -96,6 +96,10 @@ class Expr(OpArithmetic):
     >>> f = dk.expr("x^2 * y")
     >>> f(x=np.array([1.0, 2.0]), y=3.0)
     array([ 3., 12.])
+    >>> f.graph.depends_on  # v_1 = x^2, v_2 = y * v_1
+    {'v_1': ['x'], 'v_2': ['y', 'v_1']}
+    >>> f.source
+    'x^2 * y'
     >>> f + dk.sin(f)  # Exprs compose
     Expr('x^2 * y + sin(x^2 * y)', variables=('x', 'y'))
     """
@@ -109,16 +113,42 @@ class Expr(OpArithmetic):
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """Variable names, in order of first appearance (or as given by ``variables=``)."""
+        """Variable names, in order of first appearance (or as given by ``variables=``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("log(x1) + x1*x2 - sin(x2)").variables
+        ('x1', 'x2')
+        >>> dk.expr("z + a*b", variables=["a", "b", "z"]).variables
+        ('a', 'b', 'z')
+        """
         return self.graph.variables
 
     @property
     def outputs(self) -> tuple[str, ...]:
-        """Output names (``y_1``... unless a program named them)."""
+        """Output names (``y_1``... unless a program named them).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("x*y, x + y").outputs
+        ('y_1', 'y_2')
+        >>> dk.expr(["s = x + y", "p = x*y"]).outputs
+        ('s', 'p')
+        """
         return self.graph.output_names
 
     @property
     def n_outputs(self) -> int:
+        """Number of outputs (1 for a scalar function, m for f: R^n -> R^m).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("x*y, x + y").n_outputs
+        2
+        """
         return len(self.graph.outputs)
 
     def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -154,12 +184,35 @@ class Expr(OpArithmetic):
         return {n: _as_value(n, values[n]) for n in names}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Evaluate at the given values (positional in :attr:`variables` order, or by name).
+
+        Values may be numbers or arrays that broadcast together; one output
+        gives one value, several give a tuple.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> f = dk.expr("log(x1) + x1*x2 - sin(x2)")
+        >>> round(float(f(x1=2, x2=5)), 3), round(float(f(2, 5)), 3)
+        (11.652, 11.652)
+        >>> dk.expr("x*y, x + y")(2, 3)
+        (6.0, 5.0)
+        """
         values = check_broadcast(self.bind(*args, **kwargs))
         outs = self.graph.evaluate(values)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
     def to_sympy(self) -> Any:
-        """The SymPy expression (a tuple for several outputs)."""
+        """The SymPy expression (a tuple for several outputs).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("log(x1) + x1*x2 - sin(x2)").to_sympy()
+        x1*x2 + log(x1) - sin(x2)
+        >>> dk.expr("x*y, x + y").to_sympy()
+        (x*y, x + y)
+        """
         return to_sympy(self.graph)
 
     def __str__(self) -> str:
@@ -340,5 +393,12 @@ def expr(source: Any, *, variables: Sequence[str] | None = None, outputs: Sequen
 
 
 def as_expr(f: Any) -> Expr:
-    """Coerce what a differentiator was given (Expr, text, SymPy, function) to an Expr."""
+    """Coerce what a differentiator was given (Expr, text, SymPy, function) to an Expr.
+
+    Example
+    -------
+    >>> from diffkit.expr.expr import as_expr
+    >>> as_expr(lambda x, y: x * y).variables
+    ('x', 'y')
+    """
     return expr(f)

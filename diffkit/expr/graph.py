@@ -61,10 +61,26 @@ class Node:
 
     @property
     def is_input(self) -> bool:
+        """Whether this node is a variable.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> [n.is_input for n in dk.expr("2*x").graph.nodes]
+        [True, False, False]
+        """
         return self.op is None and self.value is None
 
     @property
     def is_const(self) -> bool:
+        """Whether this node is an inlined constant.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> [n.is_const for n in dk.expr("2*x").graph.nodes]
+        [False, True, False]
+        """
         return self.op is None and self.value is not None
 
     def __repr__(self) -> str:
@@ -112,14 +128,31 @@ class GraphBuilder:
         self._consts: dict[tuple, int] = {}
 
     def input(self, name: str) -> int:
-        """The node of variable ``name`` (created on first use, so order is first appearance)."""
+        """The node of variable ``name`` (created on first use, so order is first appearance).
+
+        Example
+        -------
+        >>> from diffkit.expr.graph import GraphBuilder
+        >>> b = GraphBuilder()
+        >>> b.input("x"), b.input("y"), b.input("x")
+        (0, 1, 0)
+        """
         if name not in self._inputs:
             self._inputs[name] = self._add(Node(len(self.nodes), None, name=name))
         return self._inputs[name]
 
     def const(self, value: Any) -> int:
         """A constant node (numbers are stored as Python floats: no int-power traps,
-        and float32 inputs stay float32 under NumPy's weak-scalar rules)."""
+        and float32 inputs stay float32 under NumPy's weak-scalar rules).
+
+        Example
+        -------
+        >>> from diffkit.expr.graph import GraphBuilder
+        >>> b = GraphBuilder()
+        >>> c = b.const(2)
+        >>> c == b.const(2.0), b.nodes[c]  # one node per value
+        (True, Node(0, const 2.0))
+        """
         if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
             try:
                 value = value.item() if getattr(value, "shape", None) == () else value
@@ -136,7 +169,16 @@ class GraphBuilder:
         return self._consts[key]
 
     def apply(self, op: str | Op, args: Sequence[int], params: Mapping[str, Any] | None = None) -> int:
-        """Append ``op(args)`` and return its node index."""
+        """Append ``op(args)`` and return its node index.
+
+        Example
+        -------
+        >>> from diffkit.expr.graph import GraphBuilder
+        >>> b = GraphBuilder()
+        >>> i = b.apply("sin", (b.input("x"),))
+        >>> i, b.nodes[i]
+        (1, Node(1, sin(0,)))
+        """
         op = OPS[op] if isinstance(op, str) else op
         if op.arity >= 0 and len(args) != op.arity:
             raise ExpressionError(f"{op.name}() takes {op.arity} argument(s), got {len(args)}")
@@ -148,7 +190,20 @@ class GraphBuilder:
 
     def build(self, outputs: Sequence[int], output_names: Sequence[str] | None = None,
               variables: Sequence[str] | None = None, parameters: Sequence[str] = ()) -> Graph:
-        """Freeze into a :class:`Graph` with inputs first, then ops by level."""
+        """Freeze into a :class:`Graph` with inputs first, then ops by level.
+
+        Example
+        -------
+        >>> from diffkit.expr.graph import GraphBuilder
+        >>> b = GraphBuilder()
+        >>> s = b.apply("add", (b.apply("mul", (b.input("x"), b.const(2.0))), b.input("y")))
+        >>> print(b.build([s], variables=["x", "y"]).to_text())
+        v_-1 = x
+        v_0 = y
+        v_1 = v_-1 * 2
+        v_2 = v_1 + v_0
+        y_1 = v_2
+        """
         names = list(self._inputs)
         if variables is not None:
             variables = unique_names(variables)
@@ -218,7 +273,14 @@ class Graph:
     # -- naming --------------------------------------------------------------
     @property
     def variables(self) -> tuple[str, ...]:
-        """Variable names in input order."""
+        """Variable names in input order.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("log(x1) + x1*x2 - sin(x2)").graph.variables
+        ('x1', 'x2')
+        """
         return tuple(self.nodes[i].name for i in self.inputs)
 
     def _number(self) -> list[str]:
@@ -234,15 +296,39 @@ class Graph:
         return labels
 
     def label(self, i: int) -> str:
-        """The lecture's name of node ``i``: ``v_-1``, ``v_0``, ``v_1``...; constants print as literals."""
+        """The lecture's name of node ``i``: ``v_-1``, ``v_0``, ``v_1``...; constants print as literals.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> g = dk.expr("log(x1) + x1*x2 - sin(x2)").graph
+        >>> [g.label(i) for i in range(len(g.nodes))]
+        ['v_-1', 'v_0', 'v_1', 'v_2', 'v_3', 'v_4', 'v_5']
+        """
         return self._labels[i]
 
     def vertex(self, i: int) -> str:
-        """Name of node ``i`` in :attr:`depends_on`: its program name if it has one, else its label."""
+        """Name of node ``i`` in :attr:`depends_on`: its program name if it has one, else its label.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> g = dk.expr(["xx = xa^2", "xy = ab*xx + ac*xa"]).graph
+        >>> g.vertex(0), g.label(0), g.vertex(g.op_nodes[0])
+        ('xa', 'v_-2', 'xx')
+        """
         return self.nodes[i].name or self._labels[i]
 
     def formula(self, i: int, names=None) -> str:
-        """``op(args)`` for node ``i`` in terms of argument labels (or ``names(j)``)."""
+        """``op(args)`` for node ``i`` in terms of argument labels (or ``names(j)``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> g = dk.expr("log(x1) + x1*x2 - sin(x2)").graph
+        >>> g.formula(g.op_nodes[1]), g.formula(g.op_nodes[1], names=g.vertex)
+        ('v_-1 * v_0', 'x1 * x2')
+        """
         node = self.nodes[i]
         names = names or self.label
         return node.op.template.format(*(names(a) for a in node.args))
@@ -280,6 +366,14 @@ class Graph:
         In a program (a list of ``name = expression`` statements) the vertices
         are the named statements and the variables that are not parameters;
         in a single expression every op node ``v_i`` is a vertex.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("log(x1) + x1*x2 - sin(x2)").graph.depends_on
+        {'v_1': ['x1'], 'v_2': ['x1', 'x2'], 'v_3': ['x2'], 'v_4': ['v_1', 'v_2'], 'v_5': ['v_3', 'v_4']}
+        >>> dk.expr(["xx = xa^2", "xy = ab*xx + ac*xa", "xw = cd*xx + xy^3"]).graph.depends_on
+        {'xx': ['xa'], 'xy': ['xa', 'xx'], 'xw': ['xx', 'xy']}
         """
         named = self._named_vertices()
         return {self.vertex(i): [self.vertex(j) for j in self._vertex_sources(i, named)]
@@ -287,7 +381,14 @@ class Graph:
 
     @property
     def leads_to(self) -> dict[str, list[str]]:
-        """For each vertex, the vertices that read it (the primer's ``leads_to``)."""
+        """For each vertex, the vertices that read it (the primer's ``leads_to``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr(["xx = xa^2", "xy = ab*xx + ac*xa", "xw = cd*xx + xy^3"]).graph.leads_to
+        {'xa': ['xx', 'xy'], 'xx': ['xy', 'xw'], 'xy': ['xw']}
+        """
         out: dict[str, list[str]] = {}
         for v, deps in self.depends_on.items():
             for d in deps:
@@ -296,7 +397,15 @@ class Graph:
         return dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
 
     def consumers(self) -> list[list[int]]:
-        """For each node, the op nodes that read it (fan-out, for adjoint sums)."""
+        """For each node, the op nodes that read it (fan-out, for adjoint sums).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> g = dk.expr("log(x1) + x1*x2 - sin(x2)").graph
+        >>> [[g.label(j) for j in c] for c in g.consumers()][:2]  # who reads x1, x2
+        [['v_1', 'v_2'], ['v_2', 'v_3']]
+        """
         out: list[list[int]] = [[] for _ in self.nodes]
         for i in self.op_nodes:
             for a in self.nodes[i].args:
@@ -314,6 +423,15 @@ class Graph:
         traced values: each op goes through :func:`~diffkit.expr.ops.apply`.
         ``count=False`` leaves the evaluation counter alone (for re-tracing a
         graph into another, which evaluates nothing).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> g = dk.expr("log(x1) + x1*x2 - sin(x2)").graph
+        >>> [round(float(v), 3) for v in g.evaluate({"x1": 2.0, "x2": 5.0})]
+        [11.652]
+        >>> [round(float(v), 3) for v in g.evaluate({"x1": 2.0, "x2": 5.0}, keep=True)][2:]  # v_1 .. v_5
+        [0.693, 10.0, -0.959, 10.693, 11.652]
         """
         vals: list[Any] = [None] * len(self.nodes)
         for i in self.inputs:
@@ -362,7 +480,18 @@ class Graph:
                      formatter=trace_value)
 
     def to_text(self) -> str:
-        """The program, one SSA line per node."""
+        """The program, one SSA line per node.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> print(dk.expr("sin(x) * y").graph.to_text())
+        v_-1 = x
+        v_0 = y
+        v_1 = sin v_-1
+        v_2 = v_1 * v_0
+        y_1 = v_2
+        """
         lines = [f"{self.label(i)} = {self.nodes[i].name}" for i in self.inputs]
         for i in self.op_nodes:
             name = f"   # {self.nodes[i].name}" if self.nodes[i].name else ""

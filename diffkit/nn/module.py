@@ -42,15 +42,48 @@ __all__ = ["Module", "Parameter", "IncompatibleKeys", "StateDictError", "StateDi
 
 
 class StateDictError(DiffkitError, RuntimeError):
-    """A state dict does not fit the model: missing or unexpected keys (PyTorch raises RuntimeError)."""
+    """A state dict does not fit the model: missing or unexpected keys (PyTorch raises RuntimeError).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> from diffkit import nn
+    >>> nn.Linear(2, 3).load_state_dict({"weight": dk.zeros(3, 2)})  # no "bias"
+    Traceback (most recent call last):
+    ...
+    diffkit.nn.module.StateDictError: Error(s) in loading state_dict for Linear:
+        Missing key(s) in state_dict: "bias".
+    >>> issubclass(nn.StateDictError, RuntimeError)
+    True
+    """
 
 
 class StateDictShapeError(StateDictError, ShapeError):
-    """A state dict holds an array whose shape differs from the model's parameter."""
+    """A state dict holds an array whose shape differs from the model's parameter.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> from diffkit import nn
+    >>> nn.Linear(2, 3).load_state_dict({"weight": dk.zeros(2, 2), "bias": dk.zeros(3)})
+    Traceback (most recent call last):
+    ...
+    diffkit.nn.module.StateDictShapeError: Error(s) in loading state_dict for Linear:
+        size mismatch for weight: copying a param with shape (2, 2) from checkpoint, ...
+    """
 
 
 class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict`` could not match: keys the model wanted and keys it did not know."""
+    """What ``load_state_dict`` could not match: keys the model wanted and keys it did not know.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> from diffkit import nn
+    >>> keys = nn.Linear(2, 3).load_state_dict({"weight": dk.zeros(3, 2)}, strict=False)
+    >>> keys.missing_keys, keys.unexpected_keys
+    (['bias'], [])
+    """
 
     missing_keys: list[str]
     unexpected_keys: list[str]
@@ -167,10 +200,30 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """The computation; every subclass defines it."""
+        """The computation; every subclass defines it.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> class Twice(nn.Module):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        >>> Twice().forward(dk.tensor([1.0, 2.0]))
+        tensor([2., 4.])
+        """
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run :meth:`forward`: ``model(x)`` (call the module, not ``forward``, as in PyTorch).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> nn.Linear(2, 3)(dk.ones(4, 2)).shape
+        (4, 3)
+        """
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------- registration
@@ -708,7 +761,16 @@ class Module:
         return self.to("cpu")
 
     def cuda(self) -> Module:
-        """Move everything to the GPU (CuPy); raises BackendError without one."""
+        """Move everything to the GPU (CuPy); raises BackendError without one.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> m = nn.Linear(1, 1)
+        >>> m.cuda().weight.device if dk.ad.backend.cuda_available() else "cuda"  # no GPU: BackendError
+        'cuda'
+        """
         return self.to("cuda")
 
     def double(self) -> Module:
@@ -736,7 +798,14 @@ class Module:
 
     # ------------------------------------------------------------------- printing
     def extra_repr(self) -> str:
-        """The text between the parentheses of this module's repr (override in layers)."""
+        """The text between the parentheses of this module's repr (override in layers).
+
+        Example
+        -------
+        >>> from diffkit import nn
+        >>> nn.Linear(2, 3).extra_repr()
+        'in_features=2, out_features=3, bias=True'
+        """
         return ""
 
     def _get_name(self) -> str:

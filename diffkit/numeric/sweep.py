@@ -73,6 +73,13 @@ class Optimum(NamedTuple):
     half a decade either side), so a step that is only lucky in the rounding
     noise does not count as best; ``error`` is the error measured there.
     ``min_h``/``min_error`` are the plain minimum of the measurements.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> opt = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[1e-2, 1e-4, 1e-6]).best()["central"]
+    >>> opt._fields, opt.h
+    (('h', 'error', 'min_h', 'min_error'), 1e-06)
     """
 
     h: float
@@ -90,7 +97,15 @@ def _envelope(h: np.ndarray, err: np.ndarray, half_width: float = 0.5) -> np.nda
 
 class Slopes(NamedTuple):
     """Fitted log-log slopes: ``rounding`` (small h, ~ -order; ~ 0 for the complex step) and
-    ``truncation`` (large h, ~ p)."""
+    ``truncation`` (large h, ~ p).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> sl = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["forward"]).slopes()["forward"]
+    >>> round(sl.rounding), round(sl.truncation)
+    (-1, 1)
+    """
 
     rounding: float
     truncation: float
@@ -117,12 +132,39 @@ class SweepSummary(Table):
         self.entries = entries
 
     def keys(self) -> list:
+        """The ``(scheme, dtype)`` keys, in row order.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> s = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[1e-3], dtype=["float64", "float32"])
+        >>> s.best().keys()
+        [('central', 'float64'), ('central', 'float32')]
+        """
         return list(self.entries)
 
     def values(self) -> list:
+        """The entries, in row order.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> s = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["forward", "central"], h=[1e-3])
+        >>> [c.truncation_slope for c in s.theory().values()]
+        [1, 2]
+        """
         return list(self.entries.values())
 
     def items(self) -> list:
+        """``(key, entry)`` pairs, in row order.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> s = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[1e-3])
+        >>> [(k, e.h) for k, e in s.best().items()]
+        [(('central', 'float64'), 0.001)]
+        """
         return list(self.entries.items())
 
     def __contains__(self, key: Any) -> bool:
@@ -149,6 +191,15 @@ class SweepSummary(Table):
         return self.entries[self._key(key)]
 
     def get(self, key: Any, default: Any = None) -> Any:
+        """The entry for ``key`` (a scheme, or ``(scheme, dtype)``), or ``default``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> b = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[1e-3]).best()
+        >>> b.get("central").h, b.get("forward")
+        (0.001, None)
+        """
         try:
             return self[key]
         except KeyError:
@@ -291,11 +342,27 @@ class StepSweep:
         self._theory, self._stencils, self.label = theory, stencils, label
 
     def keys(self) -> list[tuple[str, str]]:
+        """The ``(scheme, dtype)`` pairs swept, dtype by dtype.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["forward", "central"], h=[1e-3]).keys()
+        [('forward', 'float64'), ('central', 'float64')]
+        """
         return [(s, d) for d in self.dtypes for s in self.schemes]
 
     # -- summaries ---------------------------------------------------------------
     def best(self) -> SweepSummary:
-        """The empirical best step and its error, per scheme and dtype."""
+        """The empirical best step and its error, per scheme and dtype (an :class:`Optimum` each).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> b = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[1e-2, 1e-4, 1e-6]).best()
+        >>> b["central"].h, bool(b["central"].error < 1e-9)
+        (1e-06, True)
+        """
         entries, rows = {}, []
         for key in self.keys():
             err = self.errors[key]
@@ -314,7 +381,15 @@ class StepSweep:
     def theory(self) -> SweepSummary:
         """The model's optimal step and minimal error, per scheme and dtype (:class:`~diffkit.numeric.StepChoice`;
         :class:`~diffkit.numeric.ComplexStepChoice` for the complex step, whose "optimal" step is the
-        largest one at which truncation is not above rounding)."""
+        largest one at which truncation is not above rounding).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["forward", "central"], h=[1e-3]).theory()
+        >>> f"{t['forward'].h:.1e}", f"{t['central'].h:.1e}"  # ~ sqrt(eps) and ~ eps^(1/3)
+        ('3.0e-08', '8.7e-06')
+        """
         rows = []
         for (s, d), c in self._theory.items():
             rows.append([s, d, c.h, c.error, c.truncation_slope, c.rounding_slope])
@@ -343,6 +418,13 @@ class StepSweep:
         rounding points where the model error is already above 5% of the derivative are left out
         (the quotient saturates there). The complex step's rounding slope is ~0 (its error does not
         grow as h shrinks), finite differences' ~ -order.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> sl = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"]).slopes()["central"]
+        >>> round(sl.rounding), round(sl.truncation)
+        (-1, 2)
         """
         entries, rows = {}, []
         for key in self.keys():
@@ -356,14 +438,30 @@ class StepSweep:
 
     # -- output ------------------------------------------------------------------
     def table(self) -> Table:
-        """The full error table: one row per step, one column per scheme and dtype."""
+        """The full error table: one row per step, one column per scheme and dtype.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[0.1, 0.01]).table()
+        >>> t.columns, [f"{e:.2e}" for e in t.column("central float64")]
+        (['h', 'central float64'], ['4.53e-03', '4.53e-05'])
+        """
         cols = ["h"] + [f"{s} {d}" for s, d in self.keys()]
         rows = [[float(h)] + [float(self.errors[k][i]) for k in self.keys()] for i, h in enumerate(self.h)]
         notes = [f"reference ({d}): {float(self.reference[d])!r}" for d in self.dtypes]
         return Table(cols, rows, title=f"|error| against step h: {self.label}", notes=notes)
 
     def to_frame(self) -> Any:
-        """The error table as a pandas DataFrame (needs pandas, which diffkit does not depend on)."""
+        """The error table as a pandas DataFrame (needs pandas, which diffkit does not depend on).
+
+        Example
+        -------
+        >>> import importlib.util, diffkit as dk
+        >>> s = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[0.1, 0.01])
+        >>> importlib.util.find_spec("pandas") is None or s.to_frame().shape == (2, 2)
+        True
+        """
         try:
             import pandas as pd
         except ImportError:
@@ -373,7 +471,17 @@ class StepSweep:
         return pd.DataFrame(t.rows, columns=t.columns)
 
     def plot(self, ax: Any = None) -> Any:
-        """Log-log error against h with the model, both regimes and the predicted optimum (a Figure)."""
+        """Log-log error against h with the model, both regimes and the predicted optimum (a Figure).
+
+        See :func:`plot_sweep`; nothing is shown on screen.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> fig = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"], h=[1e-2, 1e-4, 1e-6]).plot()
+        >>> len(fig.axes), fig.axes[0].get_xscale()
+        (1, 'log')
+        """
         return plot_sweep(self, ax=ax)
 
     def _summary(self) -> Table:

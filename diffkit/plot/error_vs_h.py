@@ -38,6 +38,13 @@ def error_vs_h(sweep=None, f: Any = None, at: Mapping[str, Any] | None = None, w
     Returns
     -------
     matplotlib.figure.Figure
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> fig = dk.plot.error_vs_h(f="exp(x)", at={"x": 1.0})  # runs the sweep: float64 and float32
+    >>> [ax.get_title() for ax in fig.axes]
+    ['float64', 'float32']
     """
     if sweep is None:
         if f is None or at is None:

@@ -34,6 +34,13 @@ def op_counts(study=None, ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence
     Returns
     -------
     matplotlib.figure.Figure
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> fig = dk.plot.op_counts(ns=[1, 4], ms=[1, 4])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Forward mode pays per input', 'Reverse mode pays per output']
     """
     from ..compare.op_counts import op_count_study
 

@@ -49,6 +49,13 @@ def swell(table, save: str | Path | None = None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> fig = dk.plot.swell(dk.symbolic.swell(dk.examples.logistic_map, n=[2]))
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Size of each form', 'Accuracy of each form']
     """
     if not hasattr(table, "series") or not hasattr(table, "gave_up"):
         raise ArgumentTypeError("swell() plots the table from dk.symbolic.swell(family, n=...), "

@@ -95,6 +95,14 @@ class GDPath:
         Loss at each point of the path.
     verdict : str
         ``"slow"``, ``"good"``, ``"oscillating"`` or ``"diverging"``.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> x, y = dk.data.noisy_linear()
+    >>> p = dk.plot.gd_paths(x[:, 0], y[:, 0], lrs=[0.005])[0]
+    >>> p.lr, p.verdict, p.params.shape, p.losses.shape
+    (0.005, 'good', (101, 2), (101,))
     """
 
     lr: float
