@@ -24,10 +24,36 @@ from ..expr.ops import namespace
 
 __all__ = [
     "get_namespace", "device_of", "to_device", "normalize_device", "cuda_available",
-    "namespace_of", "resolve_dtype", "is_floating", "to_numpy",
+    "namespace_of", "resolve_dtype", "is_floating", "to_numpy", "device_and_dtype",
 ]
 
 _ALIASES = {"cpu": "cpu", "numpy": "cpu", "cuda": "cuda", "gpu": "cuda", "cupy": "cuda"}
+
+
+def device_and_dtype(args: tuple, device: Any, dtype: Any, tensor_type: type) -> tuple[Any, Any]:
+    """Read ``to(...)``'s positional arguments as PyTorch does: a device name, a dtype, or a tensor
+    (its device and dtype); a name that is neither is an error that says so.
+
+    Example
+    -------
+    >>> from diffkit.ad.backend import device_and_dtype
+    >>> device_and_dtype(("cpu", "float64"), None, None, tuple)
+    ('cpu', 'float64')
+    """
+    for a in args:
+        if isinstance(a, tensor_type):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, str) and a.split(":", 1)[0].lower() in _ALIASES:
+            device = a
+        elif a is not None:
+            if isinstance(a, str):
+                try:
+                    np.dtype(a)
+                except TypeError:
+                    raise BackendError(f"unknown device or dtype {a!r}; devices are 'cpu' and 'cuda', "
+                                       "dtypes are names such as 'float32' or 'float64'") from None
+            dtype = a
+    return device, dtype
 
 
 def normalize_device(device: Any) -> str:

@@ -211,6 +211,14 @@ def _shape_args(shape: tuple) -> tuple:
     return tuple(shape)
 
 
+def _new_shape(shape: tuple) -> tuple:
+    """The shape of a new tensor (``zeros(2, 3)`` or ``zeros((2, 3))``): non-negative whole numbers."""
+    shape = _shape_args(shape)
+    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in shape):
+        raise ArgumentError(f"a new tensor's shape is made of non-negative whole numbers, got {shape}")
+    return shape
+
+
 def _raw_index(index: Any) -> tuple:
     """The index with Tensors unwrapped and a trailing ``...`` (the Array API wants every axis indexed)."""
     if not isinstance(index, tuple):
@@ -719,13 +727,7 @@ class Tensor:
         kwargs.pop("copy", None)
         if kwargs:
             raise ArgumentTypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and a.split(":", 1)[0].lower() in ("cpu", "cuda", "gpu", "numpy", "cupy"):
-                device = a
-            elif a is not None:
-                dtype = a
+        device, dtype = backend.device_and_dtype(args, device, dtype, Tensor)
         out = self
         if dtype is not None:
             out = out._cast(dtype)
@@ -1929,7 +1931,7 @@ def zeros(*shape: Any, dtype: Any = None, device: Any = "cpu", requires_grad: bo
     >>> zeros(2, 3).shape
     (2, 3)
     """
-    return _factory(np.zeros(_shape_args(shape)), dtype, device, requires_grad)
+    return _factory(np.zeros(_new_shape(shape)), dtype, device, requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
@@ -1944,7 +1946,7 @@ def ones(*shape: Any, dtype: Any = None, device: Any = "cpu", requires_grad: boo
     >>> dk.ones(2, dtype="float64", requires_grad=True)
     tensor([1., 1.], dtype=float64, requires_grad=True)
     """
-    return _factory(np.ones(_shape_args(shape)), dtype, device, requires_grad)
+    return _factory(np.ones(_new_shape(shape)), dtype, device, requires_grad)
 
 
 def full(shape: Any, value: Any, *, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
@@ -1963,6 +1965,11 @@ def full(shape: Any, value: Any, *, dtype: Any = None, device: Any = "cpu", requ
                     dtype, device, requires_grad)
 
 
+def _data_of(t: Any) -> Any:
+    """The array behind a Tensor, or an array-like as an array (the *_like functions take both)."""
+    return t._data if isinstance(t, Tensor) else np.asarray(t)
+
+
 def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``t``'s shape, dtype and device.
 
@@ -1975,9 +1982,9 @@ def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> 
     >>> dk.zeros_like(dk.tensor([1.5, 2.5]), requires_grad=True)
     tensor([0., 0.], requires_grad=True)
     """
-    xp = _xp(t._data)
-    out = Tensor(xp.zeros_like(t._data) if dtype is None else xp.zeros(t._data.shape,
-                                                                        dtype=backend.resolve_dtype(xp, dtype)))
+    data = _data_of(t)
+    xp = _xp(data)
+    out = Tensor(xp.zeros_like(data) if dtype is None else xp.zeros(data.shape, dtype=backend.resolve_dtype(xp, dtype)))
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -1992,9 +1999,9 @@ def ones_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> T
     >>> dk.ones_like(dk.tensor([1, 2]), dtype="float64")
     tensor([1., 1.], dtype=float64)
     """
-    xp = _xp(t._data)
-    out = Tensor(xp.ones_like(t._data) if dtype is None else xp.ones(t._data.shape,
-                                                                      dtype=backend.resolve_dtype(xp, dtype)))
+    data = _data_of(t)
+    xp = _xp(data)
+    out = Tensor(xp.ones_like(data) if dtype is None else xp.ones(data.shape, dtype=backend.resolve_dtype(xp, dtype)))
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -2009,6 +2016,8 @@ def arange(*args: Any, dtype: Any = None, device: Any = "cpu") -> Tensor:
     >>> dk.arange(0, 1, 0.25, dtype="float32")
     tensor([0.  , 0.25, 0.5 , 0.75])
     """
+    if len(args) == 3 and args[2] == 0:
+        raise ArgumentError("arange's step must not be 0")
     return tensor(np.arange(*args), dtype=dtype, device=device)
 
 
@@ -2039,7 +2048,7 @@ def randn(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "
     (2, 3)
     """
     rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
-    return _factory(rng.standard_normal(_shape_args(shape)), dtype, device, requires_grad)
+    return _factory(rng.standard_normal(_new_shape(shape)), dtype, device, requires_grad)
 
 
 def rand(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "cpu",
@@ -2054,4 +2063,4 @@ def rand(*shape: Any, generator: Any = None, dtype: Any = None, device: Any = "c
     ((2, 3), dtype('float32'), True)
     """
     rng = resolve_generator(generator)  # dk.manual_seed reaches these draws too
-    return _factory(rng.random(_shape_args(shape)), dtype, device, requires_grad)
+    return _factory(rng.random(_new_shape(shape)), dtype, device, requires_grad)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..errors import ArgumentError
 from ..expr.expr import Expr, expr
 from ..table import Table
@@ -75,6 +77,9 @@ def op_count_study(ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence[int] =
     """
     from ..ad import ForwardMode, ReverseMode
 
+    ns, ms = list(ns), list(ms)
+    if not ns or not ms or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ns + ms):
+        raise ArgumentError(f"ns and ms must be non-empty lists of positive dimensions, got ns={ns}, ms={ms}")
     fwd, rev = ForwardMode(), ReverseMode()
     rows = []
     for n in ns:

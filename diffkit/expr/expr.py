@@ -37,7 +37,10 @@ def _as_value(name: str, v: Any) -> Any:
     if isinstance(v, bool):
         raise ExpressionError(f"value of {name!r} is a bool; give a number or an array")
     if isinstance(v, (int, np.integer)):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:
+            raise ExpressionError(f"value of {name!r} is an integer too large for a float64") from None
     if isinstance(v, (float, complex)) or hasattr(v, "_dk_level"):
         return v
     if isinstance(v, (list, tuple)):

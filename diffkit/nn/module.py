@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..ad.backend import device_of, namespace_of, normalize_device, resolve_dtype, to_device
+from ..ad.backend import device_and_dtype, device_of, namespace_of, normalize_device, resolve_dtype, to_device
 from ..ad.grad_mode import no_grad
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, ShapeError
@@ -728,13 +728,7 @@ class Module:
         >>> layer.weight.dtype
         dtype('float64')
         """
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and a.split(":", 1)[0].lower() in ("cpu", "cuda", "gpu", "numpy", "cupy"):
-                device = a
-            else:
-                dtype = a
+        device, dtype = device_and_dtype(args, device, dtype, Tensor)
         target = None if device is None else normalize_device(device)
         cast = None if dtype is None else np.dtype(resolve_dtype(np, dtype))
         if cast is not None and cast.kind not in "fc":

@@ -55,7 +55,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import DiffkitError, ShapeError
+from ..errors import ArgumentError, DiffkitError, ShapeError
 from ..expr.expr import Expr, as_expr
 from ..table import Table
 from .complex_step import ComplexStep, _check_analytic, _off_the_real_line
@@ -613,6 +613,8 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
             raise DiffkitError(f"at= must be a dict for a function of {', '.join(f.variables)}")
         at = {f.variables[0]: at}
     if wrt is None:
+        if not f.variables:
+            raise DiffkitError(f"{f} has no variables: there is nothing to differentiate")
         if len(f.variables) != 1:
             raise DiffkitError(f"the function has variables {', '.join(f.variables)}; say which with wrt=")
         wrt = f.variables[0]
@@ -622,13 +624,27 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
     for n, v in point.items():
         if np.ndim(v) != 0:
             raise ShapeError(f"step_sweep needs a scalar point; {n!r} has shape {np.shape(v)}")
+        if np.iscomplexobj(v) or not np.isfinite(v):
+            raise ArgumentError(f"step_sweep needs a finite real point; {n!r} is {v!r}")
+    if reference is not None:
+        try:
+            reference = float(reference)
+        except (TypeError, ValueError):
+            raise ArgumentError(f"reference= must be a number (the exact derivative), got {reference!r}") from None
     if not isinstance(order, int) or order < 1:
         raise DiffkitError(f"order must be a positive integer, got {order!r}")
-    hs = np.logspace(-16, 0, 161) if h is None else np.atleast_1d(np.asarray(h, dtype=float))
-    if hs.ndim != 1 or not np.all(hs > 0) or not np.all(np.isfinite(hs)):
-        raise DiffkitError("h must be a 1-d array of positive, finite steps")
+    try:
+        hs = np.logspace(-16, 0, 161) if h is None else np.atleast_1d(np.asarray(h, dtype=float))
+    except (TypeError, ValueError):
+        hs = np.zeros((0, 0))
+    if hs.ndim != 1 or not hs.size or not np.all(hs > 0) or not np.all(np.isfinite(hs)):
+        raise ArgumentError(f"h must be a 1-d array of positive, finite steps (the grid to sweep), got {h!r:.60}")
+    if schemes is None:
+        schemes = ["forward", "central"]
     if isinstance(schemes, str) or hasattr(schemes, "scheme"):
         schemes = [schemes]
+    if not len(schemes):
+        raise ArgumentError("schemes is empty: name at least one, e.g. schemes=['central']")
     parsed = [_parse_scheme(s) for s in schemes]
     dtypes = [_dtype_name(d) for d in ([dtype] if isinstance(dtype, str) or not isinstance(dtype, Sequence)
                                         else dtype)]

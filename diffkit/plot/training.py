@@ -134,6 +134,8 @@ def gd_paths(x: np.ndarray, y: np.ndarray, lrs: Sequence[float] = LECTURE_LRS, s
     >>> [p.verdict for p in dk.plot.gd_paths(x[:, 0], y[:, 0], lrs=[0.0005, 0.005, 0.028, 0.03])]
     ['slow', 'good', 'oscillating', 'diverging']
     """
+    if not len(lrs):
+        raise ArgumentError("lrs is empty: give at least one learning rate")
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     A = np.stack([x, np.ones_like(x)], axis=1)
