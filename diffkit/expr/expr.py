@@ -205,18 +205,25 @@ class Expr(OpArithmetic):
         outs = self.graph.evaluate(values)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
-    def to_sympy(self) -> Any:
+    def to_sympy(self, real: bool = False) -> Any:
         """The SymPy expression (a tuple for several outputs).
+
+        Its symbols are plain ``sp.Symbol(name)``, the ones you make yourself;
+        ``real=True`` gives the real-valued symbols diffkit's symbolic engine
+        differentiates with (``Abs`` then differentiates to ``sign``).
 
         Example
         -------
-        >>> import diffkit as dk
-        >>> dk.expr("log(x1) + x1*x2 - sin(x2)").to_sympy()
+        >>> import diffkit as dk, sympy as sp
+        >>> f = dk.expr("log(x1) + x1*x2 - sin(x2)")
+        >>> f.to_sympy()
         x1*x2 + log(x1) - sin(x2)
+        >>> sp.diff(f.to_sympy(), sp.Symbol("x1"))
+        x2 + 1/x1
         >>> dk.expr("x*y, x + y").to_sympy()
         (x*y, x + y)
         """
-        return to_sympy(self.graph)
+        return to_sympy(self.graph, real)
 
     def __str__(self) -> str:
         if isinstance(self.source, str):

@@ -1,7 +1,10 @@
 """Graph <-> SymPy, through each op's SymPy counterpart in the ops table.
 
-Symbols are created ``real=True``: then ``Abs`` differentiates to ``sign``, the
-same subgradient (0 at 0) the other methods use.
+Inside diffkit symbols are created ``real=True``: then ``Abs`` differentiates
+to ``sign``, the same subgradient (0 at 0) the other methods use.
+:meth:`Expr.to_sympy <diffkit.Expr.to_sympy>` hands users plain symbols
+(``sp.Symbol("x1")``), so that its results compare and differentiate with the
+symbols they make themselves.
 
 Example
 -------
@@ -25,28 +28,45 @@ from ..errors import ExpressionError
 from .graph import Graph, GraphBuilder
 from .ops import EXPR_OPS
 
-__all__ = ["to_sympy", "from_sympy", "symbol"]
+__all__ = ["to_sympy", "from_sympy", "symbol", "plain_symbols"]
 
 
 @cache
-def symbol(name: str) -> sp.Symbol:
-    """The SymPy symbol diffkit uses for variable ``name`` (real-valued).
+def symbol(name: str, real: bool = True) -> sp.Symbol:
+    """The SymPy symbol diffkit uses for variable ``name`` (real-valued unless ``real=False``).
 
     Example
     -------
     >>> from diffkit.expr.sympy_bridge import symbol
-    >>> symbol("x").is_real
+    >>> symbol("x").is_real, symbol("x", real=False) == __import__("sympy").Symbol("x")
+    (True, True)
+    """
+    return sp.Symbol(name, real=True) if real else sp.Symbol(name)
+
+
+def plain_symbols(expr: Any) -> Any:
+    """``expr`` with diffkit's real symbols swapped for plain ones of the same names, as users are handed it.
+
+    Example
+    -------
+    >>> import sympy as sp
+    >>> from diffkit.expr.sympy_bridge import plain_symbols, symbol
+    >>> plain_symbols(symbol("x") ** 2) == sp.Symbol("x") ** 2
     True
     """
-    return sp.Symbol(name, real=True)
+    if not hasattr(expr, "xreplace"):
+        return expr
+    return expr.xreplace({s: symbol(s.name, real=False) for s in expr.free_symbols
+                          if isinstance(s, sp.Symbol) and s == symbol(s.name)})
 
 
-def to_sympy(graph: Graph) -> Any:
-    """SymPy expression of the graph's output (a tuple for several outputs)."""
+def to_sympy(graph: Graph, real: bool = True) -> Any:
+    """SymPy expression of the graph's output (a tuple for several outputs), in real symbols
+    unless ``real=False``."""
     vals: list[Any] = [None] * len(graph.nodes)
     for node in graph.nodes:
         if node.is_input:
-            vals[node.index] = symbol(node.name)
+            vals[node.index] = symbol(node.name, real)
         elif node.is_const:
             v = node.value
             vals[node.index] = sp.Integer(int(v)) if isinstance(v, float) and v.is_integer() else sp.sympify(v)

@@ -516,7 +516,7 @@ def _sympy_parts(f: Expr, wrt: str, order: int, point: dict, upto: Sequence[int]
     try:
         import sympy as sp
 
-        sym = f.to_sympy()
+        sym = f.to_sympy(real=True)
     except Exception:
         return None
     syms = {s.name: s for s in sym.free_symbols}

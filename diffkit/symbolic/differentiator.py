@@ -24,6 +24,7 @@ import sympy as sp
 
 from ..compare.base import Differentiator
 from ..expr.expr import Expr
+from ..expr.sympy_bridge import plain_symbols
 from .backends import SymbolicBackend, get_backend
 from .evaluate import Compiled
 from .size import size as measure
@@ -101,14 +102,15 @@ class Symbolic(Differentiator):
         return hit
 
     def _outputs(self, f: Expr) -> list[sp.Basic]:
-        sym = f.to_sympy()
+        sym = f.to_sympy(real=True)
         return list(sym) if isinstance(sym, tuple) else [sym]
 
     def _finish(self, exprs: list[sp.Basic], variables: tuple[str, ...]) -> tuple[list, Compiled, Any]:
         if self.simplify:
             exprs = [self.backend.expand(e) for e in exprs]
         compiled = Compiled(exprs, variables, cse=self.cse)
-        return exprs, compiled, measure(exprs)
+        # users get the expressions in plain symbols, as Expr.to_sympy() gives them (the engine's are real)
+        return [plain_symbols(e) for e in exprs], compiled, measure(exprs)
 
     def _diffs(self, f: Expr, kind: str, wrt: tuple[str, ...], order: int = 1):
         outs = self._outputs(f)

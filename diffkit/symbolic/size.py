@@ -93,7 +93,7 @@ def as_sympy_list(expr: Any) -> list[sp.Basic]:
     from ..expr.expr import expr as make_expr
 
     if isinstance(expr, (Expr, str)):
-        sym = make_expr(expr).to_sympy()
+        sym = make_expr(expr).to_sympy(real=True)
         return list(sym) if isinstance(sym, tuple) else [sym]
     raise ExpressionError(f"can't measure the size of a {type(expr).__name__}",
                           hint="give a SymPy expression, a diffkit Expr, text, or a list of them")

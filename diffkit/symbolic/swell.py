@@ -43,6 +43,7 @@ import sympy as sp
 
 from ..errors import ArgumentError, ExpressionError
 from ..expr.expr import as_expr
+from ..expr.sympy_bridge import plain_symbols
 from ..table import Table, fmt
 from .backends import get_backend
 from .dual import derivative_along, derivative_dag, exact_derivative
@@ -214,7 +215,7 @@ def _measure_row(send: Callable[[str, Any], None], family: Callable, n: int, wrt
     at = {v: float(point[v]) if point and v in point else DEFAULT_POINT for v in f.variables}
     send("ad_trace", len(f.graph))
     send("dag", derivative_dag(f, wrt))
-    lsym = f.to_sympy()
+    lsym = f.to_sympy(real=True)
     send("expr:l", lsym)
     send("size:l", measure(lsym))
 
@@ -268,7 +269,7 @@ def _store(row: SwellRow, key: str, value: Any) -> None:
     elif kind == "err":
         row.errors[name] = value
     elif kind == "expr":
-        row.expressions[name] = value
+        row.expressions[name] = plain_symbols(value)  # in the symbols Expr.to_sympy() hands out
     elif key == "ad_trace":
         row.ad_trace = value
     elif key == "dag":

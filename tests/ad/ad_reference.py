@@ -6,13 +6,13 @@ from diffkit.expr.sympy_bridge import symbol
 
 
 def exact_gradient(f, at):
-    expr = f.to_sympy()
+    expr = f.to_sympy(real=True)
     subs = {symbol(n): sp.Float(v, 40) for n, v in at.items()}
     return [float(sp.N(sp.diff(expr, symbol(n)).subs(subs), 30)) for n in f.variables]
 
 
 def exact_hessian(f, at):
-    expr = f.to_sympy()
+    expr = f.to_sympy(real=True)
     subs = {symbol(n): sp.Float(v, 40) for n, v in at.items()}
     return [[float(sp.N(sp.diff(expr, symbol(a), symbol(b)).subs(subs), 30)) for b in f.variables]
             for a in f.variables]

@@ -7,7 +7,7 @@ import sympy as sp
 
 import diffkit as dk
 
-x = sp.Symbol("x", real=True)
+x = sp.Symbol("x")  # plain, as to_sympy() gives
 
 
 def test_logistic_map_recurrence():

@@ -26,7 +26,7 @@ def test_lecture_gradient_matches_exact():
         assert r.gradient["x2"] == pytest.approx(float(2 - sp.cos(5).evalf(30)), rel=1e-14)
         assert r.gradient["x2"] == pytest.approx(1.7163378145367738, rel=1e-14)
         assert r.value == pytest.approx(11.652071455223084, rel=1e-15)
-        assert sp.simplify(r.expressions["x2"] - (symbol("x1") - sp.cos(symbol("x2")))) == 0
+        assert sp.simplify(r.expressions["x2"] - (sp.Symbol("x1") - sp.cos(sp.Symbol("x2")))) == 0
 
 
 @pytest.mark.parametrize("method", VARIANTS, ids=lambda m: m.name)

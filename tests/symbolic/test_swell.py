@@ -6,7 +6,7 @@ import sympy as sp
 import diffkit as dk
 from diffkit.symbolic.swell import COLUMNS
 
-x = sp.Symbol("x", real=True)
+x = sp.Symbol("x")  # plain, as the table and Expr.to_sympy() hand it out
 
 # The lecture's table (notes 004): l_n, d/dx l_n as written, and the simplified form.
 LECTURE = {
