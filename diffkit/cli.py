@@ -208,14 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="every method on one expression and point")
     c.add_argument("expr", help='an expression such as "log(x1) + x1*x2 - sin(x2)"')
-    c.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help=at_help)
+    c.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help=at_help)
     c.add_argument("--methods", nargs="+", help="labels of the methods to run (default: all)")
     c.add_argument("--format", choices=["text", "md", "html", "csv"], default="text")
     c.set_defaults(func=_cmd_compare)
 
     s = sub.add_parser("steps", help="error against step size h for finite differences")
     s.add_argument("expr")
-    s.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help=at_help)
+    s.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help=at_help)
     s.add_argument("--wrt", help="variable to differentiate (default: the first)")
     s.add_argument("--dtype", nargs="+", default=["float64"], help="float64, float32 and/or float16")
     s.add_argument("--schemes", nargs="+", default=["forward", "central"],
@@ -232,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("trace", help="the primal/tangent or primal/adjoint trace, as in the lecture")
     r.add_argument("expr")
-    r.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help=at_help)
+    r.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help=at_help)
     r.add_argument("--mode", choices=["forward", "reverse"], default="reverse")
     r.add_argument("--wrt", help="forward mode: the variable seeded with 1 (default: the first)")
     r.add_argument("--format", choices=["text", "md", "html", "csv"], default="text")
@@ -241,13 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("check", help="check a hand-written gradient: MODULE:FUNC MODULE:GRAD")
     k.add_argument("fun", help="MODULE:FUNCTION (or file.py:FUNCTION) computing f(x) from a vector x")
     k.add_argument("grad", help="MODULE:FUNCTION computing the gradient of f at x")
-    k.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="the entries of x, in order")
+    k.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                   help="the entries of x, in order")
     k.add_argument("--dim", type=int, default=1, help="size of x when --at is not given (x = 0)")
     k.set_defaults(func=_cmd_check)
 
     e = sub.add_parser("eval", help="evaluate an expression and print its primal trace")
     e.add_argument("expr")
-    e.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help=at_help)
+    e.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help=at_help)
     e.set_defaults(func=_cmd_eval)
     return p
 

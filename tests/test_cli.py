@@ -57,3 +57,10 @@ def test_python_m_diffkit_is_the_same_command():
     out = subprocess.run([sys.executable, "-m", "diffkit", "--help"], capture_output=True, text=True,
                          env={**os.environ}, timeout=60)
     assert out.returncode == 0 and "usage: diffkit" in out.stdout
+
+
+def test_at_may_be_repeated(capsys):
+    from diffkit.cli import main
+
+    assert main(["compare", "x*y", "--at", "x=2", "--at", "y=3", "--methods", "reverse"]) == 0
+    assert "reverse" in capsys.readouterr().out

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -192,6 +192,21 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     if n == 2 and op.arity == 2:
         return _binary(op, args[0], args[1], params)
     return _general(op, args, params)
+
+
+class MaxMin(NamedTuple):
+    """What ``Tensor.max(dim)`` and ``min(dim)`` return, as PyTorch does: the values and their indices.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> r = dk.tensor([[1.0, 3.0], [4.0, 2.0]]).max(dim=1)
+    >>> r.values, r.indices
+    (tensor([3., 4.]), tensor([1, 0]))
+    """
+
+    values: Tensor
+    indices: Tensor
 
 
 def _axis(dim: Any, axis: Any) -> Any:
@@ -1293,31 +1308,68 @@ class Tensor:
         return _unary(OPS["mean"], x, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
-            out: Any = None) -> Tensor:
-        """Maximum over ``dim`` (or ``axis``; all by default); ties share the gradient evenly.
+            out: Any = None) -> Tensor | MaxMin:
+        """Maximum: of everything, or over ``dim`` as PyTorch gives it, ``(values, indices)``.
 
-        Unlike ``torch.max(dim)``, this returns the values only; use :meth:`argmax` for the indices.
+        ``dim=`` (an int, or the first positional argument) returns a named pair
+        ``(values, indices)`` as ``torch.max`` does; NumPy's ``axis=`` (or a tuple
+        of dims) returns the values only, as :meth:`amax` does. Ties share the
+        gradient evenly.
 
         Example
         -------
         >>> import diffkit as dk
         >>> t = dk.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-        >>> t.max(), t.max(dim=0)
+        >>> t.max(), t.max(axis=0)
         (tensor(6.), tensor([4., 5., 6.]))
+        >>> values, indices = t.max(dim=1)
+        >>> values, indices
+        (tensor([3., 6.]), tensor([2, 2]))
         """
-        return _unary(OPS["max"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
+        values = _unary(OPS["max"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
+        if axis is not None or not isinstance(dim, (int, np.integer)):
+            return values
+        return MaxMin(values, self.argmax(dim, keepdim=_keep(keepdim, keepdims)))
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
-            out: Any = None) -> Tensor:
-        """Minimum over ``dim`` (or ``axis``), as ``-max(-x)``.
+            out: Any = None) -> Tensor | MaxMin:
+        """Minimum, as ``-max(-x)``: of everything, ``(values, indices)`` over ``dim``, values over ``axis``.
 
         Example
         -------
         >>> import diffkit as dk
-        >>> dk.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).min(dim=1)
-        tensor([1., 4.])
+        >>> t = dk.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> t.min(dim=1).values, t.min(dim=1).indices, t.min(axis=1)
+        (tensor([1., 4.]), tensor([0, 0]), tensor([1., 4.]))
         """
-        return -(-self).max(dim, keepdim, axis=axis, keepdims=keepdims)
+        values = -(-self).amax(dim, keepdim, axis=axis, keepdims=keepdims)
+        if axis is not None or not isinstance(dim, (int, np.integer)):
+            return values
+        return MaxMin(values, self.argmin(dim, keepdim=_keep(keepdim, keepdims)))
+
+    def amax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Maximum values over ``dim`` (an int or a tuple; all by default), without indices.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 5.0], [4.0, 2.0]]).amax(dim=0)
+        tensor([4., 5.])
+        """
+        return _unary(OPS["max"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
+
+    def amin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Minimum values over ``dim`` (an int or a tuple; all by default), without indices.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.tensor([[1.0, 5.0], [4.0, 2.0]]).amin(dim=1)
+        tensor([1., 2.])
+        """
+        return -(-self).amax(dim, keepdim, axis=axis, keepdims=keepdims)
 
     def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         """Index of the maximum over ``dim`` (flattened if None); an integer tensor.

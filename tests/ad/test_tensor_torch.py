@@ -60,7 +60,7 @@ def test_mlp_cross_entropy_matches_pytorch_float64():
 OPS = {
     "softmax": (lambda t: t.softmax(dim=1), lambda t: t.softmax(dim=1)),
     "logsumexp": (lambda t: t.logsumexp(dim=0), lambda t: t.logsumexp(dim=0)),
-    "max_dim": (lambda t: t.max(dim=1), lambda t: t.max(dim=1).values),
+    "max_dim": (lambda t: t.max(dim=1).values, lambda t: t.max(dim=1).values),
     "mean_keepdim": (lambda t: t.mean(dim=0, keepdim=True), lambda t: t.mean(dim=0, keepdim=True)),
     "var": (lambda t: t.var(dim=1), lambda t: t.var(dim=1)),
     "std_all": (lambda t: t.std(), lambda t: t.std()),
@@ -91,3 +91,17 @@ def test_dtype_defaults_match_pytorch():
     torch = pytest.importorskip("torch")
     for data in ([1.0, 2.0], [1, 2], [True], 2.5, np.ones(2), np.ones(2, np.float32), np.arange(3)):
         assert str(dk.tensor(data).dtype) == str(torch.tensor(data).dtype).replace("torch.", "")
+
+
+def test_max_and_min_over_a_dim_give_values_and_indices_as_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 5.0, 3.0], [7.0, 2.0, 7.0]], dtype=np.float32)
+    for name in ("max", "min"):
+        for kw in ({"dim": 1}, {"dim": 0, "keepdim": True}):
+            ours = getattr(dk.tensor(a), name)(**kw)
+            theirs = getattr(torch.tensor(a), name)(**kw)
+            np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+            np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+        values, indices = getattr(dk.tensor(a), name)(1)  # positional dim unpacks as in torch
+        assert values.shape == (2,) and indices.dtype.kind == "i"
+    assert dk.tensor(a).max(axis=1).shape == (2,)  # NumPy's axis= gives the values
