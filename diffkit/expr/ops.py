@@ -50,6 +50,7 @@ Example
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -260,18 +261,48 @@ def _example(op: Op) -> str:
     return head + f">>> {op.name}.op.kind\n{op.kind!r}\n"
 
 
+def _option_names(impl: Callable[..., Any], arity: int) -> tuple[str, ...]:
+    """The op's options: ``impl``'s parameters after ``xp`` and the array arguments."""
+    try:
+        params = list(inspect.signature(impl).parameters.values())[1 + max(arity, 0):]
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def _options(name: str, names: tuple[str, ...], more: tuple, params: dict) -> dict:
+    """Options given positionally (``softmax(x, 1)``, ``clip(x, 0, 2)``) or with PyTorch's
+    spellings (``dim=``, ``keepdim=``), as the keywords the op takes."""
+    if len(more) > len(names):
+        raise ArgumentTypeError(f"{name}() takes {len(names)} option(s) after its argument(s)"
+                                f"{' (' + ', '.join(names) + ')' if names else ''}, got {len(more)}")
+    for n, v in zip(names, more):
+        if n in params:
+            raise ArgumentTypeError(f"{name}() got {n!r} both by position and by name")
+        params[n] = v
+    for torch_name, ours in (("dim", "axis"), ("keepdim", "keepdims")):
+        if torch_name in params and ours in names and torch_name not in names:
+            params[ours] = params.pop(torch_name)
+    return params
+
+
 def _defop(name: str, arity: int, impl, jvp=None, vjp=None, **kw) -> Callable[..., Any]:
     """Register an op and return its public function (the HIPS-style primitive)."""
     op = Op(name, arity, impl, jvp, vjp, **kw)
     OPS[name] = op
+    names = _option_names(impl, arity) if arity in (1, 2) else ()
 
     if arity == 1:
 
-        def fn(x, **params):
+        def fn(x, *more, **params):
+            if more or params:
+                params = _options(name, names, more, params)
             return apply(op, x, **params)
     elif arity == 2:
 
-        def fn(x, y, **params):
+        def fn(x, y, *more, **params):
+            if more or params:
+                params = _options(name, names, more, params)
             return apply(op, x, y, **params)
     elif arity == -1:
 

@@ -235,3 +235,16 @@ def test_linear_keeps_the_cotangent_in_the_layout_of_its_input():
     xc = np.ascontiguousarray(x)
     gx = OPS["linear"].array_vjps(np, np.ones((8, 3)), out, (xc, w, b), {}, (True, False, False))[0]
     assert gx.flags.c_contiguous
+
+
+def test_top_level_ops_take_options_by_position_and_torch_names():
+    t = dk.tensor([[1.0, 2.0], [3.0, 0.5]])
+    np.testing.assert_allclose(dk.softmax(t, 1).numpy(), dk.softmax(t, axis=1).numpy())
+    np.testing.assert_allclose(dk.softmax(t, dim=0).numpy(), dk.softmax(t, axis=0).numpy())
+    assert dk.reshape(t, (4,)).shape == (4,)
+    np.testing.assert_array_equal(dk.clip(t, 0.8, 2.0).numpy(), np.clip(t.numpy(), 0.8, 2.0))
+    assert dk.sum(t, dim=0, keepdim=True).shape == (1, 2)
+    with pytest.raises(dk.ArgumentTypeError, match="takes 0 option"):
+        dk.sin(t, 1)
+    with pytest.raises(dk.ArgumentTypeError, match="both by position and by name"):
+        dk.softmax(t, 1, axis=0)
