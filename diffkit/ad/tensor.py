@@ -1326,8 +1326,8 @@ class Tensor:
         >>> values, indices
         (tensor([3., 6.]), tensor([2, 2]))
         """
-        values = _unary(OPS["max"], self, {"axis": _axis(dim, axis), "keepdims": _keep(keepdim, keepdims)})
-        if axis is not None or not isinstance(dim, (int, np.integer)):
+        values = self.amax(dim, keepdim, axis=axis, keepdims=keepdims)
+        if axis is not None or not isinstance(dim, (int, np.integer)):  # NumPy's spelling: values only
             return values
         return MaxMin(values, self.argmax(dim, keepdim=_keep(keepdim, keepdims)))
 
@@ -1342,7 +1342,7 @@ class Tensor:
         >>> t.min(dim=1).values, t.min(dim=1).indices, t.min(axis=1)
         (tensor([1., 4.]), tensor([0, 0]), tensor([1., 4.]))
         """
-        values = -(-self).amax(dim, keepdim, axis=axis, keepdims=keepdims)
+        values = self.amin(dim, keepdim, axis=axis, keepdims=keepdims)
         if axis is not None or not isinstance(dim, (int, np.integer)):
             return values
         return MaxMin(values, self.argmin(dim, keepdim=_keep(keepdim, keepdims)))
