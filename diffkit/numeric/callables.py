@@ -9,8 +9,11 @@ variables; more go in chunks of about 4 MiB). A function written the other
 way round, points as rows (``X`` of shape ``(N, n)``, ``np.sum(..., axis=-1)``,
 returning ``(N,)`` or ``(N, m)``), is recognised too, at the price of one
 extra call the first time. Otherwise ``fn`` is called once per point.
-``batched=None`` tries the stacked call and falls back; ``True``/``False``
-force it. ``derivative`` takes an elementwise ``fn`` of a
+``batched=None`` tries the stacked call, checks its first and last points
+against one call each (a function that reduces the whole array, such as
+``np.sum(x**2) + x[0]``, also returns ``(N,)`` for N stacked points, but
+sums over all of them), and falls back; ``True``/``False`` force it,
+``True`` without the check. ``derivative`` takes an elementwise ``fn`` of a
 scalar or an array (the derivative at every element).
 
 Steps are relative, ``h * max(|x|, 1)``, rounded to the representable step
@@ -108,8 +111,10 @@ def gradient(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None
     >>> def f(x):
     ...     calls.append(1)
     ...     return 100 * (x[1] - x[0]**2)**2 + (1 - x[0])**2
-    >>> dk.numeric.gradient(f, [1.0, 2.0]).round(6), len(calls)
+    >>> dk.numeric.gradient(f, [1.0, 2.0], batched=True).round(6), len(calls)  # all points in one call
     (array([-400.,  200.]), 1)
+    >>> dk.numeric.gradient(lambda x: np.sum(x**2) + x[0], [1.0, 2.0]).round(6)  # not stackable: point by point
+    array([3., 4.])
     """
     acc = _acc(scheme, accuracy)
     problem, shape = _vector(fn, x, batched)

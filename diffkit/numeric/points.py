@@ -25,6 +25,7 @@ derivative entry), and the problems that evaluate a point set:
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -319,6 +320,10 @@ def _column_stack_call(fn: Callable, X: np.ndarray, N: int, layout: str = "colum
     return out if out.shape[0] == N else None
 
 
+#: Functions whose stacked calls were checked against single calls: {fn: {(layout, n, dtype)}}.
+_STACKABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 class VectorProblem:
     """Perturbation points of a plain callable ``fn(x)``, ``x`` of shape ``(n,)``.
 
@@ -348,10 +353,42 @@ class VectorProblem:
             self.calls += 1
             COUNTER.evals += N  # function values, however many calls carried them
             out = _column_stack_call(self.fn, X, N, layout)
-            if out is not None:
+            if out is not None and (self.layout or self.batched or self._checked(layout, X, out)):
                 self.layout = layout
                 return out
         return None
+
+    def _checked(self, layout: str, X: np.ndarray, out: np.ndarray) -> bool:
+        """:meth:`_agrees`, once per function, layout and size of x: an optimizer's loop asks again and again."""
+        key = (layout, self.n, str(self.dtype))
+        try:
+            seen = _STACKABLE.setdefault(self.fn, set())
+        except TypeError:  # not weakly referable (a builtin): check every time
+            seen = set()
+        if key not in seen and self._agrees(X, out):
+            seen.add(key)
+        return key in seen
+
+    def _agrees(self, X: np.ndarray, out: np.ndarray) -> bool:
+        """Whether a stacked call that came back the right shape means what one call per point does.
+
+        A function that reduces the whole array (``np.sum(x**2) + x[0]``) also returns shape (N,)
+        for a stack of N points, summing over all of them: its first and last points, called one at
+        a time, tell the two apart before any derivative is taken from the stack.
+        """
+        for j in {0, X.shape[1] - 1}:
+            self.calls += 1
+            COUNTER.evals += 1
+            try:
+                one = np.asarray(self.fn(X[:, j]), dtype=float)
+                if one.shape != out[j].shape:
+                    return False
+            except Exception:
+                return False
+            scale = np.maximum(np.abs(one), np.abs(out[j]))
+            if not np.all((np.abs(one - out[j]) <= 1e-9 * scale + 1e-300) | (np.isnan(one) & np.isnan(out[j]))):
+                return False
+        return True
 
     def _stack(self, points: PointSet, steps: np.ndarray, start: int, stop: int) -> np.ndarray:
         pert = (points.multipliers(self.n, start, stop) * steps).T
