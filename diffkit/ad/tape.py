@@ -84,6 +84,11 @@ class Node:
         The in-place clock when the node was recorded.
     out_vc : list
         The output's version cell, to detect in-place changes of the output.
+    parents : tuple
+        Each argument's node when this one was recorded (None for leaves and constants).
+        Backward follows these, not the arguments' current nodes: an in-place op
+        later gives a Tensor a new node (``y[0] = y[1] * 2``), and following that one
+        would loop back into the graph.
 
     Example
     -------
@@ -94,11 +99,12 @@ class Node:
     ('MulBackward', (True, False))
     """
 
-    __slots__ = ("op", "args", "params", "ans", "needs", "epoch", "out_vc", "retain")
+    __slots__ = ("op", "args", "params", "ans", "needs", "epoch", "out_vc", "retain", "parents")
 
     def __init__(self, op: Any, args: tuple, params: dict, ans: Any, needs: tuple, epoch: int, out_vc: list):
         self.op = op
         self.args = args
+        self.parents = tuple([getattr(a, "_node", None) for a in args])
         self.params = params
         self.ans = ans
         self.needs = needs
@@ -117,11 +123,11 @@ class Node:
         if self.args is None:
             return ()
         out = []
-        for a, need in zip(self.args, self.needs):
+        for a, p, need in zip(self.args, self.parents, self.needs):
             if not need:
                 out.append((None, 0))
-            elif a._node is not None:
-                out.append((a._node, 0))
+            elif p is not None:
+                out.append((p, 0))
             else:
                 out.append((AccumulateGrad(a), 0))
         return tuple(out)
@@ -166,7 +172,8 @@ def _check_versions(node: Node) -> None:
             f"the output of {node.name} was changed by an in-place operation after it was computed "
             f"(it is now at version {node.out_vc[0]}), and its gradient needs the original value; "
             "change a copy instead (y = y.clone(); y.add_(...)) or write it out of place (y = y + ...)")
-    saved = list(node.args)
+    # a rule that needs only the inputs' shapes (add, sum, getitem...) is not spoiled by new values
+    saved = list(node.args) if getattr(node.op, "reads_inputs", True) else []
     saved.extend(getattr(node.op, "saved", ()) or ())
     for i, a in enumerate(saved):
         vc = getattr(a, "_vc", None)
@@ -294,9 +301,8 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
         args = n.args
         if args is None:
             raise _freed(n)
-        for a, need in zip(args, n.needs):
+        for p, need in zip(n.parents, n.needs):
             if need:
-                p = a._node
                 if p is not None:
                     c = deps.get(p)
                     if c is None:
@@ -339,10 +345,11 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                         cots = op.array_vjps(namespace(g), g, n.ans, raw, n.params, needs)
                     else:  # a custom Function
                         cots = op.vjps(g, n.ans, raw, n.params, needs)
+            parents = n.parents
             for i, a in enumerate(args):
                 if not needs[i]:
                     continue
-                p = a._node
+                p = parents[i]
                 c = cots[i] if cots is not None else None
                 if c is not None:
                     COUNTER.primitives += 1

@@ -234,6 +234,11 @@ def _new_shape(shape: tuple) -> tuple:
     return shape
 
 
+def _is_view_index(index: tuple) -> bool:
+    """Whether indexing with ``index`` gives a view (ints, slices, None, ...), not a copy (arrays, masks)."""
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in index)
+
+
 def _raw_index(index: Any) -> tuple:
     """The index with Tensors unwrapped and a trailing ``...`` (the Array API wants every axis indexed)."""
     if not isinstance(index, tuple):
@@ -1695,7 +1700,8 @@ class Tensor:
             raise GradientError(
                 f"a leaf tensor that requires grad is used in an in-place operation ({op.name}); do "
                 "parameter updates inside `with dk.no_grad():`, or write x = x + ... instead")
-        old = _make(self._data, self.requires_grad, self._node)
+        view = self._node
+        old = _make(self._data, self.requires_grad, view)
         old._vc = self._vc
         CLOCK.now += 1
         out = _apply(op, (old, other), params) if other is not None else _apply(op, (old,), params)
@@ -1705,6 +1711,12 @@ class Tensor:
         out._vc[0] = old._vc[0] + 1
         out._vc[1] = CLOCK.now
         self._vc = out._vc  # earlier nodes that saved self see the new stamp and refuse
+        # Recorded ops compute out of place, so a view taken by basic indexing is a copy here; write
+        # the change through to the tensor it views, as PyTorch does (v = y[:, 0]; v *= 3 changes y).
+        if view is not None and view.op.name == "getitem" and _is_view_index(view.params["index"]):
+            base = view.args[0]
+            if isinstance(base, Tensor):
+                base._rebase(OPS["setitem"], self, {"index": view.params["index"]})
 
     def _inplace(self, name: str, other: Any, fast: Any, alpha: Any = 1) -> Tensor:
         """self = self <name> alpha * other: recorded when a gradient is wanted, else ``fast(data, other)``."""

@@ -96,6 +96,10 @@ class Op:
     vjp_arrays : callable or None
         Optional fused reverse rule on plain arrays (see the module docstring);
         the tape prefers it to ``vjp`` when no graph of the gradient is wanted.
+    reads_inputs : bool
+        Whether the reverse rule reads the inputs' values. False for rules that
+        only need their shapes (``add``, ``sum``, ``getitem``, ``reshape``...): an
+        input changed in place afterwards doesn't spoil them, as in PyTorch.
 
     Example
     -------
@@ -116,6 +120,7 @@ class Op:
     infix: str | None = None
     precedence: int = 100
     vjp_arrays: Callable[..., Any] | None = None
+    reads_inputs: bool = True
     doc: str = field(default="", compare=False)
 
     @property
@@ -334,6 +339,7 @@ add = _defop(
     vjp=(lambda g, a, x, y: g, lambda g, a, x, y: g),
     sympy=lambda x, y: x + y, template="{0} + {1}", infix="+", precedence=10,
     doc="x + y",
+    reads_inputs=False,
 )
 sub = _defop(
     "sub", 2, lambda xp, x, y: x - y,
@@ -341,6 +347,7 @@ sub = _defop(
     vjp=(lambda g, a, x, y: g, lambda g, a, x, y: -g),
     sympy=lambda x, y: x - y, template="{0} - {1}", infix="-", precedence=10,
     doc="x - y",
+    reads_inputs=False,
 )
 mul = _defop(
     "mul", 2, lambda xp, x, y: x * y,
@@ -383,6 +390,7 @@ neg = _defop(
     jvp=(lambda t, a, x: -t,), vjp=(lambda g, a, x: -g,),
     sympy=lambda x: -x, template="-{0}", infix="-", precedence=30,
     doc="-x",
+    reads_inputs=False,
 )
 # One pow for constant and variable exponents: the exponent's rule (which needs
 # log x) only runs when the exponent carries a derivative, so (x - 3)^2 at
@@ -569,6 +577,7 @@ sum = _defop(  # noqa: A001
     jvp=(lambda t, a, x, axis=None, keepdims=False: sum(t, axis=axis, keepdims=keepdims),),
     vjp=(lambda g, a, x, axis=None, keepdims=False: _expand(g, x, axis, keepdims),),
     kind="reduction", cost=_reduction_cost, template="sum({0})", doc="sum over axis",
+    reads_inputs=False,
 )
 mean = _defop(
     "mean", 1, lambda xp, x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims),
@@ -576,6 +585,7 @@ mean = _defop(
     vjp=(lambda g, a, x, axis=None, keepdims=False:
          _expand(g, x, axis, keepdims) / float(_count(x.shape, axis)),),
     kind="reduction", cost=_reduction_cost, template="mean({0})", doc="mean over axis",
+    reads_inputs=False,
 )
 
 
@@ -649,18 +659,21 @@ sum_to = _defop(
     vjp=(lambda g, a, x, shape: broadcast_to(g, shape=x.shape),),
     kind="array", cost=_reduction_cost, template="sum_to({0})",
     doc="sum a broadcast array back down to shape (reverse of broadcasting)",
+    reads_inputs=False,
 )
 broadcast_to = _defop(
     "broadcast_to", 1, lambda xp, x, shape: xp.broadcast_to(x, tuple(shape)),
     jvp=(lambda t, a, x, shape: broadcast_to(t, shape=shape),),
     vjp=(lambda g, a, x, shape: sum_to(g, shape=x.shape),),
     kind="array", cost=0, template="broadcast({0})", doc="broadcast to shape",
+    reads_inputs=False,
 )
 reshape = _defop(
     "reshape", 1, lambda xp, x, shape: xp.reshape(x, tuple(shape)),
     jvp=(lambda t, a, x, shape: reshape(t, shape=shape),),
     vjp=(lambda g, a, x, shape: reshape(g, shape=x.shape),),
     kind="array", cost=0, template="reshape({0})", doc="reshape to shape",
+    reads_inputs=False,
 )
 
 
@@ -678,11 +691,13 @@ transpose = _defop(
     jvp=(lambda t, a, x, axes=None: transpose(t, axes=axes),),
     vjp=(lambda g, a, x, axes=None: transpose(g, axes=_inverse_axes(axes, x.ndim)),),
     kind="array", cost=0, template="transpose({0})", doc="permute the axes (reverse them by default)",
+    reads_inputs=False,
 )
 matrix_transpose = _defop(
     "matrix_transpose", 1, lambda xp, x: xp.matrix_transpose(x),
     jvp=(lambda t, a, x: matrix_transpose(t),), vjp=(lambda g, a, x: matrix_transpose(g),),
     kind="array", cost=0, template="{0}^T", doc="swap the last two axes",
+    reads_inputs=False,
 )
 
 
@@ -748,6 +763,7 @@ getitem = _defop(
     jvp=(lambda t, a, x, index: getitem(t, index=index),),
     vjp=(lambda g, a, x, index: index_add(g, index=index, shape=x.shape),),
     kind="array", cost=0, template="{0}[...]", doc="x[index]",
+    reads_inputs=False,
 )
 index_add = _defop(
     "index_add", 1, _index_add_impl,
@@ -774,6 +790,7 @@ concat = _defop(
     vjp=lambda g, a, *xs, axis=0: _split_along(
         g, [x.shape[axis] for x in xs], axis % xs[0].ndim),
     kind="array", cost=0, template="concat({0}, ...)", doc="join arrays along an existing axis",
+    reads_inputs=False,
 )
 stack = _defop(
     "stack", -1, lambda xp, *xs, axis=0: xp.stack(xs, axis=axis),
@@ -782,6 +799,7 @@ stack = _defop(
     vjp=lambda g, a, *xs, axis=0: tuple(
         getitem(g, index=(slice(None),) * (axis % (xs[0].ndim + 1)) + (i, ...)) for i in range(len(xs))),
     kind="array", cost=0, template="stack({0}, ...)", doc="join arrays along a new axis",
+    reads_inputs=False,
 )
 # The rules use where(), not a multiplication by a mask: a nan or inf in the
 # branch not taken must not leak into the gradient (0 * inf is nan).
@@ -845,6 +863,7 @@ astype = _defop(
     jvp=(lambda t, a, x, dtype: astype(t, dtype=dtype),),
     vjp=(lambda g, a, x, dtype: astype(g, dtype=x.dtype),),
     kind="array", template="astype({0})", doc="a copy of x cast to dtype",
+    reads_inputs=False,
 )
 
 # A copy in row-major order. Layout is invisible to the values (nn.Linear hands
@@ -878,6 +897,7 @@ setitem = _defop(
     vjp=(lambda g, a, x, v, index: setitem(g, 0.0, index=index),
          lambda g, a, x, v, index: getitem(g, index=index)),
     kind="array", cost=0, template="{0}[...] = {1}", doc="a copy of x with x[index] = v",
+    reads_inputs=False,
 )
 argmax = _defop(
     "argmax", 1, lambda xp, x, axis=None, keepdims=False: xp.argmax(x, axis=axis, keepdims=keepdims),

@@ -105,3 +105,35 @@ def test_max_and_min_over_a_dim_give_values_and_indices_as_torch():
         values, indices = getattr(dk.tensor(a), name)(1)  # positional dim unpacks as in torch
         assert values.shape == (2,) and indices.dtype.kind == "i"
     assert dk.tensor(a).max(axis=1).shape == (2,)  # NumPy's axis= gives the values
+
+
+@pytest.mark.parametrize("code", [
+    "y = x*1; y[0] += 5; (y*y).sum().backward()",
+    "y = x*1; y[:, 0] *= 3; y.sum().backward()",
+    "y = x*1; y[0] = y[1]*2; (y*y).sum().backward()",
+    "y = x*2; z = y + 1; y.add_(1); z.sum().backward()",
+    "y = x*1; v = y[:, 0]; v *= 3; y.sum().backward()",
+    "y = x*1; y[0].mul_(0); (y*y).sum().backward()",
+    "y = x*1; v = y[1]; w = v[0:1]; w += 10; (y*y).sum().backward()",
+    "y = x*1; v = y[[0, 1]]; v *= 3; (y*y).sum().backward()",
+    "y = x*1; v = y[0]; v += 1; (v*y).sum().backward()",
+])
+def test_in_place_writes_through_slices_and_keep_the_graph_as_torch(code):
+    torch = pytest.importorskip("torch")
+    results = []
+    for x in (dk.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype="float64"),
+              torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype=torch.float64)):
+        env = {"x": x}
+        exec(code, env)  # noqa: S102 - the same line for both libraries
+        results.append((np.asarray(x.grad.tolist()), np.asarray(env["y"].tolist())))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_an_input_a_rule_reads_still_may_not_change():
+    x = dk.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * y  # mul's rule reads y
+    y.add_(1)
+    with pytest.raises(dk.GradientError, match="in-place"):
+        z.sum().backward()
