@@ -101,10 +101,11 @@ class Node:
 
     __slots__ = ("op", "args", "params", "ans", "needs", "epoch", "out_vc", "retain", "parents")
 
-    def __init__(self, op: Any, args: tuple, params: dict, ans: Any, needs: tuple, epoch: int, out_vc: list):
+    def __init__(self, op: Any, args: tuple, params: dict, ans: Any, needs: tuple, epoch: int, out_vc: list,
+                 parents: tuple | None = None):
         self.op = op
         self.args = args
-        self.parents = tuple([getattr(a, "_node", None) for a in args])
+        self.parents = tuple([getattr(a, "_node", None) for a in args]) if parents is None else parents
         self.params = params
         self.ans = ans
         self.needs = needs

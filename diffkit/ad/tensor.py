@@ -116,7 +116,7 @@ def _unary(op: Op, x: Tensor, params: dict) -> Tensor:
     t._vc = vc = x._vc if op.name in _VIEWS else [0, 0]
     if x.requires_grad and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:
         t.requires_grad = True
-        t._node = Node(op, (x,), params, out, (True,), CLOCK.now, vc)
+        t._node = Node(op, (x,), params, out, (True,), CLOCK.now, vc, (x._node,))
     else:
         t.requires_grad = False
         t._node = None
@@ -128,15 +128,19 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         ad = a._data
         ar = a.requires_grad
         ns = ad
+        an = a._node
     else:
+        an = None
         ad = a = a.item() if isinstance(a, np.generic) else a  # a NumPy scalar is weak, as in PyTorch
         ar = False
     if isinstance(b, Tensor):
         bd = b._data
         br = b.requires_grad
+        bn = b._node
         if not isinstance(a, Tensor):
             ns = bd
     else:
+        bn = None
         bd = b = b.item() if isinstance(b, np.generic) else b  # float32 * np.float64(2) stays float32
         br = False
     try:
@@ -152,7 +156,7 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
     t._vc = vc = [0, 0]
     if (ar or br) and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:
         t.requires_grad = True
-        t._node = Node(op, (a, b), params, out, _NEEDS[(ar, br)], CLOCK.now, vc)
+        t._node = Node(op, (a, b), params, out, _NEEDS[(ar, br)], CLOCK.now, vc, (an, bn))
     else:
         t.requires_grad = False
         t._node = None
