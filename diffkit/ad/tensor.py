@@ -1403,7 +1403,7 @@ class Tensor:
         """
         return _unary(OPS["argmin"], self, {"axis": _axis(dim, axis), "keepdims": bool(keepdim)})
 
-    def var(self, dim: Any = None, keepdim: bool = False, *, unbiased: bool | None = None,
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
         """Variance over ``dim``; ``correction=1`` (the default, as PyTorch) divides by n - 1.
 
@@ -1423,7 +1423,7 @@ class Tensor:
             self.shape[i] for i in ((a,) if isinstance(a, int) else a))
         return (d * d).sum(a, keepdim=k) / float(max(n - correction, 0))
 
-    def std(self, dim: Any = None, keepdim: bool = False, *, unbiased: bool | None = None,
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
         """Standard deviation over ``dim`` (``correction=1`` by default).
 
@@ -1433,7 +1433,7 @@ class Tensor:
         >>> dk.tensor([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).std(correction=0)
         tensor(2.)
         """
-        return self.var(dim, keepdim, unbiased=unbiased, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
 
     def norm(self) -> Tensor:
         """The 2-norm of all entries.

@@ -137,3 +137,13 @@ def test_an_input_a_rule_reads_still_may_not_change():
     y.add_(1)
     with pytest.raises(dk.GradientError, match="in-place"):
         z.sum().backward()
+
+
+def test_var_and_std_take_torchs_positional_order():
+    torch = pytest.importorskip("torch")
+    a = [[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]]
+    for name in ("var", "std"):
+        for args in ((1, False), (1, True, True), (0,)):
+            ours = getattr(dk.tensor(a, dtype="float64"), name)(*args).numpy()
+            theirs = getattr(torch.tensor(a, dtype=torch.float64), name)(*args).numpy()
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12)
