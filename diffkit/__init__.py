@@ -31,6 +31,8 @@ from .expr.ops import (
 )
 from .table import Table
 
+cat = concat  # PyTorch's name for it
+
 # The interface every method implements, and the comparison of all of them.
 from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
 from .compare.op_counts import op_count_study
@@ -57,7 +59,7 @@ __all__ = [
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
     "ArgumentError", "ArgumentTypeError", "ArgumentIndexError",
-    "abs", "add", "asin", "atan", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
+    "abs", "add", "asin", "atan", "cat", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",

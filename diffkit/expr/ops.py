@@ -295,7 +295,7 @@ def _defop(name: str, arity: int, impl, jvp=None, vjp=None, **kw) -> Callable[..
     """Register an op and return its public function (the HIPS-style primitive)."""
     op = Op(name, arity, impl, jvp, vjp, **kw)
     OPS[name] = op
-    names = _option_names(impl, arity) if arity in (1, 2) else ()
+    names = _option_names(impl, arity)
 
     if arity == 1:
 
@@ -311,7 +311,9 @@ def _defop(name: str, arity: int, impl, jvp=None, vjp=None, **kw) -> Callable[..
             return apply(op, x, y, **params)
     elif arity == -1:
 
-        def fn(xs, **params):
+        def fn(xs, *more, **params):  # concat(xs, 1), stack(xs, dim=1)
+            if more or params:
+                params = _options(name, ("axis",), more, params)
             return apply(op, *xs, **params)
     else:
 
