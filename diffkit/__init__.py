@@ -31,8 +31,6 @@ from .expr.ops import (
 )
 from .table import Table
 
-cat = concat  # PyTorch's name for it
-
 # The interface every method implements, and the comparison of all of them.
 from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
 from .compare.op_counts import op_count_study
@@ -52,6 +50,7 @@ from . import data, nn, optim
 from .io import StateFileError, load, save
 
 __version__ = "0.1.0"
+cat = concat  # PyTorch's name for it
 
 __all__ = [
     "__version__",

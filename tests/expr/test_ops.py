@@ -248,3 +248,9 @@ def test_top_level_ops_take_options_by_position_and_torch_names():
         dk.sin(t, 1)
     with pytest.raises(dk.ArgumentTypeError, match="both by position and by name"):
         dk.softmax(t, 1, axis=0)
+
+
+def test_concat_and_stack_take_an_axis_by_position_or_as_dim():
+    a, b = dk.tensor([[1.0, 2.0]]), dk.tensor([[3.0, 4.0]])
+    assert dk.stack([a, b], dim=1).shape == (1, 2, 2)
+    assert dk.concat([a, b], 1).shape == (1, 4) and dk.cat([a, b], dim=0).shape == (2, 2)
