@@ -191,7 +191,10 @@ class ReverseMode(_ProgramMode):
             outs = self._exec(f, "hessian", wrt, args + seed)
             cols.append(outs[n + 2:])  # outputs: f, g_1..g_n, then their tangents f', g_1'..g_n'
         value = self._value(f, outs)
-        return value, _stack([[cols[j][i] for j in range(n)] for i in range(n)])
+        # column j is d(grad)/dx_j; the two halves differ in the last bit (the passes round in different
+        # orders), and a Hessian is symmetric: take the mean of H[i, j] and H[j, i]
+        return value, _stack([[(cols[j][i] + cols[i][j]) * 0.5 if i != j else cols[j][i] for j in range(n)]
+                              for i in range(n)])
 
     def __repr__(self) -> str:
         return f"ReverseMode(backend={self.backend!r})"

@@ -150,3 +150,10 @@ def test_names_and_repr():
     assert dk.ForwardMode().name == "forward" and dk.ReverseMode().name == "reverse"
     assert repr(dk.ReverseMode()) == "ReverseMode(backend='numpy')"
     assert isinstance(dk.ReverseMode(), dk.Differentiator)
+
+
+def test_reverse_mode_hessian_is_exactly_symmetric():
+    f = "exp(x)*sin(y) + x^3*y^2 - tanh(x*y)"
+    H = dk.ReverseMode().hessian(f, at={"x": 0.7, "y": -1.3}).hessian
+    assert np.array_equal(H, H.T)
+    np.testing.assert_allclose(H, dk.Symbolic().hessian(f, at={"x": 0.7, "y": -1.3}).hessian, rtol=1e-13)
