@@ -1529,6 +1529,45 @@ class Tensor:
         s, e = start_dim % len(shape), end_dim % len(shape)
         return self.reshape(shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
+    def split(self, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along ``dim``: of ``split_size`` each (the last may be shorter), or of the given sizes.
+
+        Each piece is a slice, so gradients flow back into the right part of ``self``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> t = dk.arange(5)
+        >>> t.split(2), t.split([1, 4])
+        ((tensor([0, 1]), tensor([2, 3]), tensor([4])), (tensor([0]), tensor([1, 2, 3, 4])))
+        """
+        n = self.shape[dim]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            size = int(split_size_or_sections)
+            if size < 1:
+                raise ArgumentError(f"split size must be a positive number, got {size}")
+            sizes = [min(size, n - start) for start in range(0, n, size)]
+        else:
+            sizes = [int(k) for k in split_size_or_sections]
+            if sum(sizes) != n or any(k < 0 for k in sizes):
+                raise ArgumentError(f"split sizes {sizes} don't add up to the {n} entries along dim {dim}")
+        lead = (slice(None),) * (dim % self.ndim)
+        starts = np.cumsum([0] + sizes[:-1])
+        return tuple(self[lead + (slice(int(a), int(a) + k),)] for a, k in zip(starts, sizes))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most ``chunks`` pieces along ``dim``, of equal size but the last (as ``torch.chunk``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> [c.shape for c in dk.zeros(5, 2).chunk(3)]
+        [(2, 2), (2, 2), (1, 2)]
+        """
+        if chunks < 1:
+            raise ArgumentError(f"chunks must be a positive number, got {chunks}")
+        return self.split(max(1, -(-self.shape[dim] // chunks)), dim)
+
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert a dimension of size 1 at ``dim``.
 

@@ -147,3 +147,17 @@ def test_var_and_std_take_torchs_positional_order():
             ours = getattr(dk.tensor(a, dtype="float64"), name)(*args).numpy()
             theirs = getattr(torch.tensor(a, dtype=torch.float64), name)(*args).numpy()
             np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("how", [("split", 2, 0), ("split", [1, 3], 1), ("chunk", 3, 0), ("chunk", 2, 1)])
+def test_split_and_chunk_match_torch_with_gradients(how):
+    torch = pytest.importorskip("torch")
+    name, arg, dim = how
+    a = np.arange(20, dtype=np.float64).reshape(5, 4)
+    x = dk.tensor(a, requires_grad=True)
+    xt = torch.tensor(a, requires_grad=True)
+    ours, theirs = getattr(x, name)(arg, dim), getattr(xt, name)(arg, dim)
+    assert [p.shape for p in ours] == [tuple(p.shape) for p in theirs]
+    sum((k + 1) * (p * p).sum() for k, p in enumerate(ours)).backward()
+    sum((k + 1) * (p * p).sum() for k, p in enumerate(theirs)).backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
