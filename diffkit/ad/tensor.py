@@ -1321,9 +1321,10 @@ class Tensor:
         """Maximum: of everything, or over ``dim`` as PyTorch gives it, ``(values, indices)``.
 
         ``dim=`` (an int, or the first positional argument) returns a named pair
-        ``(values, indices)`` as ``torch.max`` does; NumPy's ``axis=`` (or a tuple
-        of dims) returns the values only, as :meth:`amax` does. Ties share the
-        gradient evenly.
+        ``(values, indices)`` as ``torch.max`` does, and the values' gradient goes
+        to the entry at the index returned; NumPy's ``axis=`` (or a tuple of dims)
+        returns the values only, as :meth:`amax` does, and ties share the gradient
+        evenly.
 
         Example
         -------
@@ -1335,10 +1336,9 @@ class Tensor:
         >>> values, indices
         (tensor([3., 6.]), tensor([2, 2]))
         """
-        values = self.amax(dim, keepdim, axis=axis, keepdims=keepdims)
         if axis is not None or not isinstance(dim, (int, np.integer)):  # NumPy's spelling: values only
-            return values
-        return MaxMin(values, self.argmax(dim, keepdim=_keep(keepdim, keepdims)))
+            return self.amax(dim, keepdim, axis=axis, keepdims=keepdims)
+        return self._at_indices(self.argmax(dim, keepdim=True), int(dim), _keep(keepdim, keepdims))
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
             out: Any = None) -> Tensor | MaxMin:
@@ -1351,10 +1351,22 @@ class Tensor:
         >>> t.min(dim=1).values, t.min(dim=1).indices, t.min(axis=1)
         (tensor([1., 4.]), tensor([0, 0]), tensor([1., 4.]))
         """
-        values = self.amin(dim, keepdim, axis=axis, keepdims=keepdims)
         if axis is not None or not isinstance(dim, (int, np.integer)):
-            return values
-        return MaxMin(values, self.argmin(dim, keepdim=_keep(keepdim, keepdims)))
+            return self.amin(dim, keepdim, axis=axis, keepdims=keepdims)
+        return self._at_indices(self.argmin(dim, keepdim=True), int(dim), _keep(keepdim, keepdims))
+
+    def _at_indices(self, idx: Tensor, dim: int, keepdim: bool) -> MaxMin:
+        """The entries at ``idx`` (one per row along ``dim``, kept as a size-1 axis) with their indices:
+        picked by indexing, so the gradient goes to the index returned, as PyTorch's max(dim) does
+        (amax shares it between ties)."""
+        dim %= max(self.ndim, 1)
+        raw = idx._data
+        grid = list(np.indices(raw.shape, sparse=True))
+        grid[dim] = raw
+        values = self[tuple(grid)]
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        return MaxMin(values, idx)
 
     def amax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
              keepdims: bool | None = None) -> Tensor:

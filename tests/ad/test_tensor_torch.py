@@ -161,3 +161,15 @@ def test_split_and_chunk_match_torch_with_gradients(how):
     sum((k + 1) * (p * p).sum() for k, p in enumerate(ours)).backward()
     sum((k + 1) * (p * p).sum() for k, p in enumerate(theirs)).backward()
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_max_over_a_dim_sends_the_gradient_to_the_index_it_returns():
+    torch = pytest.importorskip("torch")
+    for name, a in (("max", [[1.0, 3.0, 3.0]]), ("min", [[1.0, 3.0, 1.0]])):
+        x, xt = dk.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        getattr(x, name)(dim=1).values.sum().backward()
+        getattr(xt, name)(dim=1).values.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+    x = dk.tensor([[1.0, 3.0, 3.0]], requires_grad=True)
+    x.amax(dim=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.5, 0.5]])  # amax: ties share it
