@@ -243,12 +243,13 @@ def _is_view_index(index: tuple) -> bool:
     return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in index)
 
 
-def _raw_index(index: Any) -> tuple:
-    """The index with Tensors unwrapped and a trailing ``...`` (the Array API wants every axis indexed)."""
+def _raw_index(index: Any, ndim: int) -> tuple:
+    """The index with Tensors unwrapped and, where it leaves axes out, a trailing ``...`` (the Array
+    API wants every axis indexed, and allows no ``...`` beside integer arrays that index them all)."""
     if not isinstance(index, tuple):
         index = (index,)
     index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
-    if not any(i is Ellipsis for i in index):
+    if not any(i is Ellipsis for i in index) and sum(i is not None for i in index) < ndim:
         index += (Ellipsis,)
     return index
 
@@ -960,10 +961,10 @@ class Tensor:
     def __ne__(self, o: Any) -> Tensor: return _binary(OPS["not_equal"], self, o)  # type: ignore[override]
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _unary(OPS["getitem"], self, {"index": _raw_index(index)})
+        return _unary(OPS["getitem"], self, {"index": _raw_index(index, self.ndim)})
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        index = _raw_index(index)
+        index = _raw_index(index, self.ndim)
         vr = isinstance(value, Tensor) and value.requires_grad
         if STATE.enabled and (self.requires_grad or vr):
             self._rebase(OPS["setitem"], value, {"index": index})
@@ -1338,7 +1339,7 @@ class Tensor:
         """
         if axis is not None or not isinstance(dim, (int, np.integer)):  # NumPy's spelling: values only
             return self.amax(dim, keepdim, axis=axis, keepdims=keepdims)
-        return self._at_indices(self.argmax(dim, keepdim=True), int(dim), _keep(keepdim, keepdims))
+        return self._at_indices(self.argmax(dim, keepdim=True), int(dim), _keep(keepdim, keepdims), self.amax)
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
             out: Any = None) -> Tensor | MaxMin:
@@ -1353,17 +1354,22 @@ class Tensor:
         """
         if axis is not None or not isinstance(dim, (int, np.integer)):
             return self.amin(dim, keepdim, axis=axis, keepdims=keepdims)
-        return self._at_indices(self.argmin(dim, keepdim=True), int(dim), _keep(keepdim, keepdims))
+        return self._at_indices(self.argmin(dim, keepdim=True), int(dim), _keep(keepdim, keepdims), self.amin)
 
-    def _at_indices(self, idx: Tensor, dim: int, keepdim: bool) -> MaxMin:
+    def _at_indices(self, idx: Tensor, dim: int, keepdim: bool, ties: Any) -> MaxMin:
         """The entries at ``idx`` (one per row along ``dim``, kept as a size-1 axis) with their indices:
-        picked by indexing, so the gradient goes to the index returned, as PyTorch's max(dim) does
-        (amax shares it between ties)."""
+        picked by indexing, so the gradient goes to the index returned, as PyTorch's max(dim) does.
+        ``ties`` (amax or amin) gives the values where the namespace can't take that gradient."""
         dim %= max(self.ndim, 1)
         raw = idx._data
-        grid = list(np.indices(raw.shape, sparse=True))
-        grid[dim] = raw
-        values = self[tuple(grid)]
+        xp = _xp(raw)
+        if getattr(xp, "__name__", "").split(".")[0] in ("numpy", "cupy"):
+            ndim = raw.ndim
+            grid = tuple(raw if k == dim else xp.reshape(xp.arange(n), tuple(n if j == k else 1 for j in range(ndim)))
+                         for k, n in enumerate(raw.shape))  # idx along dim, every position elsewhere
+            values = self[grid]
+        else:  # the pick's gradient assigns through integer arrays, which the Array API leaves out
+            values = ties(dim, keepdim=True)
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
         return MaxMin(values, idx)
