@@ -2091,8 +2091,10 @@ def full(shape: Any, value: Any, *, dtype: Any = None, device: Any = "cpu", requ
 
 
 def _data_of(t: Any) -> Any:
-    """The array behind a Tensor, or an array-like as an array (the *_like functions take both)."""
-    return t._data if isinstance(t, Tensor) else np.asarray(t)
+    """The array behind a Tensor, an array of any namespace as it is, or an array-like as a NumPy array."""
+    if isinstance(t, Tensor):
+        return t._data
+    return t if hasattr(t, "__array_namespace__") else np.asarray(t)
 
 
 def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:

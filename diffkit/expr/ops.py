@@ -269,7 +269,8 @@ def _example(op: Op) -> str:
 def _option_names(impl: Callable[..., Any], arity: int) -> tuple[str, ...]:
     """The op's options: ``impl``'s parameters after ``xp`` and the array arguments."""
     try:
-        params = list(inspect.signature(impl).parameters.values())[1 + max(arity, 0):]
+        # (no max() here: this module's max is the op, defined further down)
+        params = list(inspect.signature(impl).parameters.values())[1 + arity if arity > 0 else 1:]
     except (TypeError, ValueError):
         return ()
     return tuple(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
@@ -313,7 +314,7 @@ def _defop(name: str, arity: int, impl, jvp=None, vjp=None, **kw) -> Callable[..
 
         def fn(xs, *more, **params):  # concat(xs, 1), stack(xs, dim=1)
             if more or params:
-                params = _options(name, ("axis",), more, params)
+                params = _options(name, names, more, params)
             return apply(op, *xs, **params)
     else:
 
