@@ -1,0 +1,226 @@
+"""Elementwise ops: arithmetic, elementary functions, kinks and comparisons.
+
+These are what an :class:`~diffkit.Expr` is made of; each has a SymPy
+counterpart so the three methods can be compared.
+
+Example
+-------
+>>> from diffkit.expr.ops.elementwise import sin
+>>> float(sin(0.0))
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+
+from .core import _defop
+
+add = _defop(
+    "add", 2, lambda xp, x, y: x + y,
+    jvp=(lambda t, a, x, y: t, lambda t, a, x, y: t),
+    vjp=(lambda g, a, x, y: g, lambda g, a, x, y: g),
+    sympy=lambda x, y: x + y, template="{0} + {1}", infix="+", precedence=10,
+    doc="x + y",
+    reads_inputs=False,
+)
+sub = _defop(
+    "sub", 2, lambda xp, x, y: x - y,
+    jvp=(lambda t, a, x, y: t, lambda t, a, x, y: -t),
+    vjp=(lambda g, a, x, y: g, lambda g, a, x, y: -g),
+    sympy=lambda x, y: x - y, template="{0} - {1}", infix="-", precedence=10,
+    doc="x - y",
+    reads_inputs=False,
+)
+mul = _defop(
+    "mul", 2, lambda xp, x, y: x * y,
+    jvp=(lambda t, a, x, y: t * y, lambda t, a, x, y: x * t),
+    vjp=(lambda g, a, x, y: g * y, lambda g, a, x, y: g * x),
+    sympy=lambda x, y: x * y, template="{0} * {1}", infix="*", precedence=20,
+    doc="x * y",
+)
+_PYTHON_NUMBERS = (int, float, complex)
+
+
+def _numpy_rules(xp, x, y):
+    """Two plain Python numbers become a 0-d array and a number, so that division and
+    powers follow NumPy outside their domain (1/0 -> inf, (-8)^(1/3) -> nan, with a
+    RuntimeWarning) instead of Python's (ZeroDivisionError, a complex result)."""
+    if type(x) in _PYTHON_NUMBERS and type(y) in _PYTHON_NUMBERS:
+        return xp.asarray(float(x) if type(x) is int else x), y
+    return x, y
+
+
+def _div_impl(xp, x, y):
+    x, y = _numpy_rules(xp, x, y)
+    return x / y
+
+
+def _pow_impl(xp, x, y):
+    x, y = _numpy_rules(xp, x, y)
+    return x**y
+
+
+div = _defop(
+    "div", 2, _div_impl,
+    jvp=(lambda t, a, x, y: t / y, lambda t, a, x, y: -t * a / y),
+    vjp=(lambda g, a, x, y: g / y, lambda g, a, x, y: -g * a / y),
+    sympy=lambda x, y: x / y, template="{0} / {1}", infix="/", precedence=20,
+    doc="x / y",
+)
+neg = _defop(
+    "neg", 1, lambda xp, x: -x,
+    jvp=(lambda t, a, x: -t,), vjp=(lambda g, a, x: -g,),
+    sympy=lambda x: -x, template="-{0}", infix="-", precedence=30,
+    doc="-x",
+    reads_inputs=False,
+)
+# One pow for constant and variable exponents: the exponent's rule (which needs
+# log x) only runs when the exponent carries a derivative, so (x - 3)^2 at
+# x = 1 stays clean.
+pow = _defop(  # noqa: A001 - the table's name for the op
+    "pow", 2, _pow_impl,
+    jvp=(lambda t, a, x, y: t * y * x ** (y - 1), lambda t, a, x, y: t * log(x) * a),
+    vjp=(lambda g, a, x, y: g * y * x ** (y - 1), lambda g, a, x, y: g * log(x) * a),
+    sympy=lambda x, y: x**y, template="{0}^{1}", infix="^", precedence=40,
+    doc="x raised to the power y",
+)
+square = _defop(
+    "square", 1, lambda xp, x: x * x,
+    jvp=(lambda t, a, x: 2.0 * x * t,), vjp=(lambda g, a, x: 2.0 * x * g,),
+    sympy=lambda x: x**2, template="{0}^2", doc="x squared",
+)
+sqrt = _defop(
+    "sqrt", 1, lambda xp, x: xp.sqrt(x),
+    jvp=(lambda t, a, x: t / (2.0 * a),), vjp=(lambda g, a, x: g / (2.0 * a),),
+    sympy=sp.sqrt, template="sqrt({0})", doc="square root",
+)
+exp = _defop(
+    "exp", 1, lambda xp, x: xp.exp(x),
+    jvp=(lambda t, a, x: t * a,), vjp=(lambda g, a, x: g * a,),
+    sympy=sp.exp, template="exp({0})", doc="exponential",
+)
+log = _defop(
+    "log", 1, lambda xp, x: xp.log(x),
+    jvp=(lambda t, a, x: t / x,), vjp=(lambda g, a, x: g / x,),
+    sympy=sp.log, template="ln({0})", doc="natural logarithm",
+)
+sin = _defop(
+    "sin", 1, lambda xp, x: xp.sin(x),
+    jvp=(lambda t, a, x: t * cos(x),), vjp=(lambda g, a, x: g * cos(x),),
+    sympy=sp.sin, template="sin {0}", doc="sine",
+)
+cos = _defop(
+    "cos", 1, lambda xp, x: xp.cos(x),
+    jvp=(lambda t, a, x: -(t * sin(x)),), vjp=(lambda g, a, x: -(g * sin(x)),),
+    sympy=sp.cos, template="cos {0}", doc="cosine",
+)
+tan = _defop(
+    "tan", 1, lambda xp, x: xp.tan(x),
+    jvp=(lambda t, a, x: t * (1.0 + a * a),), vjp=(lambda g, a, x: g * (1.0 + a * a),),
+    sympy=sp.tan, template="tan {0}", doc="tangent",
+)
+asin = _defop(
+    "asin", 1, lambda xp, x: xp.asin(x),
+    jvp=(lambda t, a, x: t / sqrt(1.0 - x * x),), vjp=(lambda g, a, x: g / sqrt(1.0 - x * x),),
+    sympy=sp.asin, template="asin {0}", doc="inverse sine",
+)
+atan = _defop(
+    "atan", 1, lambda xp, x: xp.atan(x),
+    jvp=(lambda t, a, x: t / (1.0 + x * x),), vjp=(lambda g, a, x: g / (1.0 + x * x),),
+    sympy=sp.atan, template="atan {0}", doc="inverse tangent",
+)
+tanh = _defop(
+    "tanh", 1, lambda xp, x: xp.tanh(x),
+    jvp=(lambda t, a, x: t * (1.0 - a * a),), vjp=(lambda g, a, x: g * (1.0 - a * a),),
+    sympy=sp.tanh, template="tanh {0}", doc="hyperbolic tangent",
+)
+# tanh form: no overflow for large |x| and no branch to evaluate twice.
+sigmoid = _defop(
+    "sigmoid", 1, lambda xp, x: 0.5 * (xp.tanh(0.5 * x) + 1.0),
+    jvp=(lambda t, a, x: t * a * (1.0 - a),), vjp=(lambda g, a, x: g * a * (1.0 - a),),
+    sympy=lambda x: 1 / (1 + sp.exp(-x)), template="sigmoid({0})",
+    doc="logistic sigmoid 1 / (1 + exp(-x))",
+)
+# sign and step have derivative zero (None rules); they exist so that the
+# kink rules below can be written as ops and differentiated again.
+sign = _defop(
+    "sign", 1, lambda xp, x: xp.sign(x), sympy=sp.sign, template="sign({0})",
+    doc="sign of x (0 at 0)",
+)
+# step(x) = 1 for x > 0, else 0 (Heaviside with H(0) = 0), in the dtype of x.
+# Casting the comparison is one pass (relu's rule runs it on every backward, so
+# it matters); Python floats have no dtype and take sign(max(x, 0)).
+def _step_impl(xp, x):
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return xp.sign(xp.maximum(x, 0.0))
+    cast = getattr(xp, "astype", None)
+    return cast(x > 0, dtype) if cast is not None else (x > 0).astype(dtype)
+
+
+step = _defop(
+    "step", 1, _step_impl,
+    sympy=lambda x: sp.Heaviside(x, 0), template="step({0})",
+    doc="Heaviside step, 1 for x > 0 and 0 otherwise",
+)
+abs = _defop(  # noqa: A001
+    "abs", 1, lambda xp, x: xp.abs(x),
+    jvp=(lambda t, a, x: t * sign(x),), vjp=(lambda g, a, x: g * sign(x),),
+    sympy=sp.Abs, template="|{0}|", doc="absolute value; abs'(0) = 0",
+)
+def _relu_sympy(x):
+    # Piecewise, not Max(x, 0): its derivative is 0 at 0, like every other method.
+    # Around an argument that holds a Piecewise itself (relu(relu(u))) SymPy folds the
+    # condition and tries to solve an inequality, which fails for many arguments;
+    # x * Heaviside(x, 0) is the same function, with the same derivative at 0.
+    if isinstance(x, sp.Basic) and x.has(sp.Piecewise):
+        return x * sp.Heaviside(x, 0)
+    return sp.Piecewise((x, x > 0), (0, True))
+
+
+relu = _defop(
+    "relu", 1, lambda xp, x: xp.maximum(x, 0.0),
+    jvp=(lambda t, a, x: t * step(x),), vjp=(lambda g, a, x: g * step(x),),
+    vjp_arrays=lambda xp, g, a, args, needs: [g * _step_impl(xp, a)],  # a > 0 exactly where x > 0
+    sympy=_relu_sympy, template="relu({0})",
+    doc="max(x, 0); relu'(0) = 0",
+)
+maximum = _defop(
+    "maximum", 2, lambda xp, x, y: xp.maximum(x, y),
+    jvp=(lambda t, a, x, y: t * (1.0 + sign(x - y)) * 0.5,
+         lambda t, a, x, y: t * (1.0 - sign(x - y)) * 0.5),
+    vjp=(lambda g, a, x, y: g * (1.0 + sign(x - y)) * 0.5,
+         lambda g, a, x, y: g * (1.0 - sign(x - y)) * 0.5),
+    sympy=sp.Max, template="max({0}, {1})",
+    doc="elementwise maximum; a tie splits the gradient half and half",
+)
+minimum = _defop(
+    "minimum", 2, lambda xp, x, y: xp.minimum(x, y),
+    jvp=(lambda t, a, x, y: t * (1.0 - sign(x - y)) * 0.5,
+         lambda t, a, x, y: t * (1.0 + sign(x - y)) * 0.5),
+    vjp=(lambda g, a, x, y: g * (1.0 - sign(x - y)) * 0.5,
+         lambda g, a, x, y: g * (1.0 + sign(x - y)) * 0.5),
+    sympy=sp.Min, template="min({0}, {1})",
+    doc="elementwise minimum; a tie splits the gradient half and half",
+)
+
+
+# ---------------------------------------------------------------------------
+# Comparisons (boolean results, no derivative): masks for where() and friends.
+# ---------------------------------------------------------------------------
+
+def _comparison(name: str, symbol: str, fn) -> Callable[..., Any]:
+    return _defop(name, 2, fn, kind="comparison", template="{0} " + symbol + " {1}",
+                  doc=f"x {symbol} y, elementwise (boolean, no gradient)")
+
+
+greater = _comparison("greater", ">", lambda xp, x, y: x > y)
+greater_equal = _comparison("greater_equal", ">=", lambda xp, x, y: x >= y)
+less = _comparison("less", "<", lambda xp, x, y: x < y)
+less_equal = _comparison("less_equal", "<=", lambda xp, x, y: x <= y)
+equal = _comparison("equal", "==", lambda xp, x, y: x == y)
+not_equal = _comparison("not_equal", "!=", lambda xp, x, y: x != y)
