@@ -38,6 +38,7 @@ import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
 from ..expr.counting import COUNTER
+from ..expr.methods import ArrayMethods
 from ..expr.ops import OPS, Op
 from . import backend
 from .blas import axpy
@@ -290,7 +291,7 @@ def _convert(data: Any, dtype: Any, device: Any, copy: bool) -> Any:
     return arr
 
 
-class Tensor:
+class Tensor(ArrayMethods):
     """An array that records the ops applied to it, for reverse-mode differentiation.
 
     Create one with :func:`tensor` (always copies) or ``Tensor(data)`` (shares

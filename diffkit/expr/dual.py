@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from .arithmetic import OpArithmetic
+from .methods import ArrayMethods
 from .ops import OPS, Op, apply, namespace
 
 __all__ = ["Dual", "dual_type", "zeros_like", "BASE_LEVEL"]
@@ -51,7 +52,7 @@ def zeros_like(x: Any) -> Any:
     return 0.0 * x
 
 
-class Dual(OpArithmetic):
+class Dual(OpArithmetic, ArrayMethods):
     """A dual number ``primal + tangent·ε`` (``ε² = 0``): forward mode on Python functions.
 
     Every op of the table applied to a Dual returns a Dual whose tangent comes
