@@ -38,6 +38,7 @@ from .compare.op_counts import op_count_study
 # The three ways: symbolic, numeric, automatic.
 from . import ad, numeric, symbolic
 from .symbolic import Symbolic
+from .symbolic.calculus import diff
 from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck
 from .ad import (
     ForwardMode, Function, ReverseMode, Tensor, arange, enable_grad, eye, full, inference_mode, no_grad, ones,
@@ -64,7 +65,7 @@ __all__ = [
     "tanh", "transpose", "where",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
-    "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",
+    "symbolic", "Symbolic", "diff", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",
     "ad", "ForwardMode", "ReverseMode",
     # tensors and training
     "Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode", "manual_seed",

@@ -105,9 +105,14 @@ def _prepare(f: Any, at: Mapping[str, Any]) -> tuple[Graph, dict, list]:
     f = as_expr(f)
     if not isinstance(at, Mapping):
         raise ExpressionError("at= must map variable names to values, e.g. at={'x1': 2.0, 'x2': 5.0}")
-    values = f.bind(**at)
+    # NumPy scalars, not Python floats: x/0 is inf with a warning, as everywhere else, not ZeroDivisionError
+    values = {k: _ieee(v) for k, v in f.bind(at).items()}
     graph = f.graph
     return graph, values, graph.evaluate(values, keep=True)
+
+
+def _ieee(v: Any) -> Any:
+    return np.float64(v) if isinstance(v, float) else v
 
 
 def _primal_rows(graph: Graph, vals: list) -> list[list[Any]]:
@@ -173,7 +178,7 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
     unknown = [k for k in seed if k not in names]
     if unknown:
         raise ExpressionError(f"seed names {unknown}, which are not variables; the variables are {names}")
-    seeds = {n: seed.get(n, 0.0) for n in names}
+    seeds = {n: _ieee(seed.get(n, 0.0)) for n in names}
     for n, v in seeds.items():
         if isinstance(v, (str, bytes, bool)) or not isinstance(v, (int, float, complex)) and not hasattr(v, "dtype"):
             raise ExpressionError(f"seed for {n!r} must be a number (the tangent ẋ), got {v!r}")
@@ -245,7 +250,7 @@ def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
     seeds: dict[int, Any] = {}
     for name, o in zip(outs, graph.outputs):
         if name in seed:
-            seeds[o] = seed[name] if o not in seeds else seeds[o] + seed[name]
+            seeds[o] = _ieee(seed[name]) if o not in seeds else seeds[o] + seed[name]
             rows.append([bar(o), "", _mark(name, _BAR), seeds[o]])
     running: dict[int, Any] = dict(seeds)
     labels = [graph.nodes[j].value if graph.nodes[j].is_const else _Formula(label(j))

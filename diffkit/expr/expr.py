@@ -154,7 +154,7 @@ class Expr(OpArithmetic):
         """
         return len(self.graph.outputs)
 
-    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def bind(self, /, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Match positional and keyword values to variables, checking names.
 
         Example
@@ -186,7 +186,7 @@ class Expr(OpArithmetic):
                                   hint=f"call with all of {', '.join(names)}")
         return {n: _as_value(n, values[n]) for n in names}
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Any:  # / : a variable may be named self
         """Evaluate at the given values (positional in :attr:`variables` order, or by name).
 
         Values may be numbers or arrays that broadcast together; one output
@@ -224,6 +224,39 @@ class Expr(OpArithmetic):
         (x*y, x + y)
         """
         return to_sympy(self.graph, real)
+
+    # Formulas: thin doors to diffkit.expr.formulas and diffkit.symbolic.calculus, where the work is done.
+    def to_latex(self) -> str:
+        """The formula as LaTeX (variable names made safe for markup).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> print(dk.expr("x1^2 / 2").to_latex())
+        \\frac{x_{1}^{2}}{2}
+        """
+        from .formulas import to_latex
+
+        return to_latex(self)
+
+    def _repr_latex_(self) -> str | None:
+        try:
+            return f"$\\displaystyle {self.to_latex()}$"
+        except ExpressionError:  # an op without a SymPy counterpart: Jupyter shows the text instead
+            return None
+
+    def diff(self, wrt: str | Sequence[str] | None = None, n: int = 1, *, simplify: bool = False) -> Expr:
+        """The derivative as an Expr, without a point: :func:`diffkit.diff` (SymPy, diffkit's kink conventions).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> dk.expr("sin(x) * y").diff("x")
+        Expr('y*cos(x)', variables=('x', 'y'))
+        """
+        from ..symbolic.calculus import diff
+
+        return diff(self, wrt, n, simplify=simplify)
 
     def __str__(self) -> str:
         if isinstance(self.source, str):

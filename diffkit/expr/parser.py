@@ -82,7 +82,10 @@ class _Statement:
                 warnings.simplefilter("ignore", SyntaxWarning)
                 tree = ast.parse(src.strip(), mode="exec" if program else "eval")
         except SyntaxError as err:
-            col = (err.offset or 1) - 1 + (len(src) - len(src.lstrip()))
+            if not err.offset:  # Python can't place it: the text ended before the expression did
+                raise self.error("syntax error: the expression ends too early (an operand or ')' is missing)",
+                                 self.col(len(src.rstrip()))) from None
+            col = err.offset - 1 + (len(src) - len(src.lstrip()))
             raise self.error(f"syntax error: {err.msg}", self.col(col)) from None
         except (RecursionError, MemoryError) as err:
             raise self.error(f"expression too long or deep for Python's parser ({type(err).__name__})", 0,
