@@ -99,9 +99,18 @@ def _mark(label: str, accent: str) -> str:
     return unicodedata.normalize("NFC", label[:1] + accent + label[1:])
 
 
-def _prepare(f: Any, at: Mapping[str, Any]) -> tuple[Graph, dict, list]:
-    from ..expr.expr import as_expr
+def _prepare(f: Any, at: Mapping[str, Any] | None) -> tuple[Graph, dict, list]:
+    from ..expr.expr import Expr, as_expr
+    from .scalarize import trace_arrays, trace_tensor
 
+    if hasattr(f, "grad_fn") and hasattr(f, "backward"):  # a Tensor: its recorded graph, entry by entry
+        if at is not None and not isinstance(at, Mapping):
+            raise ExpressionError("at= names the Tensor's leaves for a recorded graph: at={'x': x, 'w': w}")
+        f, at = trace_tensor(f, at)
+    elif callable(f) and not isinstance(f, Expr) and not hasattr(f, "free_symbols"):  # a Tensor program
+        if not isinstance(at, Mapping):
+            raise ExpressionError("at= must map the function's arguments to arrays, e.g. at={'x': x, 'w': w}")
+        f, at = trace_arrays(f, at)
     f = as_expr(f)
     if not isinstance(at, Mapping):
         raise ExpressionError("at= must map variable names to values, e.g. at={'x1': 2.0, 'x2': 5.0}")
@@ -205,7 +214,7 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
                  title=f"Forward mode trace at {_point(values)} with seed {shown}")
 
 
-def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str | None = None) -> Table:
+def reverse_trace(f: Any, at: Mapping[str, Any] | None = None, seed: Mapping[str, Any] | str | None = None) -> Table:
     """The forward primal trace and the reverse adjoint trace of ``f`` at a point.
 
     The adjoint rows come in the order the sweep runs (the lecture prints the
@@ -216,9 +225,14 @@ def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
 
     Parameters
     ----------
-    f : Expr, str or SymPy expression
+    f : Expr, str, SymPy expression, a function of arrays or Tensors, or a Tensor
+        A Tensor program is traced entry by entry (every entry of every
+        argument a variable ``w_0_1``, see :mod:`diffkit.ad.scalarize`); a Tensor
+        output is replayed from its recorded graph (before ``backward()``).
     at : mapping
-        The point.
+        The point; for a function of arrays, its arguments by name; for a
+        Tensor output, optional names of its leaves (``{"x": x, "w": w}``;
+        otherwise they are called ``t1``, ``t2``...).
     seed : mapping or str, optional
         Output adjoints ``ȳ`` by output name (default: 1 for the first output);
         an output's name alone seeds it with 1.
@@ -234,6 +248,10 @@ def reverse_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
     >>> t = dk.ad.reverse_trace("log(x1) + x1*x2 - sin(x2)", at={"x1": 2.0, "x2": 5.0})
     >>> print(t.to_markdown().splitlines()[-7])
     | v̄_-1 | v̄_2 ∂v_2/∂v_-1 | v̄_2 * v_0 | 5 |
+    >>> x = dk.tensor([1.0, -2.0], requires_grad=True)
+    >>> t = dk.ad.reverse_trace((x * x).relu().sum(), at={"x": x})
+    >>> [(r[0], r[-1]) for r in t.rows[-2:]]
+    [('x̄_0', 2.0), ('x̄_1', -4.0)]
     """
     graph, values, vals = _prepare(f, at)
     outs = graph.output_names

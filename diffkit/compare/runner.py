@@ -72,6 +72,8 @@ def method(name: str) -> Differentiator:
 
 
 def _family(d: Differentiator) -> str:
+    if getattr(d, "family", None):
+        return d.family
     mod = type(d).__module__
     for part, fam in (("symbolic", "symbolic"), ("numeric", "numeric"), (".ad", "AD")):
         if part in mod:
@@ -197,7 +199,8 @@ def _cell(v: Any) -> str:
 
 
 def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiator] | None = None,
-            reference: str | Differentiator | Any = "symbolic", wrt: Sequence[str] | None = None) -> Comparison:
+            reference: str | Differentiator | Any = "symbolic", wrt: Sequence[str] | None = None,
+            peers: bool = False) -> Comparison:
     """Run every differentiator on the same function and point; errors against a reference.
 
     Parameters
@@ -214,6 +217,9 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
         What the errors are measured against (default: plain symbolic).
     wrt : sequence of str, optional
         Variables to differentiate with respect to (default: all).
+    peers : bool
+        Add a row for each peer library -- PyTorch, JAX, HIPS autograd (see
+        :mod:`diffkit.compare.peers`); one that is not installed says so in its row.
 
     Returns
     -------
@@ -243,6 +249,10 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
         while label in labels:  # two variants of one method (say two step sizes) keep a row each
             label, k = f"{base} ({k})", k + 1
         labels[label] = m
+    if peers:
+        from .peers import peers as peer_rows
+
+        labels.update((p.name, p) for p in peer_rows() if p.name not in labels)
     kind = "gradient" if f.n_outputs == 1 else "jacobian"
 
     def run(d: Differentiator) -> Result:

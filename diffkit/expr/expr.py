@@ -303,7 +303,7 @@ def _latex(sym: Any) -> str:
     return sp.latex(sym)
 
 
-def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> Expr:
+def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None, **options: Any) -> Expr:
     """Record a Python function of scalars as an :class:`Expr`.
 
     The function is called once with traced placeholders; ``dk.sin``, NumPy
@@ -318,6 +318,9 @@ def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> 
     variables : sequence of str, optional
         Variable names, overriding the signature: positional arguments take
         them in order, keyword-only ones and ``**kwargs`` by name.
+    **options
+        For objects that know how they are traced (an ``nn.Module``:
+        ``example=``, ``loss=``, ``target=``; see :mod:`diffkit.nn.tracing`).
 
     Example
     -------
@@ -330,6 +333,12 @@ def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> 
     """
     if not callable(fn):
         raise ExpressionError(f"trace() needs a function, got {type(fn).__name__}")
+    hook = getattr(fn, "_dk_trace_", None)
+    if hook is not None:  # e.g. an nn.Module: its parameters become variables too
+        return hook(variables=variables, **options)
+    if options:
+        raise ExpressionError(f"trace() got unexpected options {', '.join(sorted(options))}",
+                              hint="example=, loss= and target= are for tracing an nn.Module")
     try:
         if isinstance(fn, np.ufunc):  # its signature lists out=, where=...; its inputs are x or x1, x2
             names = ["x"] if fn.nin == 1 else [f"x{i + 1}" for i in range(fn.nin)]
