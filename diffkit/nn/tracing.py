@@ -29,6 +29,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import numpy as np
+
 from ..ad.scalarize import TracedArray, entries, host, output_nodes, variable_base
 from ..errors import ExpressionError
 from ..expr.expr import Expr
@@ -86,6 +88,8 @@ def trace_module(module: Any, example: Any = None, *, loss: Any = None, target: 
                               hint="every entry of x and of each parameter becomes a variable; keep x small")
     if (loss is None) != (target is None):
         raise ExpressionError("give loss= and target= together (or neither)")
+    if target is not None and not hasattr(target, "shape"):
+        target = np.asarray(target, dtype=np.float64)  # a nested list: the array it spells
     b = GraphBuilder()
     x_base = _input_name(module)
     x = TracedArray.inputs(b, x_base, host(example).shape)
