@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print diffkit's version and exit")
     p.add_argument("--traceback", action="store_true", help="on failure, print the whole Python traceback")
     p.add_argument("--warnings", action="store_true", help="list each kind of warning (default: one line)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                           help="what to do; diffkit COMMAND --help describes each")
 
     def command(name: str, help: str, **kw) -> argparse.ArgumentParser:  # noqa: A002
         return sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".", parents=[common],
@@ -197,40 +198,34 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> tuple[int, str | None]:
+    """Run the command: ``(status, the one line a failure prints, or None)``."""
     from .commands import COMMANDS
 
     show_traceback = getattr(args, "traceback", False)
     try:
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command](args), None
     except KeyboardInterrupt:
-        error("interrupted")
-        return EXIT["interrupted"]
+        return EXIT["interrupted"], "interrupted"
     except UserCodeError as err:
         if show_traceback:
             sys.stderr.write(err.details())
-        error(err.one_line() + ("" if show_traceback else "; --traceback shows the whole story"))
-        return EXIT["user code raised"]
-    except DiffkitError as err:
-        if show_traceback:
-            traceback.print_exc()
-        error(_one_line(err))
-        return EXIT["bad input"]
+        return EXIT["user code raised"], err.one_line() + ("" if show_traceback else
+                                                           "; --traceback shows the whole story")
     except BrokenPipeError:  # the reader went away (| head); nothing more to say to it
-        return EXIT["ok"]
-    except (RecursionError, MemoryError) as err:
+        return EXIT["ok"], None
+    except Exception as err:
         if show_traceback:
             traceback.print_exc()
-        error(f"the input is too large or too deeply nested ({type(err).__name__}); split it into a program of "
-              "smaller statements")
-        return EXIT["bad input"]
-    except Exception as err:  # diffkit could not handle this input: one line, never a traceback, unless asked
-        if show_traceback:
-            traceback.print_exc()
-        first = (str(err).strip().splitlines() or [""])[0]
-        error(f"diffkit could not handle this input ({type(err).__name__}: {first[:200]}); if the input is valid, "
-              "please report it with the command line (--traceback shows where)")
-        return EXIT["bad input"]
+        if isinstance(err, DiffkitError):
+            return EXIT["bad input"], _one_line(err)
+        if isinstance(err, (RecursionError, MemoryError)):
+            return EXIT["bad input"], (f"the input is too large or too deeply nested ({type(err).__name__}); "
+                                       "split it into a program of smaller statements")
+        first = (str(err).strip().splitlines() or [""])[0]  # diffkit could not handle this input: one line
+        return EXIT["bad input"], (f"diffkit could not handle this input ({type(err).__name__}: {first[:200]}); "
+                                   "if the input is valid, please report it with the command line "
+                                   "(--traceback shows where)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -255,8 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT["bad input"]
     with Warnings() as caught:
-        status = _run(args)
-    caught.report(every=getattr(args, "warnings", False))
+        status, failure = _run(args)
+    every = getattr(args, "warnings", False)
+    if failure is None or every:  # a failure is one line; its warnings only when asked for
+        caught.report(every=every)
+    if failure is not None:
+        error(failure)
     return status
 
 

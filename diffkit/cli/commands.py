@@ -9,14 +9,14 @@ them into one line and status 2 (bad input) or 3 (the user's code raised).
 Example
 -------
 >>> from diffkit.cli import main
->>> main(["eval", "x^2 + 1", "--at", "x=3"])  # doctest: +NORMALIZE_WHITESPACE
-Primal trace at x = 3
-node  rule           value
-----  -------------  -----
-v_0   x                  3
-v_1   v_0^2              9
-v_2   v_1 + 1           10
-y_1   v_2               10
+>>> main(["eval", "x^2 + 1", "--at", "x=3"])
+Forward primal trace
+node  definition  value
+----  ----------  -----
+v_0   x               3
+v_1   v_0^2           9
+v_2   v_1 + 1        10
+y_1   v_2            10
 0
 """
 

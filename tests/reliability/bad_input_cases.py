@@ -167,13 +167,155 @@ def _cli(*argv: str) -> int:
     from diffkit.cli import main
 
     err = io.StringIO()
-    with contextlib.redirect_stderr(err):
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):  # the doc is stdout
         status = main(list(argv))
     if status != 0:
         printed = [s for s in err.getvalue().splitlines() if s.strip()]
         raise SystemExit(f"exit status {status}: {printed[-1] if printed else ''}")
     return status
 
+
+def _cli_note(*argv: str) -> str:
+    """Run the command line when it must succeed: what it said on stderr (its notes), or SystemExit as _cli."""
+    import contextlib
+    import io
+
+    from diffkit.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = main(list(argv))
+    printed = [s for s in err.getvalue().splitlines() if s.strip()]
+    if status != 0:
+        raise SystemExit(f"exit status {status}: {printed[-1] if printed else ''}")
+    return "\n".join(printed)
+
+
+def _tmp_file(name: str, text: str) -> str:
+    path = _tmp(name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+@dataclass
+class CliCase:
+    """A command line the CLI must answer with one line and an exit status (0 with a note, 2 or 3), never a
+    traceback; tests/cli/test_cli_bad_input.py runs each in a fresh process too."""
+
+    situation: str
+    argv: list[str]
+    status: int
+    match: str  # a regex: the last stderr line; for status 0 the notes on stderr or, with stdout=True, the output
+    stdout: bool = False
+    result: str = ""  # for status 0: what it does, in words (the doc's message column)
+    shown: str = ""  # the command as the doc shows it, where the real one is too long to read
+
+    @property
+    def code(self) -> str:
+        import shlex
+
+        from diffkit.cli.arguments import printable
+
+        return self.shown or printable("diffkit " + " ".join(shlex.quote(a) for a in self.argv)).replace(TMP, "<tmp>")
+
+
+_DEEP = "sin(" * 150 + "x" + ")" * 150
+_FALLBACK = "exit status 0: the table, errors against the next method, and a note that the symbolic reference failed"
+CLI_CASES = [
+    CliCase("symbolic reference fails (division by 0)", ["compare", "x/0", "--at", "x=1"], 0,
+            "reference failed: symbolic .*errors are against", result=_FALLBACK),
+    CliCase("symbolic reference fails (log(0))", ["compare", "log(0)*x", "--at", "x=1"], 0,
+            "reference failed: symbolic .*errors are against", result=_FALLBACK),
+    CliCase("a variable named self", ["compare", "sin(self)", "--at", "self=1", "--methods", "reverse"], 0,
+            r"0\.5403023059", stdout=True, result="exit status 0: the gradient cos(1) = 0.5403023059"),
+    CliCase("eval of a variable named self", ["eval", "self", "--at", "self=1"], 0, r"v_0\s+self", stdout=True,
+            result="exit status 0: the primal trace"),
+    CliCase("a variable named like a SymPy function", ["compare", "max(x, Heaviside)", "--at", "x=1",
+                                                      "Heaviside=2"], 0, "reference failed: symbolic",
+            result=_FALLBACK),
+    CliCase("150 nested sin", ["compare", _DEEP, "--at", "x=1", "--methods", "reverse"], 0,
+            "reference failed: symbolic .*RecursionError", result=_FALLBACK,
+            shown="diffkit compare 'sin(sin(...sin(x)...))' --at x=1 --methods reverse  (150 deep)"),
+    CliCase("a complex constant inside max", ["compare", "max(3*x, asin(pi))", "--at", "x=1"], 0,
+            "reference failed: symbolic", result=_FALLBACK),
+    CliCase("implicit multiplication", ["compare", "max(3x, asin(pi))", "--at", "x=1"], 2,
+            "invalid decimal literal .*column 5"),
+    CliCase("division by zero in a trace", ["trace", "x/0", "--at", "x=1"], 0, r"x̄\s+v̄_0\s+inf", stdout=True,
+            result="exit status 0: the trace, with inf where NumPy gives inf"),
+    CliCase("steps of a constant", ["steps", "3"], 2, "no variables"),
+    CliCase("steps -o onto a folder", ["steps", "x^2", "--at", "x=1", "-o", TMP], 2, "is a folder"),
+    CliCase("an output format matplotlib can't write", ["steps", "x^2", "--at", "x=1", "-o", _tmp("f.jpg")], 2,
+            r"use a \.png, \.svg or \.pdf"),
+    CliCase("swell with an infinite time limit", ["swell", "logistic", "--time-limit", "inf"], 2,
+            "positive, finite number of seconds"),
+    CliCase("check of a file with a syntax error", ["check", _tmp("bad_syntax.py") + ":f",
+                                                    _tmp("bad_syntax.py") + ":f"], 3, "syntax error in .*line 1"),
+    CliCase("check of a module that raises at import", ["check", _tmp("raises.py") + ":f",
+                                                        _tmp("raises.py") + ":f"], 3,
+            "raised RuntimeError: at import"),
+    CliCase("check of a function that raises", ["check", _tmp("quad.py") + ":loss", _tmp("quad.py") + ":boom"],
+            3, "boom raised ValueError: boom .*line"),
+    CliCase("check of a function that takes no argument", ["check", "os:getcwd", "os:getcwd"], 2,
+            r"can't be called with 1 argument"),
+    CliCase("check of a module that does not exist", ["check", "nosuchmodule:f", "nosuchmodule:g"], 2,
+            "no such module"),
+    CliCase("check with a non-numeric point", ["check", _tmp("quad.py") + ":loss", _tmp("quad.py") + ":grad",
+                                               "--at", "x=abc"], 2, "give a number, a list"),
+    CliCase("check with a point too large for memory", ["check", _tmp("quad.py") + ":loss",
+                                                        _tmp("quad.py") + ":grad", "--dim", "1000000000"], 2,
+            "between 1 and"),
+    CliCase("tour -o onto an existing file", ["tour", "-o", _tmp("quad.py")], 2, "is a file"),
+    CliCase("tour -o under a file", ["tour", "-o", _tmp("quad.py") + "/report"], 2, "is a file, not a folder"),
+    CliCase("tour -o into a place that can't be written", ["tour", "-o", "/proc/diffkit-tour"], 2,
+            "can't write into"),
+    CliCase("forward trace of an unknown variable", ["trace", "x^2", "--at", "x=1", "--mode", "forward",
+                                                     "--wrt", "q"], 2, "--wrt q: not a variable"),
+    CliCase("an expression file that is missing", ["compare", "@" + _tmp("missing.txt"), "--at", "x=1"], 2,
+            "can't read the expression file"),
+    CliCase("a long expression from a file", ["eval", "-f", _tmp("long.txt"), "--at", "x=0.5"], 0,
+            r"y_1\s+v_2000", stdout=True, result="exit status 0: the trace of x + x + ... (2001 terms)"),
+    CliCase("HTML in a comment, Markdown output", ["compare", "x # <img src=x onerror=alert(1)>", "--at", "x=1",
+                                                   "--format", "md", "--methods", "reverse"], 0,
+            r"^\*\*gradient of x w\.r\.t\. \(x\) at x=1\*\*$", stdout=True,
+            result="exit status 0: the title echoes the code, never the comment"),
+    CliCase("a terminal escape in a comment", ["eval", "x # \x1b[31mred", "--at", "x=1"], 0,
+            r"^(?![\s\S]*\x1b)[\s\S]*y_1", stdout=True,
+            result="exit status 0: the trace; no escape reaches the terminal"),
+    CliCase("an incomplete expression", ["eval", "x^2 +", "--at", "x=1"], 2, "ends too early .*column 6"),
+    CliCase("no command (prints the help)", [], 2, "Exit status: 0 done"),
+    CliCase("an option without its value", ["compare", "x", "--at"], 2,
+            "diffkit compare: argument --at: expected at least one argument"),
+]
+
+
+def _cli_case(c: CliCase) -> Case:
+    if c.status == 0 and c.stdout:
+        def call(c=c):
+            import contextlib
+            import io
+
+            from diffkit.cli import main
+
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                status = main(list(c.argv))
+            return status, out.getvalue()
+
+        return Case("diffkit CLI", c.situation, c.code, call, Returns,
+                    check=lambda r, c=c: r[0] == 0 and re.search(c.match, r[1], re.M) is not None, result=c.result)
+    if c.status == 0:
+        return Case("diffkit CLI", c.situation, c.code, lambda c=c: _cli_note(*c.argv), Returns,
+                    check=lambda note, c=c: re.search(c.match, note) is not None, result=c.result)
+    return Case("diffkit CLI", c.situation, c.code, lambda c=c: _cli(*c.argv), SystemExit,
+                f"exit status {c.status}: " + ("" if c.match.startswith("^") else ".*") + c.match)
+
+
+_tmp_file("bad_syntax.py", "def f(x:\n    pass\n")
+_tmp_file("raises.py", "raise RuntimeError('at import')\n")
+_tmp_file("quad.py", "import numpy as np\ndef loss(x): return float(np.sum(x**2))\ndef grad(x): return x\n"
+          "def boom(x): raise ValueError('boom')\n")
+_tmp_file("long.txt", "x" + " + x" * 2000 + "\n")
 
 # ---------------------------------------------------------------------------- the cases
 
@@ -451,6 +593,7 @@ CASES += [
     Case("diffkit CLI", "unknown subcommand", "diffkit frobnicate", lambda: _cli("frobnicate"), SystemExit,
          "exit status 2: .*invalid choice"),
 ]
+CASES += [_cli_case(c) for c in CLI_CASES]
 
 
 class _WrongGradient(dk.Function):
@@ -491,7 +634,11 @@ Every error diffkit raises on purpose derives from `dk.DiffkitError`
 Evaluation outside a function's domain is not an error: it follows NumPy
 (nan or inf, with a `RuntimeWarning`), and the numeric methods add a
 `NumericWarning` when the function is not finite where they evaluate it.
-The command line prints one line to stderr and exits with status 2.
+The command line prints one line to stderr and exits with status 2 (bad input)
+or 3 (the user's own code raised, `diffkit check`), never a traceback unless
+`--traceback` asks; where it can still answer (a symbolic reference that
+fails, a pole), it answers with status 0 and a note saying what it did instead.
+Each `diffkit CLI` row also runs in a fresh process (`tests/cli/test_cli_bad_input.py`).
 
 | entry point | bad input | call | raises / warns | message (first line) |
 |---|---|---|---|---|
