@@ -53,34 +53,23 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a positive, finite number of seconds")
-    return value
+def _checked(convert, ok, needs: str):
+    """An argparse type: ``convert`` the text, then refuse values that are not ``ok``, saying what it ``needs``."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {needs}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{text!r}: give {needs}")
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
-    return value
-
-
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number >= 0")
-    return value
+_seconds = _checked(float, lambda v: math.isfinite(v) and v > 0, "a positive, finite number of seconds")
+_positive_int = _checked(int, lambda v: v >= 1, "a whole number of at least 1")
+_tolerance = _checked(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
 
 
 def _common() -> argparse.ArgumentParser:

@@ -32,6 +32,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from ..errors import ExpressionError
+from .sympy_bridge import _is_relu as _relu_arg  # relu's Piecewise, recognised in one place
 
 __all__ = ["latex", "text", "safe_name", "to_latex"]
 
@@ -50,16 +51,6 @@ def safe_name(name: str) -> str:
     if _IDENTIFIER.fullmatch(name):
         return name
     return "".join(ch for ch in name if ch.isascii() and ch.isalnum()) or "v"
-
-
-def _relu_arg(e: sp.Piecewise) -> Any:
-    """The ``u`` of ``Piecewise((u, u > 0), (0, True))`` (relu's counterpart), else None."""
-    if len(e.args) == 2:
-        (val, cond), (zero, other) = e.args
-        if zero == 0 and other == sp.true and isinstance(cond, sp.StrictGreaterThan) and cond.rhs == 0 \
-                and cond.lhs == val:
-            return val
-    return None
 
 
 def _masked(e: sp.Piecewise) -> tuple[Any, Any, Any] | None:
