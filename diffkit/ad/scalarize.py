@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExpressionError
+from ..errors import DiffkitError, ExpressionError
 from ..expr.arithmetic import OpArithmetic
 from ..expr.expr import Expr
 from ..expr.graph import GraphBuilder
@@ -142,6 +142,8 @@ class TracedArray(OpArithmetic, ArrayMethods):
             with np.errstate(all="ignore"):
                 out = op.impl(np, *cells, **params)
         except Exception as err:  # comparisons of traced values, or an op that needs numbers
+            if isinstance(err, DiffkitError) and not isinstance(err, ExpressionError):
+                raise  # the op refused its arguments (shapes that don't fit...): its own message
             raise ExpressionError(f"{op.name}() can't be traced entry by entry ({type(err).__name__}: "
                                   f"{str(err).splitlines()[0] if str(err) else ''})",
                                   hint="ops that compare values (max, sort, softmax's stabiliser) have no "

@@ -49,7 +49,7 @@ class UsageError(DiffkitError):
 class _Parser(argparse.ArgumentParser):
     """argparse, but its complaints are one line (raised, so ``main`` prints them) instead of usage + exit."""
 
-    def error(self, message: str):  # noqa: D401 - argparse's hook
+    def error(self, message: str):  # argparse's hook for every complaint
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--n", default="1..8", help="the members, as a range such as 1..10 (default 1..8)")
     w.add_argument("--time-limit", type=_seconds, default=10.0, metavar="SECONDS",
                    help="wall-clock seconds a row (one member) may take before it gives up (default 10)")
-    w.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    w.add_argument("-q", "--quiet", action="store_true", help="no progress bar (there is none when stderr is "
+                   "not a terminal)")
     w.add_argument("-o", "--output", metavar="FILE", help=_FIGURE)
 
     r = command("trace", "the primal and tangent (forward) or adjoint (reverse) trace, node by node")

@@ -79,11 +79,10 @@ REFERENCES = ("symbolic", "reverse", "forward-mode", "central")
 def _compare(f: Any, at: dict, methods: list[str] | None, peers: bool) -> Any:
     from ..compare import compare
 
-    extra = {"peers": True} if peers else {}
     failures = []
     for reference in REFERENCES:
         try:
-            table = compare(f, at=at, methods=methods, reference=reference, **extra)
+            table = compare(f, at=at, methods=methods, reference=reference, peers=peers)
         except DiffkitError:
             raise
         except Exception as err:  # that reference can't do this function: say so, try the next
@@ -132,7 +131,7 @@ def cmd_swell(args: argparse.Namespace) -> int:
     if len(matches) != 1:
         raise DiffkitError(f"unknown family {printable(args.family)!r}; choose from {', '.join(families)}")
     table = swell(families[matches[0]], n=parse_range(args.n), time_limit=args.time_limit,
-                  progress=not args.quiet)
+                  progress=not args.quiet and sys.stderr.isatty())
     emit(str(table))
     if out is not None:
         from ..plot import swell as swell_plot
