@@ -64,7 +64,15 @@ def _names(base: str, shape: tuple[int, ...]) -> list[str]:
 
 
 def host(v: Any) -> np.ndarray:
-    """The numbers of a Tensor, array or scalar, as float64 on the host."""
+    """The numbers of a Tensor, array or scalar, as float64 on the host.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> from diffkit.ad.scalarize import host
+    >>> host(dk.tensor([1.5, 2.0], requires_grad=True)).dtype
+    dtype('float64')
+    """
     data = v.detach().numpy() if hasattr(v, "requires_grad") and hasattr(v, "detach") else v
     if hasattr(data, "get"):  # a CuPy array
         data = data.get()
@@ -208,7 +216,17 @@ class TracedArray(OpArithmetic, ArrayMethods):
 
 
 def output_nodes(builder: GraphBuilder, out: Any) -> list[int]:
-    """The graph nodes of a traced result's entries, in order (constants become constant nodes)."""
+    """The graph nodes of a traced result's entries, in order (constants become constant nodes).
+
+    Example
+    -------
+    >>> from diffkit.expr.graph import GraphBuilder
+    >>> from diffkit.ad.scalarize import TracedArray, output_nodes
+    >>> b = GraphBuilder()
+    >>> x = TracedArray.inputs(b, "x", (2,))
+    >>> len(output_nodes(b, (x * 2.0, 1.0)))
+    3
+    """
     parts = list(out) if isinstance(out, (tuple, list)) else [out]
     idx = []
     for p in parts:

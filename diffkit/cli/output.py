@@ -74,7 +74,17 @@ def error(message: str) -> None:
 
 
 class Warnings(warnings.catch_warnings):
-    """Record the warnings of a command (each place once) instead of printing them as they come."""
+    """Record the warnings of a command (each place once) instead of printing them as they come.
+
+    Example
+    -------
+    >>> import warnings
+    >>> from diffkit.cli.output import Warnings
+    >>> with Warnings() as caught:
+    ...     warnings.warn("overflow encountered in exp", RuntimeWarning)
+    >>> caught.kinds()
+    [('RuntimeWarning: overflow encountered in exp', 1)]
+    """
 
     def __init__(self) -> None:
         super().__init__(record=True)

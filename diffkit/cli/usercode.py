@@ -110,6 +110,12 @@ def load(spec: str, n_args: int = 1) -> Callable[..., Any]:
         No such file, module or function, or a function that can't take ``n_args`` arguments.
     UserCodeError
         The module raised while it was imported (a syntax error included).
+
+    Example
+    -------
+    >>> from diffkit.cli.usercode import load
+    >>> load("os.path:basename")("/tmp/loss.py")
+    'loss.py'
     """
     mod, sep, name = spec.rpartition(":")
     if not sep or not mod or not name:

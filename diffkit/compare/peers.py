@@ -37,7 +37,14 @@ __all__ = ["Peer", "PEERS", "peers", "PeerNotInstalled"]
 
 
 class PeerNotInstalled(RuntimeError):
-    """The peer library is not installed (its row says so; not a DiffkitError: nothing the user passed is wrong)."""
+    """The peer library is not installed (its row says so; not a DiffkitError: nothing the user passed is wrong).
+
+    Example
+    -------
+    >>> from diffkit.compare.peers import PeerNotInstalled
+    >>> issubclass(PeerNotInstalled, RuntimeError)
+    True
+    """
 
 
 _ARITHMETIC = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,

@@ -82,6 +82,15 @@ def trace_module(module: Any, example: Any = None, *, loss: Any = None, target: 
     Expr
         Variables: the input's entries, then each parameter's, in
         ``named_parameters()`` order. Outputs: the output's entries (or the loss).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit import nn
+    >>> from diffkit.nn.tracing import trace_module
+    >>> f = trace_module(nn.Linear(3, 1), np.ones(3), loss=nn.MSELoss(), target=np.zeros(1))
+    >>> f.n_outputs, len(f.variables)
+    (1, 7)
     """
     if example is None:
         raise ExpressionError("tracing a Module needs an input: dk.trace(model, example=x)",

@@ -78,6 +78,13 @@ class Step:
         Its name: ``"product rule"``, ``"chain rule (sin)"``, ...
     lhs, rhs : sympy.Expr
         ``Derivative(u, x)`` and what the rule gives for it.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> step = dk.symbolic.explain("exp(3*x)", "x").steps[0]
+    >>> step.rule, step.text()
+    ('chain rule (exp)', 'd/dx[exp(3*x)] = exp(3*x)*d/dx[3*x]')
     """
 
     rule: str
@@ -105,6 +112,13 @@ class Explanation:
         The assembled derivative.
     derivative : Expr
         The same, as a diffkit expression over the function's variables.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> e = dk.symbolic.explain("x * sin(x)", "x")
+    >>> len(e.steps), e.derivative
+    (2, Expr('x*cos(x) + sin(x)', variables=('x',)))
     """
 
     def __init__(self, f: Expr, wrt: str, top: Any, steps: list[Step], result: Any):
