@@ -140,7 +140,8 @@ def forward_trace(f: Any, at: Mapping[str, Any], seed: Mapping[str, Any] | str |
 
     Parameters
     ----------
-    f : Expr, str or SymPy expression
+    f : Expr, str, SymPy expression, a function of arrays or Tensors, or a Tensor
+        Tensor programs are traced entry by entry, as in :func:`reverse_trace`.
     at : mapping
         The point, ``{"x1": 2.0, "x2": 5.0}`` (arrays of points work too).
     seed : mapping or str, optional

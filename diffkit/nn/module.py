@@ -226,12 +226,8 @@ class Module:
         """
         return self.forward(*args, **kwargs)
 
-    def _dk_trace_(self, variables: Any = None, **options: Any) -> Any:
-        """``dk.trace(module, example=x)``: see :mod:`diffkit.nn.tracing` (variables come from the parameters)."""
-        if variables is not None:
-            from ..errors import ExpressionError
-
-            raise ExpressionError("a Module's variables are named after its parameters; drop variables=")
+    def _dk_trace_(self, **options: Any) -> Any:
+        """``dk.trace(module, example=x)``: see :mod:`diffkit.nn.tracing`."""
         from .tracing import trace_module
 
         return trace_module(self, **options)

@@ -63,7 +63,8 @@ def point(module: Any, example: Any) -> dict[str, float]:
     return entries({_input_name(module): example, **dict(module.named_parameters())})
 
 
-def trace_module(module: Any, example: Any = None, *, loss: Any = None, target: Any = None) -> Expr:
+def trace_module(module: Any, example: Any = None, *, loss: Any = None, target: Any = None,
+                 variables: Any = None) -> Expr:
     """The forward pass of ``module`` on an input shaped like ``example``, as a scalar Expr.
 
     Parameters
@@ -76,6 +77,8 @@ def trace_module(module: Any, example: Any = None, *, loss: Any = None, target: 
         ``loss(output, target)``, e.g. ``nn.MSELoss()``: the Expr is then the loss.
     target : array, optional
         The target for ``loss`` (a constant of the Expr).
+    variables : None
+        Refused: the variables are named after the input and the parameters.
 
     Returns
     -------
@@ -92,6 +95,8 @@ def trace_module(module: Any, example: Any = None, *, loss: Any = None, target: 
     >>> f.n_outputs, len(f.variables)
     (1, 7)
     """
+    if variables is not None:
+        raise ExpressionError("a Module's variables are named after its parameters; drop variables=")
     if example is None:
         raise ExpressionError("tracing a Module needs an input: dk.trace(model, example=x)",
                               hint="every entry of x and of each parameter becomes a variable; keep x small")
