@@ -11,7 +11,7 @@ Example
 -------
 >>> from diffkit.plot._figure import new_figure, PAGE_WIDTH
 >>> fig, ax = new_figure()
->>> fig.get_figwidth() == PAGE_WIDTH
+>>> float(fig.get_figwidth()) == PAGE_WIDTH
 True
 """
 
@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from ..errors import ArgumentError
 
-__all__ = ["new_figure", "finish", "house_style", "outside_legend", "COLORS", "PALETTE", "PAGE_WIDTH",
+__all__ = ["new_figure", "finish", "house_style", "style", "outside_legend", "COLORS", "PALETTE", "PAGE_WIDTH",
            "MIN_FONT", "FORMATS"]
 
 #: Width of every figure, in inches: a page's text width (A4 or US letter with the usual margins).
@@ -69,6 +69,20 @@ _STYLE = {
 }
 
 
+def style():
+    """A context in which new artists take the house style (what :func:`house_style` wraps a function in).
+
+    Example
+    -------
+    >>> import matplotlib as mpl
+    >>> from diffkit.plot._figure import style, MIN_FONT
+    >>> with style():
+    ...     mpl.rcParams["legend.fontsize"] == MIN_FONT
+    True
+    """
+    return mpl.rc_context(_STYLE)
+
+
 def house_style(fn: Callable) -> Callable:
     """Run a figure function under the house style (font sizes, palette, grid).
 
@@ -84,7 +98,7 @@ def house_style(fn: Callable) -> Callable:
     """
     @functools.wraps(fn)
     def styled(*args: Any, **kwargs: Any) -> Any:
-        with mpl.rc_context(_STYLE):
+        with style():
             return fn(*args, **kwargs)
 
     return styled
@@ -106,11 +120,11 @@ def new_figure(nrows: int = 1, ncols: int = 1, height: float | None = None, **kw
     -------
     >>> from diffkit.plot._figure import new_figure
     >>> fig, (a, b) = new_figure(1, 2)
-    >>> round(fig.get_figwidth(), 2), type(a).__name__
+    >>> float(fig.get_figwidth()), type(a).__name__
     (6.5, 'Axes')
     """
     height = height if height is not None else (3.8 if nrows == 1 else 3.0 * nrows)
-    with mpl.rc_context(_STYLE):
+    with style():
         fig = Figure(figsize=(PAGE_WIDTH, height), layout="constrained")
         FigureCanvasAgg(fig)  # a canvas of its own: draw/savefig work with no pyplot backend
         axes = fig.subplots(nrows, ncols, **kw)

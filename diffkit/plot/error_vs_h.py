@@ -30,8 +30,15 @@ HEADROOM = 0.24
 _ROUNDED_AWAY = "#bbbbbb"
 
 
-def _colours(schemes: Sequence[str]) -> dict[str, str]:
-    """A distinct colour per scheme: its house colour when free, else the next unused one."""
+def scheme_colours(schemes: Sequence[str]) -> dict[str, str]:
+    """A distinct colour per scheme: its house colour when free, else the next unused one.
+
+    Example
+    -------
+    >>> from diffkit.plot.error_vs_h import scheme_colours
+    >>> scheme_colours(["forward", "central"])
+    {'forward': '#0072B2', 'central': '#D55E00'}
+    """
     out: dict[str, str] = {}
     for s in schemes:
         c = COLORS.get(s)
@@ -51,7 +58,19 @@ def _rounded_away(sweep, dtype: str) -> float | None:
     return float(sweep.h[run - 1]) if run >= 2 else None
 
 
-def _panel(ax, sweep, dtype: str, colours: dict[str, str]) -> None:
+def panel(ax, sweep, dtype: str, colours: dict[str, str]) -> None:
+    """Draw one dtype's panel of a sweep into ``ax`` (see :func:`draw_sweep`); colours from :func:`scheme_colours`.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> from diffkit.plot._figure import new_figure
+    >>> from diffkit.plot.error_vs_h import panel, scheme_colours
+    >>> s = dk.numeric.step_sweep("exp(x)", at=1.0, schemes=["central"])
+    >>> fig, ax = new_figure()
+    >>> panel(ax, s, "float64", scheme_colours(s.schemes)); ax.get_title()
+    'float64'
+    """
     h = sweep.h
     theory = sweep.theory()
     measured, optima = [], []
@@ -105,7 +124,8 @@ def _panel(ax, sweep, dtype: str, colours: dict[str, str]) -> None:
     ax.grid(True, which="major", alpha=0.3)
 
 
-def _legend(fig, sweep, colours: dict[str, str]) -> None:
+def legend(fig, sweep, colours: dict[str, str]) -> None:
+    """The figure legend below the panels: each scheme, the model, the optimum, k and p defined."""
     theory = sweep.theory()
     handles, labels = [], []
     for i, s in enumerate(sweep.schemes):
@@ -172,10 +192,10 @@ def _draw(sweep, ax: Any):
         if len(axes) != nd:
             raise DiffkitError(f"the sweep has {nd} dtypes; pass {nd} axes (or none)")
         fig = axes[0].figure
-    colours = _colours(sweep.schemes)
+    colours = scheme_colours(sweep.schemes)
     for a, d in zip(axes, sweep.dtypes):
-        _panel(a, sweep, d, colours)
-    _legend(fig, sweep, colours)
+        panel(a, sweep, d, colours)
+    legend(fig, sweep, colours)
     fig.suptitle(sweep.label)
     return finish(fig)
 

@@ -255,7 +255,8 @@ def _edge_point(inside: np.ndarray, outside: np.ndarray, box: tuple[float, float
     return inside + min(ts) * d
 
 
-def _draw_path(ax, p: GDPath, box: tuple[float, float, float, float]) -> None:
+def draw_path(ax, p: GDPath, box: tuple[float, float, float, float]) -> None:
+    """Draw a gradient-descent path inside ``box`` = (w0, w1, b0, b1); where it leaves, an arrow and a note."""
     colour = VERDICT_COLOURS[p.verdict]
     x0, x1, y0, y1 = box
     finite = np.all(np.isfinite(p.params), axis=1)
@@ -272,6 +273,28 @@ def _draw_path(ax, p: GDPath, box: tuple[float, float, float, float]) -> None:
                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "alpha": 0.9})
 
 
+def path_box(x: np.ndarray, y: np.ndarray, start: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The (w0, w1, b0, b1) window around the least-squares optimum that the start point sits in."""
+    w_best, b_best, _ = _least_squares(x, y)
+    span_w = max(3.0, abs(start[0] - w_best) * 1.6)
+    span_b = max(3.0, abs(start[1] - b_best) * 1.4)
+    return (w_best - span_w, w_best + span_w, b_best - span_b, b_best + span_b)
+
+
+def draw_landscape(ax, x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]) -> None:
+    """Loss contours of ``mean((w x + b - y)^2)`` over ``box`` (filled light, lines dark) and the optimum."""
+    W, B = np.meshgrid(np.linspace(box[0], box[1], 160), np.linspace(box[2], box[3], 160))
+    L = _loss_and_grad(W[..., None], B[..., None], x, y)[0]
+    levels = L.min() + np.geomspace(0.05, L.max() - L.min(), 12)
+    ax.contourf(W, B, L, levels=np.concatenate([[L.min()], levels]), cmap="Greys", alpha=0.35, zorder=0)
+    ax.contour(W, B, L, levels=levels, colors="#555555", linewidths=0.7, zorder=1)
+    w_best, b_best, _ = _least_squares(x, y)
+    ax.plot([w_best], [b_best], marker="*", ms=13, color="k", mfc="#F0E442", ls="none", zorder=6)
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
+    ax.grid(False)
+
+
 @house_style
 def lr_paths(x: np.ndarray | None = None, y: np.ndarray | None = None, lrs: Sequence[float] = LECTURE_LRS,
              steps: int = 100, start: tuple[float, float] = (0.0, 0.0), save: str | Path | None = None):
@@ -282,7 +305,7 @@ def lr_paths(x: np.ndarray | None = None, y: np.ndarray | None = None, lrs: Sequ
     and 100 steps from (0, 0): 0.0005, 0.001 and 0.005 are still short of
     the optimum, 0.025 reaches it, 0.028 oscillates and 0.03 diverges (the
     largest Hessian eigenvalue of the loss is about 67, so gradient descent
-    is stable only below 2/67 = 0.0297). A path that leaves the plot ends in
+    is stable only below 2/67.2 = 0.0298). A path that leaves the plot ends in
     an arrow and a note of where its loss went.
 
     Example
@@ -302,22 +325,11 @@ def lr_paths(x: np.ndarray | None = None, y: np.ndarray | None = None, lrs: Sequ
     ncols = min(3, len(paths))
     nrows = -(-len(paths) // ncols)
     fig, axes = new_figure(nrows, ncols, height=1.2 + 2.45 * nrows, squeeze=False, sharex=True, sharey=True)
-    w_best, b_best, _ = _least_squares(x, y)
-    span_w = max(3.0, abs(start[0] - w_best) * 1.6)
-    span_b = max(3.0, abs(start[1] - b_best) * 1.4)
-    box = (w_best - span_w, w_best + span_w, b_best - span_b, b_best + span_b)
-    W, B = np.meshgrid(np.linspace(box[0], box[1], 160), np.linspace(box[2], box[3], 160))
-    L = _loss_and_grad(W[..., None], B[..., None], x, y)[0]
-    levels = L.min() + np.geomspace(0.05, L.max() - L.min(), 12)
+    box = path_box(x, y, start)
     for ax, p in zip(axes.ravel(), paths):
-        ax.contourf(W, B, L, levels=np.concatenate([[L.min()], levels]), cmap="Greys", alpha=0.35, zorder=0)
-        ax.contour(W, B, L, levels=levels, colors="#555555", linewidths=0.7, zorder=1)
-        _draw_path(ax, p, box)
-        ax.plot([w_best], [b_best], marker="*", ms=13, color="k", mfc="#F0E442", ls="none", zorder=6)
-        ax.set_xlim(box[0], box[1])
-        ax.set_ylim(box[2], box[3])
+        draw_landscape(ax, x, y, box)
+        draw_path(ax, p, box)
         ax.set_title(f"lr = {p.lr:g}: {p.verdict}\n{p.detail}", fontsize=MIN_FONT)
-        ax.grid(False)
     for ax in axes[-1]:
         ax.set_xlabel("weight w")
     for ax in axes[:, 0]:
