@@ -2,9 +2,11 @@
 tolerance, and a hint.
 
 A notebook's check cell reads ``check.close("my_h_star", my_h_star, predicted, rtol=1e-6, hint=...)``
-(with ``from diffkit import exercises as check``). A right answer passes silently and the cell ends with
-:func:`passed`; a wrong one raises :class:`AnswerError`, an ``AssertionError`` whose message is the
-whole story; an answer cell left as its stub (``answer = ...``) gets told so.
+(with ``from diffkit import exercises as check``). A right answer passes silently and the cell ends
+with :func:`passed`; a wrong one raises :class:`AnswerError`, an ``AssertionError`` whose message is
+the whole story; an answer cell left as its stub (``answer = ...``) gets told so. Imported in IPython
+or Jupyter, the module shows an :class:`AnswerError` as the student's cell and the message, without
+its own frames.
 
 Example
 -------
@@ -214,6 +216,31 @@ def succeeds(run: Callable[[], Any], what: str, *, hint: str = "", name: str = "
         raise _fail(name, what, f"{type(err).__name__}: {err}", hint) from None
 
 
+def _without_our_frames(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None):
+    """IPython shows an AnswerError as the student's cell and the message, without this module's frames."""
+    keep = None
+    t = tb
+    while t is not None:
+        if t.tb_frame.f_code.co_filename != __file__:
+            keep = t
+        t = t.tb_next
+    if keep is not None:
+        keep.tb_next = None
+    stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, stb)  # a custom handler shows its traceback itself (the kernel sends it)
+    return stb
+
+
+def _in_ipython() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((AnswerError,), _without_our_frames)
+
+
 def passed(message: str = "") -> None:
     """Print the confirmation that ends a check cell.
 
@@ -224,3 +251,6 @@ def passed(message: str = "") -> None:
     correct! h* = 8.7e-06
     """
     print("correct!" + (f" {message}" if message else ""))
+
+
+_in_ipython()

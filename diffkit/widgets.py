@@ -49,8 +49,10 @@ class _Explorer:
         if w is None:
             return
         self.controls = {name: make(w) for name, make in sliders.items()}
-        self._image = w.Image(value=self.png(), format="png", layout=w.Layout(width="100%", max_width="900px"))
+        # the picture is rendered when the explorer is shown (and on each change after), not before
+        self._image = w.Image(format="png", layout=w.Layout(width="100%", max_width="900px"))
         self._text = w.HTML(self._html())
+        self._shown = False
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._changed(name, change["new"]), names="value")
         self.widget = w.VBox([w.HBox(list(self.controls.values())), self._image, self._text])
@@ -66,7 +68,8 @@ class _Explorer:
         for name, control in self.controls.items():
             if control.value != getattr(self, name):
                 control.value = getattr(self, name)
-        self._image.value = self.png()
+        if self._shown:
+            self._image.value = self.png()
         self._text.value = self._html()
 
     def _html(self) -> str:
@@ -84,6 +87,8 @@ class _Explorer:
         from IPython.display import Image, display
 
         if self.widget is not None:
+            self._shown = True
+            self._refresh()
             display(self.widget)
             return
         display(Image(self.png()))

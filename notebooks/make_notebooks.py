@@ -143,12 +143,17 @@ def exercise(number: int, title: str, text: str, solution: str, check: str, stub
 
 
 def cells(entry: str | list) -> list:
-    """The cells of a :data:`NOTEBOOKS` entry (a module name is imported and its ``CELLS`` read)."""
-    if isinstance(entry, str):
-        if str(HERE) not in sys.path:
-            sys.path.insert(0, str(HERE))
-        return importlib.import_module(entry).CELLS
-    return entry
+    """The cells of a :data:`NOTEBOOKS` entry: a list of cells, or a module name (its ``CELLS``, or its one
+    ``NBxx`` list)."""
+    if not isinstance(entry, str):
+        return entry
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    module = importlib.import_module(entry)
+    if hasattr(module, "CELLS"):
+        return module.CELLS
+    (found,) = [v for k, v in vars(module).items() if re.fullmatch(r"NB\d+", k)]
+    return found
 
 
 def build(name: str, cell_list: list) -> nbformat.NotebookNode:

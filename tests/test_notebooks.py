@@ -81,10 +81,15 @@ def test_notebooks_and_solutions_are_what_make_notebooks_writes():
         assert (SOLUTIONS / name.replace(".ipynb", ".py")).read_text(encoding="utf-8") == mk.solutions(name, cells)
 
 
-def test_builder_keeps_the_helpers_notebook_modules_use():
+def test_builder_keeps_the_helpers_notebook_modules_use(tmp_path, monkeypatch):
     import inspect
 
     mk = _builder()
+    # a notebook module written against the helpers registers with one line: its name, or its cells
+    (tmp_path / "nb99_demo.py").write_text("from make_notebooks import md\nNB99 = [md('# 99. Demo')]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert mk.cells("nb99_demo")[0]["source"] == "# 99. Demo"
+    assert mk.cells([mk.md("# x")])[0]["source"] == "# x"
     assert list(inspect.signature(mk.exercise).parameters)[:5] == ["number", "title", "text", "solution", "check"]
     cells = mk.exercise(9, "t", "store it in `answer`", "answer = 42", "check.equal('answer', answer, 42)")
     assert [c["cell_type"] for c in cells] == ["markdown", "code", "code"]
@@ -196,6 +201,7 @@ def test_notebook_runs_with_solutions_and_each_stub_fails_helpfully(name, kernel
             assert err["ename"] == "AnswerError", f"{name}: a stub's check failed unhelpfully: {err['ename']}"
             msg = err["evalue"]
             assert "still the stub `...`: replace" in msg or ("expected:" in msg and "got:" in msg), msg
+            assert not any("exercises.py" in line for line in err["traceback"]), "only the student's cell is shown"
         elif cell.cell_type == "code":
             assert not _errors(cell), f"{name}: cell failed: {cell.source[:80]!r}\n{_errors(cell)[0]['evalue']}"
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]

@@ -54,11 +54,18 @@ def test_step_size_snaps_to_the_sweep_and_refuses_unswept_dtypes(explorer):
         dk.widgets.step_size("exp(x)", at=1.0, h=0.0)
 
 
-def test_sliders_drive_the_figure():
+def test_sliders_drive_the_figure(monkeypatch):
     pytest.importorskip("ipywidgets")
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
     ex = dk.widgets.step_size("exp(x)", at={"x": 1.0}, schemes=["central"], h=1e-4)
     assert set(ex.controls) == {"h", "dtype"} and ex.widget is not None
+    ex._ipython_display_()
+    assert shown == [ex.widget]
     before = ex._image.value
+    assert before[:8] == b"\x89PNG\r\n\x1a\n"
     ex.controls["h"].value = 1e-9
     assert ex.h == pytest.approx(1e-9) and ex._image.value != before
     assert "h = 1.00e-09" in ex._text.value

@@ -78,12 +78,14 @@ def panel(ax, sweep, dtype: str, colours: dict[str, str]) -> None:
         key, c = (s, dtype), colours[s]
         err = np.where(sweep.errors[key] > 0, sweep.errors[key], np.nan)
         measured.append(err)
-        ax.loglog(h, err, marker=MARKERS[i % len(MARKERS)], ms=3.5, markevery=(i, 4), lw=0.9, color=c, zorder=3)
+        ax.loglog(h, err, marker=MARKERS[i % len(MARKERS)], ms=3.5, markevery=(i, 4), lw=0.9, color=c, zorder=3,
+                  label=f"{s} (measured)")
         exact = sweep.errors[key] == 0  # the estimate is the reference to the last bit (often, for "complex")
         if exact.any():
             floor = float(np.spacing(np.asarray(abs(sweep.reference[dtype]), dtype=dtype))) / 2
             measured.append(np.full(int(exact.sum()), floor))
-            ax.loglog(h[exact], np.full(int(exact.sum()), floor), "v", color=c, mfc="none", ms=5, zorder=3)
+            ax.loglog(h[exact], np.full(int(exact.sum()), floor), "v", color=c, mfc="none", ms=5, zorder=3,
+                      label=f"{s}: error 0, drawn at half an ulp")
         th = theory[key]
         if math.isfinite(th.h) and th.h > 0:
             optima.append(th.h)
@@ -95,10 +97,12 @@ def panel(ax, sweep, dtype: str, colours: dict[str, str]) -> None:
     for s in sweep.schemes:
         th, c = theory[(s, dtype)], colours[s]
         model = np.asarray(th.curve(h), dtype=float)
-        ax.loglog(h, np.where(model <= high, model, np.nan), "--", color=c, lw=1.2, alpha=0.8, zorder=2)
+        ax.loglog(h, np.where(model <= high, model, np.nan), "--", color=c, lw=1.2, alpha=0.8, zorder=2,
+                  label=f"{s} model: slope {th.truncation_slope} / {th.rounding_slope}")
         if math.isfinite(th.h) and th.h > 0:
             ax.axvline(th.h, color=c, ls=":", lw=1, zorder=1)
-            ax.plot([th.h], [th.error], "*", color=c, ms=12, mec="k", mew=0.6, zorder=4)
+            ax.plot([th.h], [th.error], "*", color=c, ms=12, mec="k", mew=0.6, zorder=4,
+                    label=f"{s} predicted optimum h={th.h:.2g}")
     ax.set_ylim(low, top)
     ax.set_xlim(h.min() / 2, h.max() * 2)
     if optima:

@@ -29,8 +29,6 @@ LECTURE_LRS = (0.0005, 0.001, 0.005, 0.025, 0.028, 0.03)
 CONVERGED = 0.01
 #: Verdict -> colour (Okabe-Ito) of the path.
 VERDICT_COLOURS = {"slow": PALETTE[0], "good": PALETTE[2], "oscillating": PALETTE[4], "diverging": PALETTE[1]}
-#: How History names its series, and how a reader would.
-_NAMES = {"loss": "training", "val_loss": "validation", "accuracy": "training", "val_accuracy": "validation"}
 
 
 def _series(history: Any) -> dict[str, np.ndarray]:
@@ -98,7 +96,7 @@ def loss_curve(history: Any, log: bool | None = None, loss: str | None = None, a
     for a, group in zip(axes, panels):
         scale = 100.0 if group is accuracies else 1.0
         for i, (name, values) in enumerate(group.items()):
-            a.plot(np.arange(1, len(values) + 1), scale * values, label=_NAMES.get(name, name),
+            a.plot(np.arange(1, len(values) + 1), scale * values, label=name,
                    marker=MARKERS[i % len(MARKERS)], markevery=max(1, len(values) // 12), color=PALETTE[i])
         a.set_xlabel(unit)
         if len(group) > 1:

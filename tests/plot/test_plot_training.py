@@ -98,9 +98,9 @@ def test_loss_curve_names_the_loss_and_shows_accuracy(tmp_path):
     fig = plot.loss_curve(hist, loss="cross-entropy", save=tmp_path / "loss.svg")
     loss_ax, acc_ax = fig.axes
     assert loss_ax.get_ylabel() == "cross-entropy loss" and acc_ax.get_ylabel() == "accuracy (%)"
-    acc = next(ln for ln in acc_ax.lines if ln.get_label() == "validation")
+    acc = next(ln for ln in acc_ax.lines if ln.get_label() == "val_accuracy")
     assert list(acc.get_ydata()) == pytest.approx([50, 70, 85])
-    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["training", "validation"]
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["loss", "val_loss"]
     assert (tmp_path / "loss.svg").read_text().startswith("<?xml")
     assert_house_style(fig)
 
