@@ -2,6 +2,19 @@
 
 from make_notebooks import SETUP, code, exercise, md
 
+#: The body of the classmate's backward pass, with its planted bug: shown once, then the stub to repair.
+CLASSMATE = """\
+    h = x @ p["w1"]
+    h_relu = np.maximum(h, 0)
+    y_pred = h_relu @ p["w2"]
+    grad_y_pred = 2.0 * (y_pred - y)
+    grad_w2 = h_relu.T @ grad_y_pred
+    grad_h_relu = grad_y_pred @ p["w2"].T
+    grad_h = grad_h_relu
+    grad_w1 = x.T @ grad_h
+    return {"w1": grad_w1, "w2": grad_w2}
+"""
+
 CELLS = [
     md("""
     # 8. Gradient checking
@@ -81,21 +94,8 @@ CELLS = [
     A classmate's backward pass is below. It runs and its shapes are right, so
     nothing crashes: only a check can catch it. Look at the report.
     """),
-    code("""
-    def classmate_backprop(p):
-        h = x @ p["w1"]
-        h_relu = np.maximum(h, 0)
-        y_pred = h_relu @ p["w2"]
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_w2 = h_relu.T @ grad_y_pred
-        grad_h_relu = grad_y_pred @ p["w2"].T
-        grad_h = grad_h_relu
-        grad_w1 = x.T @ grad_h
-        return {"w1": grad_w1, "w2": grad_w2}
-
-    bad = dk.check_grad(loss, classmate_backprop, params)
-    bad
-    """),
+    code("def classmate_backprop(p):\n" + CLASSMATE
+         + "\nbad = dk.check_grad(loss, classmate_backprop, params)\nbad"),
     md("""
     The worst entries are all in one variable. Plotting the error of every entry
     shows the pattern: the figure below puts analytic against numeric for both
@@ -183,20 +183,8 @@ CELLS = [
                          got=fixed_report, name="fixed_report")
               check.passed(f"max relative error {report.max_rel_error:.1g}")
               """,
-              stub="""
-              def fixed_backprop(p):  # the classmate's code: find the bug and repair it
-                  h = x @ p["w1"]
-                  h_relu = np.maximum(h, 0)
-                  y_pred = h_relu @ p["w2"]
-                  grad_y_pred = 2.0 * (y_pred - y)
-                  grad_w2 = h_relu.T @ grad_y_pred
-                  grad_h_relu = grad_y_pred @ p["w2"].T
-                  grad_h = grad_h_relu
-                  grad_w1 = x.T @ grad_h
-                  return {"w1": grad_w1, "w2": grad_w2}
-
-              fixed_report = ...
-              """),
+              stub="def fixed_backprop(p):  # the classmate's code: find the bug and repair it\n" + CLASSMATE
+                   + "\nfixed_report = ..."),
     *exercise(3, "read a hint",
               """
               Write `sign_bug(p)`, a backward pass that returns the **negative** of the

@@ -151,6 +151,7 @@ def legend(fig, sweep, colours: dict[str, str]) -> None:
     outside_legend(fig, handles, labels, ncols=2, title=title)
 
 
+@house_style
 def draw_sweep(sweep, ax: Any = None):
     """Draw a step sweep: log-log error against h per scheme, one panel per dtype.
 
@@ -182,11 +183,6 @@ def draw_sweep(sweep, ax: Any = None):
     >>> [ax.get_title() for ax in fig.axes]
     ['float64', 'float32']
     """
-    return _draw(sweep, ax)
-
-
-@house_style
-def _draw(sweep, ax: Any):
     nd = len(sweep.dtypes)
     if ax is None:
         fig, axes = new_figure(1, nd, height=4.4, squeeze=False)
