@@ -72,13 +72,13 @@ __all__ = [
     "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "eye", "randn", "rand",
     "data", "nn", "optim", "save", "load", "StateFileError",
     # loaded on first use
-    "plot",
+    "plot", "widgets", "exercises",
 ]
 
 
 def __getattr__(name: str):
-    # dk.plot and dk.tour pull in matplotlib and tqdm: loaded on first use, not at import.
-    if name in ("plot", "tour"):
+    # dk.plot, dk.tour and dk.widgets pull in matplotlib and tqdm: loaded on first use, not at import.
+    if name in ("plot", "tour", "widgets", "exercises"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -1,9 +1,10 @@
 """``diffkit tour``: every study on the built-in examples, written up as a small report.
 
-The tour runs the lecture example through every method, the step-size study,
-the swell study, the forward-vs-reverse cost study and a small training run,
-prints a summary and writes a folder with the figures, ``index.html`` and
-``report.md`` a student can open.
+The tour runs one function through every method, the step-size study, the
+swell study, the forward-vs-reverse cost study and a small training run,
+prints a summary and writes a folder with the figures (PNG, and SVG at full
+size), ``index.html``, ``report.md`` and a copy of the coursework notebooks a
+student can open.
 
 Example
 -------
@@ -14,7 +15,6 @@ Example
 
 from __future__ import annotations
 
-import html
 import time
 import traceback
 from collections.abc import Callable
@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_tour", "TourReport", "Section", "SECTIONS", "NOTEBOOKS"]
+from .tour_report import Formula, Part, copy_notebooks, html_page, markdown_page, terminal
+
+__all__ = ["run_tour", "TourReport", "Section", "SECTIONS", "NOTEBOOKS", "Part"]
 
 #: The coursework notebooks the report points to, with what each teaches.
 NOTEBOOKS = {
@@ -30,20 +32,14 @@ NOTEBOOKS = {
     "02_step_size.ipynb": "truncation against rounding error; choosing h",
     "03_expression_swell.ipynb": "the logistic map, and why CSE and AD avoid swell",
     "04_forward_vs_reverse.ipynb": "traces, and Jacobians by n forward or m reverse passes",
-    "05_computational_graphs.ipynb": "the primer's programs, depends_on / leads_to, backprop as messages",
+    "05_computational_graphs.ipynb": "a program's graph, depends_on / leads_to, backprop as messages",
     "06_autograd_tensors.ipynb": "requires_grad, backward, zero_grad, no_grad, a custom Function",
     "07_training.ipynb": "a cubic fit of sin(x), the learning-rate study, a digits MLP",
     "08_gradient_checking.ipynb": "checking a hand-written backprop and finding a planted bug",
 }
-
-
-@dataclass
-class Part:
-    """What a section produced: text blocks, tables and figures, in order."""
-
-    kind: str  # "text", "table" or "figure"
-    content: Any
-    caption: str = ""
+#: Every figure is saved twice: PNG for the page, SVG for the full-size link.
+FIGURE_FORMATS = ("png", "svg")
+EXAMPLE = "f(x1, x2) = ln x1 + x1·x2 − sin x2 at (x1, x2) = (2, 5)"
 
 
 @dataclass
@@ -55,18 +51,57 @@ class Section:
     summary: list[str] = field(default_factory=list)
 
 
-def _lecture_methods(out: Path) -> list[Part]:
-    from . import compare, examples
+def _save(fig: Any, out: Path, stem: str) -> str:
+    for ext in FIGURE_FORMATS:
+        fig.savefig(out / f"{stem}.{ext}", dpi=200)
+    return stem
+
+
+def _restyled(table: Any, notes: list[str] | None = None, digits: int | None = None) -> Any:
+    """The same table with other notes (the tour explains in its own words), numbers to ``digits`` figures."""
+    from .table import Table, fmt
+
+    formatter = table.formatter if digits is None else (lambda v: fmt(v, digits))
+    return Table(table.columns, table.rows, title=table.title, notes=notes or [], formatter=formatter)
+
+
+def _timed_comparison(f_make: Callable[[], Any], at: dict, repeats: int = 3) -> Any:
+    """The comparison table with the first call's time and the best of ``repeats`` later calls apart.
+
+    A method's first call pays one-time costs (SymPy building and caching the derivative, NumPy
+    warming up); the later calls show what the method itself costs.
+    """
+    from . import compare
+    from .table import Table
+
+    first = compare(f_make(), at=at)
+    warm = [compare(f_make(), at=at) for _ in range(repeats)]
+    table = first.table()
+    j = table.columns.index("time ms")
+    rows = []
+    for row in table.rows:
+        label = row[0]
+        best = min(c[label].seconds for c in warm)
+        rows.append(row[:j] + [float(f"{first[label].seconds * 1e3:.3g}"), float(f"{best * 1e3:.3g}")] + row[j + 1:])
+    columns = table.columns[:j] + ["first call ms", f"warm ms (best of {repeats})"] + table.columns[j + 1:]
+    notes = table.notes + ["first call: includes one-time costs (SymPy differentiating and caching, compiling "
+                           f"the derivative); warm: the best of {repeats} later runs on a fresh copy of f"]
+    return Table(columns, rows, title=table.title, notes=notes, formatter=table.formatter)
+
+
+def _one_function(out: Path) -> list[Part]:
+    from . import examples
     from .plot import graph
 
-    f = examples.lecture()
-    table = compare(f, at=examples.LECTURE_POINT)
-    graph(f, at=examples.LECTURE_POINT, adjoints=True, save=out / "graph.png")
+    table = _timed_comparison(examples.lecture, examples.LECTURE_POINT)
+    fig = graph(examples.lecture(), at=examples.LECTURE_POINT, adjoints=True)
     return [
-        Part("text", f"f(x1, x2) = {examples.LECTURE} at x1 = 2, x2 = 5, the lecture's example. "
-                     "Every method below computes the gradient; errors are against the symbolic one."),
-        Part("table", table.table()),
-        Part("figure", "graph.png", "The computational graph with each node's value and adjoint."),
+        Part("text", f"The running example is {EXAMPLE}. Every method below computes its gradient "
+                     "(exactly 1/x1 + x2 = 5.5 and x1 − cos x2 ≈ 1.7163); errors are measured against "
+                     "the symbolic one."),
+        Part("table", table),
+        Part("figure", _save(fig, out, "graph"),
+             "The computational graph of f with each node's value and adjoint v̄ = ∂f/∂v."),
     ]
 
 
@@ -76,10 +111,70 @@ def _traces(out: Path) -> list[Part]:
 
     f = examples.lecture()
     return [
-        Part("text", "Forward mode carries a tangent with every value (seeded with dx1 = 1); reverse mode "
-                     "runs the program once, then sends adjoints back, summing them where a value fans out."),
+        Part("text", "Forward mode carries a tangent with every value (seeded with ẋ1 = 1, ẋ2 = 0, so the "
+                     "tangents are ∂/∂x1); reverse mode runs the program once, then sends adjoints back, "
+                     "summing them where a value fans out."),
         Part("table", forward_trace(f, at=examples.LECTURE_POINT, seed={"x1": 1.0, "x2": 0.0})),
-        Part("table", reverse_trace(f, at=examples.LECTURE_POINT)),
+        Part("table", _restyled(reverse_trace(f, at=examples.LECTURE_POINT),
+                                     ["Adjoint rows are listed in the order the backward sweep runs them: "
+                                      "from the output back to the inputs."])),
+    ]
+
+
+def _abs(inner: str) -> str:
+    """|inner| in MathML: the bars as fences of their own row, so they hug what they enclose."""
+    return f"<mrow><mo>|</mo>{inner}<mo>|</mo></mrow>"
+
+
+_THIN = '<mspace width="0.17em"/>'
+_F = "<mi>f</mi><mo>(</mo><mi>x</mi><mo>)</mo>"
+_DF = ("<msup><mi>f</mi><mrow><mo>(</mo><mi>k</mi><mo>+</mo><mi>p</mi><mo>)</mo></mrow></msup>"
+       "<mo>(</mo><mi>x</mi><mo>)</mo>")
+_ROUNDING = (f"<mi>ε</mi>{_THIN}{_abs(_F)}<munder><mo>∑</mo><mi>i</mi></munder>"
+             f"{_abs('<msub><mi>w</mi><mi>i</mi></msub>')}")
+#: The step-size model and its optimum, typeset three ways.
+MODEL = Formula(
+    "E(h) = |C|·|f⁽ᵏ⁺ᵖ⁾(x)|·hᵖ + ε·|f(x)|·Σᵢ|wᵢ| / hᵏ",
+    r"E(h) = |C|\,\bigl|f^{(k+p)}(x)\bigr|\,h^{p} + \frac{\varepsilon\,|f(x)|\,\sum_i |w_i|}{h^{k}}",
+    f"<mrow><mi>E</mi><mo>(</mo><mi>h</mi><mo>)</mo><mo>=</mo>{_abs('<mi>C</mi>')}{_THIN}{_abs(_DF)}"
+    f"<msup><mi>h</mi><mi>p</mi></msup><mo>+</mo><mfrac><mrow>{_ROUNDING}</mrow>"
+    "<msup><mi>h</mi><mi>k</mi></msup></mfrac></mrow>")
+OPTIMUM = Formula(
+    "h* = ( k·ε·|f(x)|·Σᵢ|wᵢ| / (p·|C|·|f⁽ᵏ⁺ᵖ⁾(x)|) )^(1/(k+p))",
+    r"h^{*} = \left(\frac{k\,\varepsilon\,|f(x)|\,\sum_i |w_i|}{p\,|C|\,|f^{(k+p)}(x)|}\right)^{1/(k+p)}",
+    # written on one line (a slash, not a built-up fraction): big brackets and roots need a math font
+    f"<mrow><msup><mi>h</mi><mo>*</mo></msup><mo>=</mo><msup><mrow><mo>(</mo><mi>k</mi>{_ROUNDING}"
+    f"<mo>/</mo><mo>(</mo><mi>p</mi>{_abs('<mi>C</mi>')}{_THIN}{_abs(_DF)}<mo>)</mo><mo>)</mo></mrow>"
+    "<mrow><mn>1</mn><mo>/</mo><mo>(</mo><mi>k</mi><mo>+</mo><mi>p</mi><mo>)</mo></mrow></msup></mrow>")
+
+
+def _symbols(schemes: list[str], dtypes: list[str]) -> list[tuple[str, str]]:
+    """What every symbol of the model means, with the values of the schemes and dtypes shown."""
+    from .numeric.stencils import default_accuracy, stencil
+    from .numeric.theory import machine_eps
+
+    st = {s: stencil(s, 1, default_accuracy(s)) for s in schemes}
+
+    def each(what: Callable[[Any], str]) -> str:
+        return ", ".join(f"{s} {what(v)}" for s, v in st.items())
+
+    def weights(v: Any) -> str:
+        return "(" + ", ".join(str(w) for w in v.weights) + ")"
+
+    return [
+        ("h", "the step."),
+        ("k", "the order of the derivative being estimated (here 1: a first derivative)."),
+        ("p", "the scheme's order of accuracy: its truncation error shrinks like h^p "
+              f"({each(lambda v: v.error_order)})."),
+        ("C", f"the scheme's error constant, the coefficient of its leading truncation term "
+              f"({each(lambda v: v.error_coefficient)})."),
+        ("f⁽ᵏ⁺ᵖ⁾(x)", "the (k+p)-th derivative of f at the point, which that truncation term multiplies."),
+        ("ε", "machine epsilon, the relative rounding error of one evaluation of f ("
+              + ", ".join(f"{d} {machine_eps(d):.2g}" for d in dtypes) + ")."),
+        ("wᵢ", f"the scheme's weights, the multipliers of f(x + oᵢh) in the difference ({each(weights)}): "
+               "each evaluation's rounding error is multiplied by its weight, so they add up to at most "
+               "ε·|f(x)|·Σᵢ|wᵢ|, and dividing by hᵏ magnifies them."),
+        ("h*", "where E(h) is smallest: E'(h) = 0."),
     ]
 
 
@@ -90,16 +185,21 @@ def _step_size(out: Path) -> list[Part]:
     from .numeric import step_sweep
     from .plot import error_vs_h
 
-    sweep = step_sweep(examples.lecture(), at=examples.LECTURE_POINT, wrt="x1",
-                       schemes=["forward", "central"], h=np.logspace(-16, 0, 161),
-                       dtype=["float64", "float32"])
-    error_vs_h(sweep, save=out / "error_vs_h.png")
+    schemes, dtypes = ["forward", "central"], ["float64", "float32"]
+    sweep = step_sweep(examples.lecture(), at=examples.LECTURE_POINT, wrt="x1", schemes=schemes,
+                       h=np.logspace(-16, 0, 161), dtype=dtypes)
+    fig = error_vs_h(sweep)
     return [
-        Part("text", "Finite differences trade truncation error (falls with h) against rounding error "
-                     "(grows as h shrinks). The model predicts the best h; the sweep finds it."),
-        Part("table", sweep.best()),
-        Part("table", sweep.theory()),
-        Part("figure", "error_vs_h.png", "Error of d f/d x1 against the step h, float64 and float32."),
+        Part("text", "Finite differences trade truncation error (the formula's, which falls as h shrinks) "
+                     "against rounding error (the arithmetic's, which grows as h shrinks). The sweep measures "
+                     "the error of ∂f/∂x1 for every step; a model of both errors predicts the best step:"),
+        Part("formula", MODEL),
+        Part("formula", OPTIMUM),
+        Part("items", _symbols(schemes, dtypes)),
+        Part("table", _restyled(sweep.best(), sweep.best().notes, digits=3)),
+        Part("table", _restyled(sweep.theory(), digits=3)),
+        Part("figure", _save(fig, out, "error_vs_h"),
+             "Error of ∂f/∂x1 against the step h, in float64 and float32."),
     ]
 
 
@@ -109,14 +209,30 @@ def _swell(out: Path) -> list[Part]:
     from .symbolic import swell
 
     table = swell(examples.logistic_map, n=range(1, 9))
-    swell_plot(table, save=out / "swell.png")
+    fig = swell_plot(table)
     return [
-        Part("text", "The logistic map l_{n+1} = 4 l_n (1 - l_n): the symbolic derivative's tree grows "
-                     "exponentially, while the CSE'd DAG and the AD trace grow linearly. The expanded "
-                     "polynomial also loses all accuracy in float64."),
+        Part("text", "The logistic map l₁ = x, lₙ₊₁ = 4 lₙ (1 − lₙ) uses lₙ twice per step. Written out as a "
+                     "tree, the symbolic derivative grows exponentially with n, while the derivative with "
+                     "common subexpressions shared (a DAG) and the AD trace grow linearly. The expanded "
+                     "polynomial also loses every correct digit in float64."),
         Part("table", table),
-        Part("figure", "swell.png", "Sizes of l_n and its derivative against n."),
+        Part("figure", _save(fig, out, "swell"), "Sizes of lₙ and its derivative against n, and the digits "
+                                                 "each form of the derivative gets right."),
     ]
+
+
+def _ratio_grid(study: Any) -> Any:
+    """The study as an n x m grid of forward / reverse op ratios, to 3 significant figures."""
+    from .table import Table, fmt
+
+    ns = sorted({r["n"] for r in study})
+    ms = sorted({r["m"] for r in study})
+    ratio = {(r["n"], r["m"]): r["ratio"] for r in study}
+    return Table(["n \\ m"] + [str(m) for m in ms], [[n] + [ratio.get((n, m)) for m in ms] for n in ns],
+                 title="forward-mode ops / reverse-mode ops for the full Jacobian (n inputs, m outputs)",
+                 notes=["above 1: reverse mode is cheaper (few outputs); below 1: forward mode is "
+                        "(few inputs). Every count: dk.op_count_study()"],
+                 formatter=lambda v: fmt(v, 3))
 
 
 def _op_counts(out: Path) -> list[Part]:
@@ -124,36 +240,48 @@ def _op_counts(out: Path) -> list[Part]:
     from .plot import op_counts
 
     study = op_count_study(ns=[1, 2, 4, 8, 16, 32], ms=[1, 2, 4, 8, 16, 32])
-    op_counts(study, save=out / "op_counts.png")
+    fig = op_counts(study)
     return [
-        Part("text", "A full Jacobian of F: R^n -> R^m costs n forward passes or m reverse passes; "
-                     "the counts below are what the engines spent."),
-        Part("table", study),
-        Part("figure", "op_counts.png", "Counted cost of a Jacobian by forward and reverse mode."),
+        Part("text", "A full Jacobian of F: ℝⁿ → ℝᵐ costs n forward passes (one per input) or m reverse "
+                     "passes (one per output); the ratios below come from the operations the engines "
+                     "counted as they ran."),
+        Part("table", _ratio_grid(study)),
+        Part("figure", _save(fig, out, "op_counts"), "Counted cost of a Jacobian by forward and reverse mode."),
     ]
 
 
 def _training(out: Path) -> list[Part]:
-    from . import data, nn, optim
+    from . import data, manual_seed, nn, optim
     from .plot import loss_curve, lr_paths
 
     x, y = data.gaussian_classes(400, seed=0)
-    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=32, shuffle=True, seed=0)
+    x_train, x_test, y_train, y_test = data.train_test_split(x, y, seed=0)
+    train = data.DataLoader(data.TensorDataset(x_train, y_train), batch_size=32, shuffle=True, seed=0)
+    test = data.DataLoader(data.TensorDataset(x_test, y_test), batch_size=200)
+    manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    history = nn.fit(model, loader, nn.CrossEntropyLoss(), opt, epochs=15, progress=False)
-    loss_curve(history, save=out / "loss.png")
-    lr_paths(save=out / "lr_paths.png")
+    history = nn.fit(model, train, nn.CrossEntropyLoss(), opt, epochs=15, progress=False, eval_loader=test,
+                     metrics={"accuracy": nn.accuracy})
+    loss_fig = loss_curve(history, loss="cross-entropy")
+    lr_fig = lr_paths()
+    h = history.history
     return [
-        Part("text", f"A 2-16-2 network on two Gaussian classes, trained with SGD + momentum through "
-                     f"diffkit's reverse mode: final training loss {history.history['loss'][-1]:.3g}."),
-        Part("figure", "loss.png", "Training loss per epoch."),
-        Part("figure", "lr_paths.png", "The lecture's learning-rate study: slow, good, oscillating, diverging."),
+        Part("text", f"A 2-16-2 network (tanh) classifies points from two Gaussian blobs, trained for "
+                     f"{len(history)} epochs with SGD and momentum through diffkit's reverse mode: final "
+                     f"cross-entropy {h['loss'][-1]:.3g} on the training points and {h['val_loss'][-1]:.3g} "
+                     f"on held-out points, which it classifies with {h['val_accuracy'][-1]:.1%} accuracy."),
+        Part("figure", _save(loss_fig, out, "loss"), "Cross-entropy loss and accuracy per epoch."),
+        Part("text", "Learning rate decides whether gradient descent works: on the mean squared error of a "
+                     "straight-line fit, each panel runs 100 steps from (w, b) = (0, 0) and says what the "
+                     "run measurably did."),
+        Part("figure", _save(lr_fig, out, "lr_paths"),
+             "Gradient-descent paths on the loss contours: too slow, right, oscillating, diverging."),
     ]
 
 
 SECTIONS = [
-    Section("1. One function, every method", _lecture_methods),
+    Section("1. One function, every method", _one_function),
     Section("2. Forward and reverse mode, step by step", _traces),
     Section("3. Choosing the step size h", _step_size),
     Section("4. Expression swell", _swell),
@@ -176,57 +304,15 @@ class TourReport:
 
 
 def _notebook_links(folder: Path) -> list[tuple[str, str]]:
-    repo = Path(__file__).resolve().parents[1] / "notebooks"
-    links = []
-    for name, what in NOTEBOOKS.items():
-        target = repo / name
-        href = target.as_uri() if target.exists() else f"notebooks/{name}"
-        links.append((href, f"{name}: {what}"))
-    return links
-
-
-def _write(folder: Path, done: list[tuple[Section, list[Part] | str]], seconds: float) -> None:
-    md = ["# diffkit tour", "", f"Symbolic, numeric and automatic differentiation side by side "
-          f"(written in {seconds:.0f} s).", ""]
-    body = ["<h1>diffkit tour</h1>", f"<p>Symbolic, numeric and automatic differentiation side by side "
-            f"(written in {seconds:.0f} s).</p>"]
-    for section, parts in done:
-        md += [f"## {section.title}", ""]
-        body.append(f"<h2>{html.escape(section.title)}</h2>")
-        if isinstance(parts, str):
-            md += ["This section failed:", "", "```", parts, "```", ""]
-            body.append(f"<p>This section failed:</p><pre>{html.escape(parts)}</pre>")
-            continue
-        for part in parts:
-            if part.kind == "text":
-                md += [part.content, ""]
-                body.append(f"<p>{html.escape(part.content)}</p>")
-            elif part.kind == "table":
-                md += [part.content.to_markdown(), ""]
-                body.append(part.content.to_html())
-            else:
-                md += [f"![{part.caption}]({part.content})", "", f"*{part.caption}*", ""]
-                body.append(f'<figure><img src="{part.content}" style="max-width:100%">'
-                            f"<figcaption>{html.escape(part.caption)}</figcaption></figure>")
-    md += ["## Go further: the notebooks", ""]
-    body.append("<h2>Go further: the notebooks</h2><ul>")
-    for href, text in _notebook_links(folder):
-        md.append(f"- [{text}]({href})")
-        body.append(f'<li><a href="{href}">{html.escape(text)}</a></li>')
-    body.append("</ul>")
-    (folder / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
-             "table.diffkit{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
-             "table.diffkit td,table.diffkit th{border-bottom:1px solid #ddd;padding:3px 8px}"
-             "caption{font-weight:bold;text-align:left;padding:4px 0}")
-    (folder / "index.html").write_text(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>diffkit tour</title>"
-        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n", encoding="utf-8")
+    present = copy_notebooks(list(NOTEBOOKS), folder / "notebooks")
+    return [(f"notebooks/{name}", f"{name}: {NOTEBOOKS[name]}") for name in present]
 
 
 def run_tour(folder: str | Path = "diffkit-tour", progress: bool = True, sections=None,
              echo: Callable[[str], None] = print) -> TourReport:
-    """Run every study and write ``index.html``, ``report.md`` and the figures into ``folder``.
+    """Run every study and write ``index.html``, ``report.md``, the figures and the notebooks into ``folder``.
+
+    Notebooks already in ``folder/notebooks`` are kept as they are (they may hold a student's answers).
 
     Parameters
     ----------
@@ -242,6 +328,14 @@ def run_tour(folder: str | Path = "diffkit-tour", progress: bool = True, section
     Returns
     -------
     TourReport
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from diffkit.tour import run_tour
+    >>> report = run_tour(tempfile.mkdtemp(), progress=False, sections=[], echo=lambda s: None)
+    >>> report.index.exists(), report.failed
+    (True, {})
     """
     from tqdm.auto import tqdm
 
@@ -249,27 +343,29 @@ def run_tour(folder: str | Path = "diffkit-tour", progress: bool = True, section
     folder.mkdir(parents=True, exist_ok=True)
     sections = SECTIONS if sections is None else sections
     t0 = time.perf_counter()
-    done: list[tuple[Section, list[Part] | str]] = []
+    done: list[tuple[str, list[Part] | str]] = []
     failed: dict[str, str] = {}
     bar = tqdm(sections, desc="diffkit tour", unit="study", disable=not progress, leave=False)
     for section in bar:
         bar.set_postfix_str(section.title.split(". ", 1)[-1][:30])
         try:
-            parts = section.run(folder)
+            done.append((section.title, section.run(folder)))
         except Exception:
             failed[section.title] = traceback.format_exc(limit=3)
-            done.append((section, failed[section.title]))
-            continue
-        done.append((section, parts))
+            done.append((section.title, failed[section.title]))
     seconds = time.perf_counter() - t0
-    _write(folder, done, seconds)
-    for section, parts in done:
+    links = _notebook_links(folder)
+    title = "diffkit tour"
+    intro = (f"Symbolic, numeric and automatic differentiation side by side, on {EXAMPLE} and other "
+             f"built-in examples (written in {seconds:.0f} s). Click a figure for its full-size version.")
+    (folder / "report.md").write_text(markdown_page(title, intro, done, links), encoding="utf-8")
+    (folder / "index.html").write_text(html_page(title, intro, done, links), encoding="utf-8")
+    for name, parts in done:
         if isinstance(parts, str):
-            echo(f"{section.title}: FAILED\n{parts}")
-            continue
-        echo(f"\n{section.title}")
-        for part in parts:
-            if part.kind == "table":
-                echo(str(part.content))
+            echo(f"\n{name}: FAILED\n{parts}")
+        else:
+            echo(f"\n{name}\n{terminal(parts)}")
+    if links:
+        echo(f"\nNotebooks to go further: {(folder / 'notebooks').resolve()}")
     echo(f"\nReport: {(folder / 'index.html').resolve()} (and report.md), {seconds:.0f} s")
     return TourReport(folder, seconds, failed)

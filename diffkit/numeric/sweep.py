@@ -707,13 +707,11 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
 
 
 def plot_sweep(sweep: StepSweep, ax: Any = None) -> Any:
-    """Draw a sweep: log-log error against h per scheme, the model's curve, the predicted optimum
-    (star and dotted line), and the rounding (slope -k; 0 for the complex step) and truncation
-    (slope p) regions shaded. Steps whose estimate equals the reference exactly (error 0, common
-    for the complex step in float64) are drawn as open triangles at half an ulp of the derivative.
+    """Draw a sweep: log-log error against h per scheme (one panel per dtype), the model's curve,
+    the predicted optimum, and the rounding and truncation regions.
 
-    One panel per dtype, side by side. Uses matplotlib's object-oriented API
-    (no pyplot state), so it works under any backend.
+    The figure is :func:`diffkit.plot.error_vs_h.draw_sweep`'s (the plot package owns every figure's
+    style); it uses matplotlib's object-oriented API (no pyplot state), so it works under any backend.
 
     Parameters
     ----------
@@ -732,57 +730,6 @@ def plot_sweep(sweep: StepSweep, ax: Any = None) -> Any:
     >>> len(fig.axes), fig.axes[0].get_xscale()
     (2, 'log')
     """
-    from matplotlib.figure import Figure
+    from ..plot.error_vs_h import draw_sweep
 
-    nd = len(sweep.dtypes)
-    if ax is None:
-        fig = Figure(figsize=(6.4 * nd, 4.8), layout="constrained")
-        axes = list(fig.subplots(1, nd, squeeze=False)[0])
-    else:
-        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
-        if len(axes) != nd:
-            raise DiffkitError(f"the sweep has {nd} dtypes; pass {nd} axes (or none)")
-        fig = axes[0].figure
-    colors = [f"C{i}" for i in range(10)]
-    h = sweep.h
-    for a, d in zip(axes, sweep.dtypes):
-        optima, measured = [], []
-        for i, s in enumerate(sweep.schemes):
-            key, c = (s, d), colors[i % 10]
-            th = sweep._theory[key]
-            err = np.where(sweep.errors[key] > 0, sweep.errors[key], np.nan)
-            measured.append(err)
-            a.loglog(h, err, ".-", color=c, ms=3, lw=0.8, label=f"{s} (measured)")
-            exact = sweep.errors[key] == 0  # the estimate is the reference to the last bit (often, for "complex")
-            if exact.any():
-                floor = float(np.spacing(np.asarray(abs(sweep.reference[d]), dtype=d))) / 2
-                measured.append(np.full(int(exact.sum()), floor))
-                a.loglog(h[exact], np.full(int(exact.sum()), floor), "v", color=c, mfc="none", ms=4, lw=0,
-                         label=f"{s}: error 0, drawn at half an ulp")
-            a.loglog(h, th.curve(h), "--", color=c, lw=1.2, alpha=0.7,
-                     label=f"{s} model: slope {th.truncation_slope} / {th.rounding_slope}")
-            if math.isfinite(th.h) and th.h > 0:
-                optima.append(th.h)
-                a.axvline(th.h, color=c, ls=":", lw=1)
-                a.plot([th.h], [th.error], "*", color=c, ms=13, mec="k", mew=0.6,
-                       label=f"{s} predicted optimum h={th.h:.2g}")
-        if optima:
-            lo, hi = min(optima), max(optima)
-            a.axvspan(h.min(), lo, color="tab:red", alpha=0.06, lw=0)
-            a.axvspan(hi, h.max(), color="tab:blue", alpha=0.06, lw=0)
-            slope = "slope -k; complex step 0" if COMPLEX in sweep.schemes else "slope -k"
-            a.text(0.02, 0.03, f"rounding dominates\n({slope})", transform=a.transAxes, fontsize=8,
-                   color="tab:red", va="bottom")
-            a.text(0.98, 0.03, "truncation dominates\n(slope p)", transform=a.transAxes, fontsize=8,
-                   color="tab:blue", ha="right", va="bottom")
-        allm = np.concatenate(measured)
-        allm = allm[np.isfinite(allm)]
-        if allm.size:
-            a.set_ylim(allm.min() / 5, allm.max() * 20)
-        a.set_xlabel("step h")
-        a.set_ylabel(f"absolute error of d{'^' + str(sweep.order) if sweep.order > 1 else ''}f/d{sweep.wrt}")
-        a.set_title(f"{d}", fontsize=10)
-        a.grid(True, which="major", alpha=0.3)
-        a.legend(fontsize=7, loc="upper center")
-    fig.suptitle(sweep.label, fontsize=10)
-    return fig
+    return draw_sweep(sweep, ax=ax)

@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._figure import COLORS, finish, new_figure
+from matplotlib.ticker import ScalarFormatter
+
+from ._figure import COLORS, finish, house_style, new_figure, outside_legend
 
 __all__ = ["op_counts"]
 
 
+@house_style
 def op_counts(study=None, ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence[int] = (1, 2, 4, 8, 16, 32),
               save: str | Path | None = None):
     """Two panels from an op-count study: cost against n (m = 1), and against m (n = max n).
@@ -49,7 +52,7 @@ def op_counts(study=None, ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence
     rows = list(study)
     n_max = max(r["n"] for r in rows)
     m_min = min(r["m"] for r in rows)
-    fig, (left, right) = new_figure(1, 2)
+    fig, (left, right) = new_figure(1, 2, height=3.9)
     by_n = sorted((r for r in rows if r["m"] == m_min), key=lambda r: r["n"])
     by_m = sorted((r for r in rows if r["n"] == n_max), key=lambda r: r["m"])
     for ax, series, key, label in ((left, by_n, "n", f"inputs n (outputs m = {m_min})"),
@@ -58,12 +61,13 @@ def op_counts(study=None, ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence
         ax.plot(xs, [r["forward prim"] for r in series], marker="o", color=COLORS["forward"], label="forward mode")
         ax.plot(xs, [r["reverse prim"] for r in series], marker="s", color=COLORS["reverse"], label="reverse mode")
         ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.set_yscale("log")
         ax.set_xlabel(label)
         ax.set_ylabel("primitive ops for the full Jacobian")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        ax.grid(True, which="major", alpha=0.3)
     left.set_title("Forward mode pays per input")
     right.set_title("Reverse mode pays per output")
-    fig.suptitle("Jacobian of F: R^n -> R^m, ops counted by the engines")
+    outside_legend(fig, ncols=2)
+    fig.suptitle(r"Full Jacobian of $F: \mathbb{R}^n \to \mathbb{R}^m$: ops counted by the engines")
     return finish(fig, save)

@@ -1,25 +1,38 @@
+"""Training figures: loss and accuracy curves, and the learning-rate study labelled by what each run did."""
+
 import numpy as np
 import pytest
+from figure_checks import assert_house_style, data_points, drawn
 from matplotlib.lines import Line2D
 
 import diffkit as dk
 from diffkit import data, plot
+from diffkit.plot.training import CONVERGED
 
 
-def _rendered(fig):
-    fig.canvas.draw()
-    img = np.asarray(fig.canvas.buffer_rgba())
-    assert img.shape[0] > 100 and img.std() > 5  # non-empty
-    return img
-
-
-def test_gd_verdicts_match_the_lecture_study():
+@pytest.fixture(scope="module")
+def paths():
     x, y = data.noisy_linear()
-    verdicts = {p.lr: p.verdict for p in plot.gd_paths(x[:, 0], y[:, 0])}
-    assert verdicts[0.0005] == "slow"
-    assert verdicts[0.005] == "good"
-    assert verdicts[0.028] == "oscillating"
-    assert verdicts[0.03] == "diverging"
+    return {p.lr: p for p in plot.gd_paths(x[:, 0], y[:, 0])}
+
+
+def test_gd_verdicts_come_from_the_measured_outcome(paths):
+    x, y = data.noisy_linear()
+    A = np.stack([x[:, 0], np.ones(len(x))], axis=1).astype(float)
+    w_b = np.linalg.lstsq(A, y[:, 0].astype(float), rcond=None)[0]
+    optimum = float(np.mean((A @ w_b - y[:, 0]) ** 2))
+    assert verdicts_and_gaps(paths, optimum) == {
+        0.0005: "slow", 0.001: "slow", 0.005: "slow", 0.025: "good", 0.028: "oscillating", 0.03: "diverging"}
+    # "good" means it got there: within 1% of the least-squares loss
+    assert paths[0.025].losses[-1] <= (1 + CONVERGED) * optimum
+    assert paths[0.005].losses[-1] > (1 + CONVERGED) * optimum  # the path that stops visibly short
+
+
+def verdicts_and_gaps(paths, optimum):
+    for p in paths.values():
+        assert p.optimum == pytest.approx(optimum, rel=1e-9)
+        assert p.gap == pytest.approx((p.losses[-1] - optimum) / optimum) or p.verdict == "diverging"
+    return {lr: p.verdict for lr, p in paths.items()}
 
 
 def test_gd_path_matches_closed_form_step():
@@ -30,56 +43,88 @@ def test_gd_path_matches_closed_form_step():
     np.testing.assert_allclose(p.params[1], [0.1 * 26 / 3, 0.1 * 6])
 
 
-def test_lr_paths_figure(tmp_path):
+def test_gd_stability_limit_is_two_over_the_largest_curvature():
+    x, y = data.noisy_linear()
+    A = np.stack([x[:, 0], np.ones(len(x))], axis=1).astype(float)
+    limit = 2 / np.linalg.eigvalsh(2 / len(x) * A.T @ A).max()
+    below, above = plot.gd_paths(x[:, 0], y[:, 0], lrs=[0.97 * limit, 1.03 * limit], steps=300)
+    assert below.verdict != "diverging" and above.verdict == "diverging"
+
+
+def test_lr_paths_figure(tmp_path, paths):
     out = tmp_path / "lr.png"
     fig = plot.lr_paths(save=out)
     assert out.stat().st_size > 10_000
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles == [f"lr = {lr:g}: {v}" for lr, v in zip(
-        plot.LECTURE_LRS, ["slow", "good", "good", "good", "oscillating", "diverging"])]
-    for ax in fig.axes:
-        assert ax.get_xlabel() == "weight w" and ax.get_ylabel() == "bias b"
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in panels] == [f"lr = {lr:g}: {paths[lr].verdict}\n{paths[lr].detail}"
+                                                 for lr in plot.LECTURE_LRS]
+    assert panels[3].get_title().endswith("reaches the optimum")
+    assert "3.2% above optimum" in panels[2].get_title()
+    for ax in panels:
         assert any(isinstance(a, Line2D) and len(a.get_xdata()) > 2 for a in ax.lines)
-    _rendered(fig)
+    assert [ax.get_xlabel() for ax in fig.axes[3:]] == ["weight w"] * 3
+    assert_house_style(fig)
+
+
+def test_lr_paths_contours_are_visible():
+    fig = plot.lr_paths(lrs=[0.005])
+    (ax,) = [a for a in fig.axes if a.axison]
+    drawn(fig)
+    img = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
+    bbox = ax.get_window_extent()
+    h = img.shape[0]
+    inside = img[int(h - bbox.y1) + 5:int(h - bbox.y0) - 5, int(bbox.x0) + 5:int(bbox.x1) - 5]
+    dark = (inside.mean(axis=2) < 140).mean()  # the contour lines (grey #555) cover a visible share
+    assert dark > 0.01
+
+
+def test_diverging_path_leaves_with_an_arrow_and_a_note(paths):
+    fig = plot.lr_paths(lrs=[0.03])
+    (ax,) = [a for a in fig.axes if a.axison]
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 1
+    (x1, y1), lims = arrows[0].xy, (ax.get_xlim(), ax.get_ylim())
+    on_edge = np.isclose(x1, lims[0]).any() or np.isclose(y1, lims[1]).any()
+    assert on_edge, (arrows[0].xy, lims)  # the arrow ends on the border, where the path leaves
+    note = next(t for t in ax.texts if "leaves the plot" in t.get_text())
+    p = paths[0.03]
+    assert f"loss {p.losses[-1]:.2g} at step {len(p.losses) - 1}" in note.get_text()
+    assert len(data_points(ax)) < len(p.params)  # only the part inside the axes is drawn
+
+
+def test_loss_curve_names_the_loss_and_shows_accuracy(tmp_path):
+    hist = {"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.4], "accuracy": [0.6, 0.8, 0.9],
+            "val_accuracy": [0.5, 0.7, 0.85]}
+    fig = plot.loss_curve(hist, loss="cross-entropy", save=tmp_path / "loss.svg")
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_ylabel() == "cross-entropy loss" and acc_ax.get_ylabel() == "accuracy (%)"
+    acc = next(ln for ln in acc_ax.lines if ln.get_label() == "val_accuracy")
+    assert list(acc.get_ydata()) == pytest.approx([50, 70, 85])
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["loss", "val_loss"]
+    assert (tmp_path / "loss.svg").read_text().startswith("<?xml")
+    assert_house_style(fig)
 
 
 def test_loss_curve(tmp_path):
-    fig = plot.loss_curve({"train": np.geomspace(10, 0.01, 50), "test": np.geomspace(12, 0.05, 50)},
-                          save=tmp_path / "loss.svg")
-    ax = fig.axes[0]
+    fig = plot.loss_curve({"train": np.geomspace(10, 0.01, 50), "test": np.geomspace(12, 0.05, 50)})
+    (ax,) = fig.axes
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
-    assert (tmp_path / "loss.svg").read_text().startswith("<?xml")
-    _rendered(fig)
+    assert_house_style(fig)
+
+
+def test_loss_curve_reads_a_fit_history():
+    x, y = data.gaussian_classes(64, seed=0)
+    loader = data.DataLoader(data.TensorDataset(x, y), batch_size=32)
+    dk.manual_seed(0)
+    model = dk.nn.Linear(2, 2)
+    h = dk.nn.fit(model, loader, dk.nn.CrossEntropyLoss(), dk.optim.SGD(model.parameters(), lr=0.1), epochs=2,
+                  progress=False, metrics={"accuracy": dk.nn.accuracy})
+    fig = plot.loss_curve(h, loss="cross-entropy")
+    assert len(fig.axes) == 2
+    assert list(fig.axes[1].lines[0].get_ydata()) == pytest.approx([100 * a for a in h["accuracy"]])
 
 
 def test_save_rejects_unknown_format(tmp_path):
     with pytest.raises(ValueError, match=".png"):
         plot.loss_curve([1.0, 2.0], save=tmp_path / "x.bmp")
-
-
-def test_graph_drawing():
-    f = dk.expr("log(x1) + x1*x2 - sin(x2)")
-    fig = plot.graph(f, at={"x1": 2.0, "x2": 5.0})
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert len(texts) == 7  # 2 inputs + 5 ops
-    assert any("ln(v_-1)" in t and "0.693" in t for t in texts)
-    assert any("v_5" in t and "11.652" in t for t in texts)
-    assert len(fig.axes[0].patches) == 7 + 8  # boxes + edges
-    _rendered(fig)
-
-
-def test_graph_with_given_adjoints():
-    f = dk.expr("x*y")
-    fig = plot.graph(f, at={"x": 2.0, "y": 3.0}, adjoints={"v_1": 1.0, "v_-1": 3.0, "v_0": 2.0})
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert any("adj 3" in t for t in texts)
-
-
-def test_graph_with_reverse_mode_adjoints():
-    fig = plot.graph(dk.examples.lecture(), at=dk.examples.LECTURE_POINT, adjoints=True)
-    texts = {t.get_text().split("\n")[0]: t.get_text() for t in fig.axes[0].texts}
-    assert "adj 5.5" in texts["v_-1 = x1"] and "adj 1.716" in texts["v_0 = x2"]
-    assert "adj -1" in texts["v_3"] and "adj 1" in texts["v_5"]
-    with pytest.raises(ValueError, match="needs a point"):
-        plot.graph(dk.examples.lecture(), adjoints=True)

@@ -76,6 +76,13 @@ def run(case: Case) -> tuple[type, str]:
     raise AssertionError(f"{case.code}: no error raised (warnings: {kinds or 'none'})")
 
 
+def _freed_loss_graph() -> Any:
+    x = dk.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    return dk.plot.graph(loss)
+
+
 def _first_line(text: str) -> str:
     lines = [s.strip() for s in text.strip().splitlines()] or [""]
     line = lines[0]
@@ -552,6 +559,16 @@ CASES += [
          ValueError, "needs a sweep"),
     Case("dk.plot.swell", "not a swell table", "dk.plot.swell(None)", lambda: dk.plot.swell(None),
          TypeError, "dk.symbolic.swell"),
+    Case("dk.plot.graph", "a Tensor with no recorded graph", "dk.plot.graph(dk.tensor([1.0]))",
+         lambda: dk.plot.graph(dk.tensor([1.0])), dk.ArgumentTypeError, "no recorded graph"),
+    Case("dk.plot.graph", "a graph freed by backward()", "loss.backward(); dk.plot.graph(loss)",
+         lambda: _freed_loss_graph(), dk.GradientError, "freed by backward"),
+    Case("dk.plot.graph", "an unknown layout direction", 'dk.plot.graph("x*y", direction="up")',
+         lambda: dk.plot.graph("x*y", direction="up"), dk.ArgumentError, "'LR'"),
+    Case("dk.widgets.step_size", "a step of zero", 'dk.widgets.step_size("exp(x)", at=1.0, h=0)',
+         lambda: dk.widgets.step_size("exp(x)", at=1.0, h=0), dk.ArgumentError, "between 1e-16 and 1"),
+    Case("dk.widgets.learning_rate", "a negative learning rate", "dk.widgets.learning_rate(lr=-0.1)",
+         lambda: dk.widgets.learning_rate(lr=-0.1), dk.ArgumentError, "positive"),
     # -- CLI -----------------------------------------------------------------------------------
     Case("diffkit CLI", "expression that does not parse", "diffkit compare 'sin(x' --at x=1",
          lambda: _cli("compare", "sin(x", "--at", "x=1"), SystemExit, "exit status 2: diffkit: error:"),
