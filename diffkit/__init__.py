@@ -45,8 +45,8 @@ from .ad import (
 )
 from .ad.random import manual_seed
 
-# Training, and saving what was trained.
-from . import data, nn, optim
+# PyTorch's torch.autograd names, and training, and saving what was trained.
+from . import autograd, data, nn, optim
 from .io import StateFileError, load, save
 
 __version__ = "0.1.0"
@@ -69,7 +69,7 @@ __all__ = [
     # tensors and training
     "Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode", "manual_seed",
     "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "eye", "randn", "rand",
-    "data", "nn", "optim", "save", "load", "StateFileError",
+    "autograd", "data", "nn", "optim", "save", "load", "StateFileError",
     # loaded on first use
     "plot",
 ]

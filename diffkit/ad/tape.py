@@ -11,12 +11,14 @@ topological order computed iteratively (Kahn's algorithm on consumer counts),
 so graphs 10^5 nodes deep do not hit Python's recursion limit. At each node it
 applies the op's VJP rules (``Op.vjps``) to the summed cotangent, reduces
 broadcast cotangents with the ``sum_to`` op, and sums the contributions of
-every consumer (fan-out). Leaves accumulate into ``.grad``.
+every consumer (fan-out). Leaves accumulate into ``.grad`` (:mod:`.accumulate`).
+Around that sit the tensor hooks (:mod:`.hooks`), the version checks of what
+the rules read (:mod:`.versions`) and anomaly mode (:mod:`.anomaly`). A
+backward pass counts the work each rule does (:mod:`.rule_facts`), so that
+"a gradient costs a small multiple of the function" shows in the op counts.
 
-In-place changes are caught by version counters: each Tensor carries a cell
-``[version, clock]`` and every in-place op stamps it with a global clock. A
-node remembers the clock when it was recorded; if an argument or the output
-was stamped later, its saved values are stale and backward refuses.
+The tape does not import the Tensor: :mod:`.tensor` hands it its type and
+constructor with :func:`bind` when it is imported.
 
 Example
 -------
@@ -32,15 +34,18 @@ tensor([2., 4.])
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from ..errors import GradientError
 from ..expr.counting import COUNTER
 from ..expr.ops import Op, namespace, sum_to
+from . import anomaly
+from .accumulate import Sink
 from .grad_mode import STATE
+from .rule_facts import _EW_COST, elementwise_cost, rule_cost
+from .versions import check_versions
 
-__all__ = ["Node", "AccumulateGrad", "run_backward", "CLOCK"]
+__all__ = ["Node", "AccumulateGrad", "run_backward", "CLOCK", "bind"]
 
 
 class _Clock:
@@ -53,6 +58,25 @@ class _Clock:
 
 
 CLOCK = _Clock()
+
+
+class _Bound:
+    """The Tensor type and its bare constructor, handed over by :mod:`.tensor` (see :func:`bind`)."""
+
+    __slots__ = ("tensor", "make")
+
+    def __init__(self) -> None:
+        self.tensor: Any = None
+        self.make: Any = None
+
+
+_T = _Bound()
+
+
+def bind(tensor_type: type, make: Any) -> None:
+    """Tell the tape what a Tensor is and how to wrap an array in one (``tensor.py`` calls it)."""
+    _T.tensor, _T.make = tensor_type, make
+
 
 _NAMES: dict[str, str] = {}
 
@@ -84,11 +108,15 @@ class Node:
         The in-place clock when the node was recorded.
     out_vc : list
         The output's version cell, to detect in-place changes of the output.
+    retain : TensorHooks or None
+        The hooks registered on the output, and ``retain_grad()`` (:mod:`.hooks`).
     parents : tuple
         Each argument's node when this one was recorded (None for leaves and constants).
         Backward follows these, not the arguments' current nodes: an in-place op
         later gives a Tensor a new node (``y[0] = y[1] * 2``), and following that one
         would loop back into the graph.
+    trace : list
+        Where the forward op was called (only while anomaly detection is on).
 
     Example
     -------
@@ -99,7 +127,7 @@ class Node:
     ('MulBackward', (True, False))
     """
 
-    __slots__ = ("op", "args", "params", "ans", "needs", "epoch", "out_vc", "retain", "parents")
+    __slots__ = ("op", "args", "params", "ans", "needs", "epoch", "out_vc", "retain", "parents", "trace")
 
     def __init__(self, op: Any, args: tuple, params: dict, ans: Any, needs: tuple, epoch: int, out_vc: list,
                  parents: tuple | None = None):
@@ -133,8 +161,20 @@ class Node:
                 out.append((AccumulateGrad(a), 0))
         return tuple(out)
 
+    def register_hook(self, fn: Any) -> Any:
+        """Call ``fn(grad)`` with the gradient of this node's output (as a tensor's ``register_hook``)."""
+        from .hooks import RemovableHandle, node_hooks
+
+        rec = node_hooks(self)
+        handle = RemovableHandle(rec.hooks)
+        rec.hooks[handle.id] = fn
+        return handle
+
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+anomaly.watch(Node)
 
 
 class AccumulateGrad:
@@ -165,32 +205,6 @@ def _freed(node: Node) -> GradientError:
         "create_graph=True) if you need to go through the graph again")
 
 
-def _check_versions(node: Node) -> None:
-    """Raise if anything ``node`` saved was changed in place after it was recorded."""
-    epoch = node.epoch
-    if node.out_vc[1] > epoch:
-        raise GradientError(
-            f"the output of {node.name} was changed by an in-place operation after it was computed "
-            f"(it is now at version {node.out_vc[0]}), and its gradient needs the original value; "
-            "change a copy instead (y = y.clone(); y.add_(...)) or write it out of place (y = y + ...)")
-    # a rule that needs only the inputs' shapes (add, sum, getitem...) is not spoiled by new values
-    saved = list(node.args) if getattr(node.op, "reads_inputs", True) else []
-    saved.extend(getattr(node.op, "saved", ()) or ())
-    for i, a in enumerate(saved):
-        vc = getattr(a, "_vc", None)
-        if vc is not None and vc[1] > epoch:
-            what = f"input {i}" if i < len(node.args) else f"saved tensor {i - len(node.args)}"
-            raise GradientError(
-                f"one of the tensors needed to compute the gradient of {node.name} ({what}, shape "
-                f"{tuple(a.shape)}) was changed by an in-place operation after it was used (it is now at "
-                f"version {vc[0]}); change a copy instead (t.clone()) or write the update out of place")
-
-
-def _owned(g: Any) -> bool:
-    """Whether ``g`` owns its memory and can be written, so it may become a ``.grad`` as is."""
-    return getattr(g, "base", 0) is None and hasattr(type(g), "__setitem__")
-
-
 def _zeros_like(t: Any, make: Any = None) -> Any:
     """A zero cotangent for Tensor ``t``: an array, or a Tensor made by ``make`` when a graph of
     the gradient is wanted."""
@@ -198,49 +212,83 @@ def _zeros_like(t: Any, make: Any = None) -> Any:
     return zeros if make is None else make(zeros)
 
 
-def _copy(g: Any) -> Any:
-    from .backend import namespace_of
-
-    return namespace_of(g).asarray(g, copy=True)
+def _unwrap(g: Any) -> Any:
+    return g._data if isinstance(g, _T.tensor) else namespace(g).asarray(g)
 
 
-class _Sink:
-    """Where gradients that reach a leaf (or a retained non-leaf) go."""
+def _rule(n: Node, g: Any, create_graph: bool) -> list:
+    """The cotangents ``n``'s rules give its arguments for the cotangent ``g`` of its output."""
+    op = n.op
+    args, needs = n.args, n.needs
+    if op.__class__ is Op and op.vjp is None:  # sign, step: derivative zero, gradient zeros
+        make = _T.make if create_graph else None
+        return [_zeros_like(a, make) if need else None for a, need in zip(args, needs)]
+    if create_graph:  # the rules run on Tensors and are recorded; every op counts itself
+        ans = _T.make(n.ans, True, n)
+        ans._vc = n.out_vc
+        return op.vjps(g, ans, args, n.params, needs)
+    tensor = _T.tensor
+    raw = tuple([a._data if isinstance(a, tensor) else a for a in args])
+    if op.__class__ is not Op:  # a custom Function: its Tensor ops count themselves
+        return op.vjps(g, n.ans, raw, n.params, needs)
+    # The rules run on arrays, partly outside the table's functions: count what the rule does
+    # (rule_facts), not what happened to pass through the counter while it ran.
+    primitives, elements = COUNTER.primitives, COUNTER.elements
+    cots = op.array_vjps(namespace(g), g, n.ans, raw, n.params, needs)
+    per = _EW_COST.get((op.name, needs)) if not n.params else None
+    if per is not None:
+        cost = per * int(getattr(n.ans, "size", 1))
+    elif op.kind in ("elementwise", "comparison") and not n.params:
+        cost = elementwise_cost(op, needs) * int(getattr(n.ans, "size", 1))
+    else:
+        cost = rule_cost(op, needs, raw, n.ans, n.params)
+    COUNTER.primitives = primitives + needs.count(True)
+    COUNTER.elements = elements + cost
+    return cots
 
-    __slots__ = ("create_graph", "taken", "captured", "capture", "make")
 
-    def __init__(self, create_graph: bool, capture: dict | None, make: Any):
-        self.make = make  # tensor._make, handed in: tensor.py imports this module
-        self.create_graph = create_graph
-        self.taken: set[int] = set()
-        self.capture = capture  # id(tensor) or node -> position, for run_backward(inputs=...)
-        self.captured: list | None = None if capture is None else [None] * len(capture)
+def _node_hooks(n: Node, g: Any, sink: Sink) -> Any:
+    """Run the hooks registered on ``n``'s output, then ``retain_grad``'s accumulation."""
+    rec = n.retain
+    if rec.hooks:
+        g = rec.run(g, sink.make if not sink.create_graph else _same, _unwrap if not sink.create_graph else _same)
+    if rec.retain is not None:
+        t = rec.retain()
+        if t is not None and t._node is n:
+            sink.accumulate(t, g)
+    return g
 
-    def put(self, t: Any, g: Any) -> None:
-        if self.capture is not None:
-            i = self.capture.get(id(t))
-            if i is not None:
-                prev = self.captured[i]
-                self.captured[i] = g if prev is None else prev + g
-            return
-        if self.create_graph:
-            t.grad = g if t.grad is None else t.grad + g
-            return
-        dtype = t._data.dtype
-        if g.dtype != dtype:
-            from .backend import namespace_of
 
-            g = namespace_of(g).astype(g, dtype)
-        old = t.grad
-        if old is None:
-            if id(g) in self.taken or not _owned(g):
-                g = _copy(g)
-            self.taken.add(id(g))
-            t.grad = self.make(g)
-        else:
-            old._data = old._data + g
-            COUNTER.primitives += 1
-            COUNTER.elements += int(g.size)
+def _same(g: Any) -> Any:
+    return g
+
+
+def _leading_to(deps: dict, capture: dict, leaves: dict) -> set:
+    """The nodes whose rules must run for ``autograd.grad``: those with a path to an input."""
+    count = dict(deps)
+    order, ready = [], [n for n, c in count.items() if c == 0]
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for p, need in zip(n.parents, n.needs):
+            if need and p is not None:
+                count[p] -= 1
+                if count[p] == 0:
+                    ready.append(p)
+    useful: set = set()
+    for n in reversed(order):  # producers before their consumers
+        args = n.args
+        for i, (p, need) in enumerate(zip(n.parents, n.needs)):
+            if not need:
+                continue
+            if p is not None:
+                hit = p in capture or p in useful
+            else:
+                hit = args is None or id(args[i]) in leaves
+            if hit:
+                useful.add(n)
+                break
+    return useful
 
 
 def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_graph: bool = False,
@@ -260,7 +308,8 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
         differentiated again.
     inputs : list of Tensor, optional
         If given, return the gradients with respect to these Tensors (``None``
-        where unreached) instead of accumulating into any ``.grad``.
+        where unreached) instead of accumulating into any ``.grad``; only the
+        rules on a path to them run.
 
     Example
     -------
@@ -271,14 +320,15 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
     >>> gx
     tensor([2., 4.])
     """
-    from .tensor import Tensor, _make
-
-    capture = None
+    tensor, make = _T.tensor, _T.make
+    capture: dict = {}
+    sink = Sink(make, create_graph)
     if inputs is not None:
-        capture = {}
+        leaves: dict = {}
         for i, t in enumerate(inputs):
-            capture[t._node if t._node is not None else id(t)] = i
-    sink = _Sink(create_graph, capture, _make)
+            (capture if t._node is not None else leaves).setdefault(
+                t._node if t._node is not None else id(t), []).append(i)
+        sink = Sink(make, create_graph, leaves, len(inputs))
     for s in seeds:
         sink.taken.add(id(s))
 
@@ -299,23 +349,21 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
     # Pass 1: count, for every reachable node, how many reachable nodes consume it.
     while stack:
         n = stack.pop()
-        args = n.args
-        if args is None:
-            raise _freed(n)
         for p, need in zip(n.parents, n.needs):
-            if need:
-                if p is not None:
-                    c = deps.get(p)
-                    if c is None:
-                        deps[p] = 1
-                        stack.append(p)
-                    else:
-                        deps[p] = c + 1
+            if need and p is not None:
+                c = deps.get(p)
+                if c is None:
+                    deps[p] = 1
+                    stack.append(p)
+                else:
+                    deps[p] = c + 1
+    useful = _leading_to(deps, capture, sink.capture) if inputs is not None else None
 
     # Pass 2: a node runs once all its consumers have handed it their cotangents.
     ready = [n for n, c in deps.items() if c == 0]
     saved_mode = STATE.enabled
     STATE.enabled = create_graph  # rules record only when a graph of the gradient is wanted
+    watching = anomaly.ANOMALY.enabled
     try:
         while ready:
             n = ready.pop()
@@ -323,42 +371,36 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
             args = n.args
             needs = n.needs
             cots = None
+            runs = useful is None or n in useful
             if g is not None:
-                if capture is not None and n in capture:
-                    sink.captured[capture[n]] = g
                 if n.retain is not None:
-                    t = n.retain()
-                    if t is not None and t._node is n:
-                        sink.put(t, g)
-                if n.epoch != CLOCK.now:
-                    _check_versions(n)
-                op = n.op
-                if op.__class__ is Op and op.vjp is None:  # sign, step: derivative zero, gradient zeros
-                    cots = [_zeros_like(a, _make if create_graph else None) if need else None
-                            for a, need in zip(args, needs)]
-                elif create_graph:
-                    ans = _make(n.ans, True, n)
-                    ans._vc = n.out_vc
-                    cots = op.vjps(g, ans, args, n.params, needs)
-                else:
-                    raw = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-                    if op.__class__ is Op:
-                        cots = op.array_vjps(namespace(g), g, n.ans, raw, n.params, needs)
-                    else:  # a custom Function
-                        cots = op.vjps(g, n.ans, raw, n.params, needs)
+                    g = _node_hooks(n, g, sink)
+                if n in capture:
+                    for i in capture[n]:
+                        sink.captured[i] = g
+                if runs:
+                    if args is None:
+                        raise _freed(n)
+                    try:
+                        if n.epoch != CLOCK.now:
+                            check_versions(n)
+                        cots = _rule(n, g, create_graph)
+                        if watching and anomaly.ANOMALY.check_nan:
+                            anomaly.check_finite(n, cots, namespace)
+                    except Exception as err:
+                        if watching:
+                            anomaly.annotate(err, n)
+                        raise
             parents = n.parents
-            for i, a in enumerate(args):
+            for i, p in enumerate(parents):
                 if not needs[i]:
                     continue
-                p = parents[i]
                 c = cots[i] if cots is not None else None
                 if c is not None:
-                    COUNTER.primitives += 1
+                    a = args[i]
                     shape = a._data.shape
                     if c.shape != shape:
                         c = sum_to(c, shape=shape)
-                    else:
-                        COUNTER.elements += int((c._data if create_graph else c).size)
                     if p is None:
                         sink.put(a, c)
                     else:
@@ -375,24 +417,14 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                     deps[p] = d
                     if d == 0:
                         ready.append(p)
-            if not retain_graph:
+            if runs and not retain_graph and args is not None:
                 n.args = None
                 n.ans = None
                 if n.op.__class__ is not Op:  # a custom Function drops its saved tensors
                     n.op.free()
     finally:
         STATE.enabled = saved_mode
-    if capture is not None:
-        out = []
-        for g in sink.captured:
-            if g is None or isinstance(g, Tensor):
-                out.append(g)
-            else:
-                out.append(_make(g))
-        return out
-    return None
-
-
-def retain(node: Node, tensor: Any) -> None:
-    """Ask ``node`` to hand its cotangent to ``tensor.grad`` (what ``retain_grad()`` does)."""
-    node.retain = weakref.ref(tensor)
+    sink.finish(make if not create_graph else _same, _unwrap if not create_graph else _same)
+    if inputs is None:
+        return None
+    return [g if g is None or isinstance(g, tensor) else make(g) for g in sink.captured]
