@@ -216,10 +216,10 @@ def _unwrap(g: Any) -> Any:
     return g._data if isinstance(g, _T.tensor) else namespace(g).asarray(g)
 
 
-def _rule(n: Node, g: Any, create_graph: bool) -> list:
-    """The cotangents ``n``'s rules give its arguments for the cotangent ``g`` of its output."""
+def _rule(n: Node, g: Any, needs: tuple, create_graph: bool) -> list:
+    """The cotangents ``n``'s rules give the arguments in ``needs`` for the cotangent ``g`` of its output."""
     op = n.op
-    args, needs = n.args, n.needs
+    args = n.args
     if op.__class__ is Op and op.vjp is None:  # sign, step: derivative zero, gradient zeros
         make = _T.make if create_graph else None
         return [_zeros_like(a, make) if need else None for a, need in zip(args, needs)]
@@ -263,8 +263,9 @@ def _same(g: Any) -> Any:
     return g
 
 
-def _leading_to(deps: dict, capture: dict, leaves: dict) -> set:
-    """The nodes whose rules must run for ``autograd.grad``: those with a path to an input."""
+def _leading_to(deps: dict, capture: dict, leaves: dict) -> dict:
+    """The nodes whose rules must run for ``autograd.grad`` (those with a path to an input), each with
+    the arguments whose cotangents are wanted (those on such a path)."""
     count = dict(deps)
     order, ready = [], [n for n, c in count.items() if c == 0]
     while ready:
@@ -275,19 +276,14 @@ def _leading_to(deps: dict, capture: dict, leaves: dict) -> set:
                 count[p] -= 1
                 if count[p] == 0:
                     ready.append(p)
-    useful: set = set()
+    useful: dict = {}
     for n in reversed(order):  # producers before their consumers
         args = n.args
-        for i, (p, need) in enumerate(zip(n.parents, n.needs)):
-            if not need:
-                continue
-            if p is not None:
-                hit = p in capture or p in useful
-            else:
-                hit = args is None or id(args[i]) in leaves
-            if hit:
-                useful.add(n)
-                break
+        wanted = tuple([need and (p in capture or p in useful if p is not None
+                                  else args is None or id(args[i]) in leaves)
+                        for i, (p, need) in enumerate(zip(n.parents, n.needs))])
+        if True in wanted:
+            useful[n] = wanted
     return useful
 
 
@@ -369,7 +365,7 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
             n = ready.pop()
             g = grads.pop(n, None)
             args = n.args
-            needs = n.needs
+            needs = n.needs if useful is None else useful.get(n, n.needs)
             cots = None
             runs = useful is None or n in useful
             if g is not None:
@@ -384,7 +380,7 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                     try:
                         if n.epoch != CLOCK.now:
                             check_versions(n)
-                        cots = _rule(n, g, create_graph)
+                        cots = _rule(n, g, needs, create_graph)
                         if watching and anomaly.ANOMALY.check_nan:
                             anomaly.check_finite(n, cots, namespace)
                     except Exception as err:
@@ -393,7 +389,7 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                         raise
             parents = n.parents
             for i, p in enumerate(parents):
-                if not needs[i]:
+                if not n.needs[i]:
                     continue
                 c = cots[i] if cots is not None else None
                 if c is not None:

@@ -249,6 +249,9 @@ def _raw_index(index: Any, ndim: int) -> tuple:
     """The index with Tensors unwrapped and, where it leaves axes out, a trailing ``...`` (the Array
     API wants every axis indexed, and allows no ``...`` beside integer arrays that index them all).
     A basic index gets one anyway: ``x[0]`` of a vector is then a 0-d view, as in PyTorch, not a copy."""
+    if isinstance(index, list) and any(isinstance(i, (list, tuple, slice, Tensor, np.ndarray)) or i is None
+                                       or i is Ellipsis for i in index):
+        index = tuple(index)  # x[[[0, 4], [2, 2]]] is x[[0, 4], [2, 2]], as in PyTorch (and NumPy before 1.23)
     if not isinstance(index, tuple):
         index = (index,)
     index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
@@ -1781,7 +1784,7 @@ class Tensor(ArrayMethods):
         try:
             new = fast(d, o)
         except ValueError as err:
-            raise _inplace_error(name, self, o, err) from None
+            raise _inplace_error(f"{name}_", self, o, err) from None
         if new is not d:  # 0-d NumPy scalars have no in-place ops
             self._data = _xp(d).asarray(new, dtype=d.dtype)
         COUNTER.primitives += 1
