@@ -133,7 +133,7 @@ def _leaf_record(t: Any) -> TensorHooks:
     rec = leaf_hooks(t)
     if rec is None:
         rec = TensorHooks()
-        LEAF_HOOKS[key] = (weakref.ref(t, lambda _ref, key=key: LEAF_HOOKS.pop(key, None)), rec)
+        LEAF_HOOKS[key] = (weakref.ref(t, lambda _ref, key=key, hooks=LEAF_HOOKS: hooks.pop(key, None)), rec)
     return rec
 
 

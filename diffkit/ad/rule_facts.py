@@ -38,7 +38,7 @@ import numpy as np
 
 from ..expr.ops import OPS, Op
 
-__all__ = ["OUTPUT", "Probe", "elementwise_reads", "elementwise_cost", "rule_reads", "rule_cost"]
+__all__ = ["OUTPUT", "COUNTED", "Probe", "elementwise_reads", "elementwise_cost", "rule_reads", "rule_cost"]
 
 #: Marks the op's output among what a rule reads (arguments are 0, 1, ...).
 OUTPUT = -1
@@ -156,6 +156,8 @@ def _conservative(op: Op, n_args: int) -> frozenset:
 
 _EW_READS: dict[tuple, frozenset] = {}
 _EW_COST: dict[tuple, int] = {}
+#: (op name, needs) -> (rules applied, element-operations per output element), for the tape's hot path.
+COUNTED: dict[tuple, tuple[int, int]] = {}
 
 
 def _probe_elementwise(op: Op, needs: tuple) -> None:
@@ -170,6 +172,7 @@ def _probe_elementwise(op: Op, needs: tuple) -> None:
     except Exception:  # a rule that needs real arrays: assume the worst, count the op's own cost
         _EW_READS[key] = _conservative(op, len(needs))
         _EW_COST[key] = (op.cost if isinstance(op.cost, int) else 1) * sum(needs)
+    COUNTED[key] = (sum(needs), _EW_COST[key])
 
 
 def elementwise_reads(op: Op, needs: tuple) -> frozenset:

@@ -42,7 +42,7 @@ from ..expr.ops import Op, namespace, sum_to
 from . import anomaly
 from .accumulate import Sink
 from .grad_mode import STATE
-from .rule_facts import _EW_COST, elementwise_cost, rule_cost
+from .rule_facts import COUNTED, elementwise_cost, rule_cost
 from .versions import check_versions
 
 __all__ = ["Node", "AccumulateGrad", "run_backward", "CLOCK", "bind"]
@@ -216,35 +216,27 @@ def _unwrap(g: Any) -> Any:
     return g._data if isinstance(g, _T.tensor) else namespace(g).asarray(g)
 
 
-def _rule(n: Node, g: Any, needs: tuple, create_graph: bool) -> list:
-    """The cotangents ``n``'s rules give the arguments in ``needs`` for the cotangent ``g`` of its output."""
+def _rule(n: Node, g: Any, needs: tuple, args: tuple, ans: Any, create_graph: bool) -> list:
+    """The cotangents ``n``'s rules give the arguments in ``needs`` for the cotangent ``g`` of its output
+    (all but the common case, which :func:`run_backward` runs itself)."""
     op = n.op
-    args = n.args
     if op.__class__ is Op and op.vjp is None:  # sign, step: derivative zero, gradient zeros
         make = _T.make if create_graph else None
         return [_zeros_like(a, make) if need else None for a, need in zip(args, needs)]
     if create_graph:  # the rules run on Tensors and are recorded; every op counts itself
-        ans = _T.make(n.ans, True, n)
-        ans._vc = n.out_vc
-        return op.vjps(g, ans, args, n.params, needs)
+        out = _T.make(ans, True, n)
+        out._vc = n.out_vc
+        return op.vjps(g, out, args, n.params, needs)
     tensor = _T.tensor
-    raw = tuple([a._data if isinstance(a, tensor) else a for a in args])
-    if op.__class__ is not Op:  # a custom Function: its Tensor ops count themselves
-        return op.vjps(g, n.ans, raw, n.params, needs)
-    # The rules run on arrays, partly outside the table's functions: count what the rule does
-    # (rule_facts), not what happened to pass through the counter while it ran.
-    primitives, elements = COUNTER.primitives, COUNTER.elements
-    cots = op.array_vjps(namespace(g), g, n.ans, raw, n.params, needs)
-    per = _EW_COST.get((op.name, needs)) if not n.params else None
-    if per is not None:
-        cost = per * int(getattr(n.ans, "size", 1))
-    elif op.kind in ("elementwise", "comparison") and not n.params:
-        cost = elementwise_cost(op, needs) * int(getattr(n.ans, "size", 1))
-    else:
-        cost = rule_cost(op, needs, raw, n.ans, n.params)
-    COUNTER.primitives = primitives + needs.count(True)
-    COUNTER.elements = elements + cost
-    return cots
+    # a custom Function: its Tensor ops count themselves
+    return op.vjps(g, ans, tuple([a._data if isinstance(a, tensor) else a for a in args]), n.params, needs)
+
+
+def _cost(op: Op, needs: tuple, raw: tuple, ans: Any, params: dict) -> int:
+    """Element-operations of one application of ``op``'s rules (see :mod:`.rule_facts`)."""
+    if op.kind in ("elementwise", "comparison") and not params:
+        return elementwise_cost(op, needs) * ans.size
+    return rule_cost(op, needs, raw, ans, params)
 
 
 def _node_hooks(n: Node, g: Any, sink: Sink) -> Any:
@@ -360,27 +352,48 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
     saved_mode = STATE.enabled
     STATE.enabled = create_graph  # rules record only when a graph of the gradient is wanted
     watching = anomaly.ANOMALY.enabled
+    pruned = useful is not None
+    g_type = xp = None
     try:
         while ready:
             n = ready.pop()
             g = grads.pop(n, None)
             args = n.args
-            needs = n.needs if useful is None else useful.get(n, n.needs)
+            needs = useful.get(n, n.needs) if pruned else n.needs
             cots = None
-            runs = useful is None or n in useful
+            runs = not pruned or n in useful
             if g is not None:
                 if n.retain is not None:
                     g = _node_hooks(n, g, sink)
-                if n in capture:
+                if capture and n in capture:
                     for i in capture[n]:
                         sink.captured[i] = g
                 if runs:
-                    if args is None:
+                    ans = n.ans  # read once: another thread's backward may be freeing this graph
+                    if args is None or ans is None:
                         raise _freed(n)
                     try:
                         if n.epoch != CLOCK.now:
                             check_versions(n)
-                        cots = _rule(n, g, needs, create_graph)
+                        op = n.op
+                        if op.__class__ is Op and op.vjp is not None and not create_graph:
+                            # the rules run on arrays, partly outside the table's functions: count what
+                            # they do (rule_facts), not what happened to pass through the counter
+                            raw = (args[0]._data,) if len(args) == 1 else tuple(
+                                [a._data if isinstance(a, tensor) else a for a in args])
+                            if type(g) is not g_type:  # one namespace lookup per array type, not per node
+                                g_type, xp = type(g), namespace(g)
+                            primitives, elements = COUNTER.primitives, COUNTER.elements
+                            cots = op.array_vjps(xp, g, ans, raw, n.params, needs)
+                            counted = None if n.params else COUNTED.get((op.name, needs))
+                            if counted is None:
+                                COUNTER.primitives = primitives + needs.count(True)
+                                COUNTER.elements = elements + _cost(op, needs, raw, ans, n.params)
+                            else:
+                                COUNTER.primitives = primitives + counted[0]
+                                COUNTER.elements = elements + counted[1] * ans.size
+                        else:
+                            cots = _rule(n, g, needs, args, ans, create_graph)
                         if watching and anomaly.ANOMALY.check_nan:
                             anomaly.check_finite(n, cots, namespace)
                     except Exception as err:

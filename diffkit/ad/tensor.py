@@ -585,6 +585,23 @@ class Tensor(ArrayMethods):
 
     __hash__ = object.__hash__
 
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        # as PyTorch: the values and requires_grad travel, the graph, .grad and view links don't
+        return (_rebuild, (self._data, self.requires_grad))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        # as PyTorch: leaves only, with their .grad
+        if self._node is not None:
+            raise GradientError("only tensors created by the user (graph leaves) can be deep-copied, as in PyTorch; "
+                                "deep-copy t.detach() instead")
+        import copy
+
+        rebuild, args = self.__reduce_ex__(4)
+        t = rebuild(copy.deepcopy(args[0], memo), *args[1:])
+        memo[id(self)] = t
+        t.grad = copy.deepcopy(self.grad, memo)
+        return t
+
     # ------------------------------------------------------------------ autograd
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -2005,6 +2022,11 @@ class Tensor(ArrayMethods):
 
 
 bind(Tensor, _make)
+
+
+def _rebuild(data: Any, requires_grad: bool) -> Tensor:
+    """A leaf around unpickled ``data`` (see ``Tensor.__reduce_ex__``)."""
+    return _make(data, requires_grad)
 
 
 def _inplace_error(name: str, t: Tensor, other: Any, err: Exception) -> Exception:

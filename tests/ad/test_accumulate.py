@@ -1,12 +1,15 @@
-"""Accumulation into .grad from several threads: atomic, as PyTorch's (test/test_autograd.py::TestMultithreadAutograd)."""
+"""Accumulation into .grad from several threads: atomic, as PyTorch's.
+
+Ports of test/test_autograd.py::TestMultithreadAutograd, run on diffkit and torch.
+"""
 
 import threading
 
 import numpy as np
 import pytest
+from torch_peer import LIBS, arr, use
 
 import diffkit as dk
-from tests.ad.torch_peer import LIBS, arr, use
 
 
 def _run_threads(fn, args=(), num_threads=10):
@@ -24,11 +27,11 @@ def test_eight_threads_into_one_leaf_lose_nothing(lib):
     for _ in range(2):
         x = lib.ones(4, requires_grad=True)
 
-        def work():
+        def work(x):
             for _ in range(200):
                 (x * 2.0).sum().backward()
 
-        _run_threads(work, num_threads=8)
+        _run_threads(work, (x,), num_threads=8)
         assert x.grad.tolist() == [3200.0] * 4
 
 

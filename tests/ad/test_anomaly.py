@@ -4,9 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
+from torch_peer import LIBS, use
 
 import diffkit as dk
-from tests.ad.torch_peer import LIBS, use
 
 
 def _nan_function(lib, size):

@@ -8,9 +8,9 @@ closed forms, so either run checks the other.
 
 import numpy as np
 import pytest
+from torch_peer import LIBS, arr, data, t, use
 
 import diffkit as dk
-from tests.ad.torch_peer import LIBS, arr, data, t, use
 
 
 @pytest.mark.parametrize("lib", LIBS)

@@ -3,10 +3,10 @@
 import threading
 
 import pytest
+from torch_peer import LIBS, use
 
 import diffkit as dk
 from diffkit.ad import is_grad_enabled, is_inference_mode_enabled, set_grad_enabled
-from tests.ad.torch_peer import LIBS, use
 
 
 def leaf():

@@ -5,9 +5,9 @@ import weakref
 
 import numpy as np
 import pytest
+from torch_peer import LIBS, arr, data, t, use
 
 import diffkit as dk
-from tests.ad.torch_peer import LIBS, arr, data, t, use
 
 
 @pytest.mark.parametrize("lib", LIBS)

@@ -8,9 +8,9 @@ method. Each runs on diffkit and on torch (skipped without torch).
 
 import numpy as np
 import pytest
+from torch_peer import LIBS, arr, data, t, use
 
 import diffkit as dk
-from tests.ad.torch_peer import LIBS, arr, data, t, use
 
 INPLACE = r"in-?place"  # torch says "inplace", diffkit "in-place"
 

@@ -6,9 +6,9 @@ and checks closed forms.
 
 import numpy as np
 import pytest
+from torch_peer import LIBS, arr, use
 
 import diffkit as dk
-from tests.ad.torch_peer import LIBS, arr, use
 
 W = np.array([[1.0, -2.0], [0.5, 3.0], [2.0, 1.0]])
 B = np.array([0.1, 0.2, 0.3])
