@@ -172,9 +172,10 @@ def _check_chain(t: Any, chain: list, name: str) -> None:
                 "inside `with dk.no_grad():` too")
 
 
-def rebase(t: Any, op: Any, other: Any, params: dict) -> bool:
+def rebase(t: Any, op: Any, other: Any, params: dict, name: str | None = None) -> bool:
     """Record ``t <- op(t, other)`` (``other`` None: a unary op), writing through views; False if
-    nothing in it requires grad (the caller then changes the values directly)."""
+    nothing in it requires grad (the caller then changes the values directly). ``name`` is the
+    method for error messages (``add_``, ``fill_``, ...)."""
     tensor = _T.tensor
     other_rg = isinstance(other, tensor) and other.requires_grad
     chain = []
@@ -184,7 +185,7 @@ def rebase(t: Any, op: Any, other: Any, params: dict) -> bool:
         root = root._view[0]
     if not (t.requires_grad or other_rg or root.requires_grad):
         return False
-    name = f"{op.name}_" if op.name != "setitem" else "item assignment"
+    name = name or f"{op.name}_"
     if root.requires_grad and root._node is None:
         raise _leaf_error(t, name, chain)
     _check_chain(t, chain, name)

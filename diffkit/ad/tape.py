@@ -161,13 +161,28 @@ class Node:
                 out.append((AccumulateGrad(a), 0))
         return tuple(out)
 
-    def register_hook(self, fn: Any) -> Any:
-        """Call ``fn(grad)`` with the gradient of this node's output (as a tensor's ``register_hook``)."""
+    def register_prehook(self, fn: Any) -> Any:
+        """Call ``fn(grad_outputs)`` (a 1-tuple) before this node's rule runs; it may return a replacement
+        tuple (PyTorch's ``Node.register_prehook``). Returns a handle with ``remove()``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> _ = y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 0,))
+        >>> y.sum().backward(); x.grad
+        tensor([0., 0.])
+        """
         from .hooks import RemovableHandle, node_hooks
+
+        def as_tensor_hook(g: Any) -> Any:
+            out = fn((g,))
+            return None if out is None else out[0]
 
         rec = node_hooks(self)
         handle = RemovableHandle(rec.hooks)
-        rec.hooks[handle.id] = fn
+        rec.hooks[handle.id] = as_tensor_hook
         return handle
 
     def __repr__(self) -> str:

@@ -977,7 +977,7 @@ class Tensor(ArrayMethods):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _raw_index(index, self.ndim)
-        if self._recorded(value) and rebase(self, OPS["setitem"], value, {"index": index}):
+        if self._recorded(value) and rebase(self, OPS["setitem"], value, {"index": index}, "item assignment"):
             return
         d = self._data
         v = value._data if isinstance(value, Tensor) else value
@@ -1794,7 +1794,8 @@ class Tensor(ArrayMethods):
 
     def _inplace(self, name: str, other: Any, fast: Any, alpha: Any = 1) -> Tensor:
         """self = self <name> alpha * other: recorded when a gradient is wanted, else ``fast(data, other)``."""
-        if self._recorded(other) and rebase(self, OPS[name], other * alpha if alpha != 1 else other, _EMPTY):
+        if self._recorded(other) and rebase(self, OPS[name], other * alpha if alpha != 1 else other, _EMPTY,
+                                            f"{name}_"):
             return self
         d = self._data
         o = other._data if isinstance(other, Tensor) else other
@@ -1897,7 +1898,7 @@ class Tensor(ArrayMethods):
 
     def _set(self, new: Any, name: str) -> Tensor:
         """Overwrite all values (no gradient through the old ones)."""
-        if self._recorded() and rebase(self, OPS["setitem"], new, {"index": ...}):  # no gradient to the old values
+        if self._recorded() and rebase(self, OPS["setitem"], new, {"index": ...}, name):  # none to the old values
             return self
         d = self._data
         xp = _xp(d)
@@ -1947,7 +1948,8 @@ class Tensor(ArrayMethods):
         tensor([[1., 2.],
                 [1., 2.]])
         """
-        if isinstance(src, Tensor) and self._recorded(src) and rebase(self, OPS["setitem"], src, {"index": ...}):
+        if isinstance(src, Tensor) and self._recorded(src) and rebase(self, OPS["setitem"], src, {"index": ...},
+                                                                      "copy_"):
             return self
         s = src._data if isinstance(src, Tensor) else src
         return self._set(s, "copy_")
@@ -1961,7 +1963,7 @@ class Tensor(ArrayMethods):
         >>> dk.tensor([-1.0, 0.5, 2.0]).clamp_(0.0, 1.0)
         tensor([0. , 0.5, 1. ])
         """
-        if self._recorded() and rebase(self, OPS["clip"], None, {"lo": min, "hi": max}):
+        if self._recorded() and rebase(self, OPS["clip"], None, {"lo": min, "hi": max}, "clamp_"):
             return self
         return self._set(OPS["clip"].impl(_xp(self._data), self._data, min, max), "clamp_")
 
@@ -1974,7 +1976,7 @@ class Tensor(ArrayMethods):
         >>> dk.tensor([4.0, 9.0]).sqrt_()
         tensor([2., 3.])
         """
-        if self._recorded() and rebase(self, OPS["sqrt"], None, _EMPTY):
+        if self._recorded() and rebase(self, OPS["sqrt"], None, _EMPTY, "sqrt_"):
             return self
         return self._set(_xp(self._data).sqrt(self._data), "sqrt_")
 

@@ -120,13 +120,17 @@ def _unpack(flat: Tensor, tensors: tuple) -> list:
     return out
 
 
-class _InputSide(Function):
-    """Identity on the module's tensor inputs; its rule hands ``grad_input`` to the backward hooks."""
+class _Identity(Function):
+    """Identity on one side's tensors, as one flat tensor; the subclasses' rules call the hooks."""
 
     @staticmethod
     def forward(ctx: Any, *tensors: Any, side: _Side) -> Any:
         ctx.side, ctx.shapes = side, [t.shape for t in tensors]
         return Tensor(_flat(tensors))
+
+
+class _InputSide(_Identity):
+    """Identity on the module's tensor inputs; its rule hands ``grad_input`` to the backward hooks."""
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple:
@@ -134,13 +138,8 @@ class _InputSide(Function):
         return grads if len(grads) > 1 else grads[0]
 
 
-class _OutputSide(Function):
+class _OutputSide(_Identity):
     """Identity on the module's tensor outputs; its rule sees ``grad_output`` (and the pre-hooks change it)."""
-
-    @staticmethod
-    def forward(ctx: Any, *tensors: Any, side: _Side) -> Any:
-        ctx.side, ctx.shapes = side, [t.shape for t in tensors]
-        return Tensor(_flat(tensors))
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple:

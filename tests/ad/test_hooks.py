@@ -205,12 +205,15 @@ def test_hook_refusals_and_handles():
     assert x.grad.tolist() == [2.0, 2.0]
 
 
-def test_grad_fn_register_hook():
-    x = dk.tensor([1.0, 2.0], requires_grad=True)
+@pytest.mark.parametrize("lib", LIBS)
+def test_grad_fn_register_prehook(lib):
+    lib = use(lib)
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
     y = x * 3
-    y.grad_fn.register_hook(lambda g: g * 0)
+    seen = []
+    y.grad_fn.register_prehook(lambda grad_outputs: seen.append(len(grad_outputs)) or (grad_outputs[0] * 2,))
     y.sum().backward()
-    assert x.grad.tolist() == [0.0, 0.0]
+    assert seen == [1] and x.grad.tolist() == [6.0, 6.0]
 
 
 def test_hooks_with_create_graph_see_tensors_with_history():
