@@ -41,13 +41,13 @@ from .symbolic import Symbolic
 from .symbolic.calculus import diff
 from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck
 from .ad import (
-    ForwardMode, Function, ReverseMode, Tensor, arange, enable_grad, eye, full, inference_mode, no_grad, ones,
-    ones_like, rand, randn, tensor, zeros, zeros_like,
+    ForwardMode, Function, ReverseMode, Tensor, arange, enable_grad, eye, full, inference_mode, is_grad_enabled,
+    is_inference_mode_enabled, no_grad, ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
 )
 from .ad.random import manual_seed
 
-# Training, and saving what was trained.
-from . import data, nn, optim
+# PyTorch's torch.autograd names, and training, and saving what was trained.
+from . import autograd, data, nn, optim
 from .io import StateFileError, load, save
 
 __version__ = "0.1.0"
@@ -68,9 +68,10 @@ __all__ = [
     "symbolic", "Symbolic", "diff", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",
     "ad", "ForwardMode", "ReverseMode",
     # tensors and training
-    "Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode", "manual_seed",
+    "Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode", "set_grad_enabled",
+    "is_grad_enabled", "is_inference_mode_enabled", "manual_seed",
     "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "eye", "randn", "rand",
-    "data", "nn", "optim", "save", "load", "StateFileError",
+    "autograd", "data", "nn", "optim", "save", "load", "StateFileError",
     # loaded on first use
     "plot", "widgets", "exercises",
 ]

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -101,10 +102,42 @@ class _GradMode:
         return type(self)()
 
     def __call__(self, fn: Callable) -> Callable:
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self._fresh():  # a fresh switch per call: safe under recursion and threads
                 return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, fn: Callable) -> Callable:
+        """A generator function whose body runs in this mode, and only its body: between two ``yield``s
+        the caller's own mode holds (PyTorch's decorators do the same)."""
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                gen = fn(*args, **kwargs)
+            try:
+                with self._fresh():
+                    item = gen.send(None)
+                while True:
+                    try:
+                        sent = yield item
+                    except GeneratorExit:
+                        with self._fresh():
+                            gen.close()
+                        raise
+                    except BaseException as err:  # thrown in by the caller: into the body, in this mode
+                        with self._fresh():
+                            item = gen.throw(err)
+                    else:
+                        with self._fresh():
+                            item = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper
 
@@ -209,6 +242,9 @@ class set_grad_enabled(_GradMode):  # noqa: N801
 
     def _target(self) -> tuple[bool, bool]:
         return self.mode, STATE.inference
+
+    def _fresh(self) -> _GradMode:
+        return type(self)(self.mode)
 
     def __call__(self, fn: Callable) -> Callable:
         # Used as a decorator, the immediate switch made by __init__ is undone.

@@ -11,12 +11,14 @@ topological order computed iteratively (Kahn's algorithm on consumer counts),
 so graphs 10^5 nodes deep do not hit Python's recursion limit. At each node it
 applies the op's VJP rules (``Op.vjps``) to the summed cotangent, reduces
 broadcast cotangents with the ``sum_to`` op, and sums the contributions of
-every consumer (fan-out). Leaves accumulate into ``.grad``.
+every consumer (fan-out). Leaves accumulate into ``.grad`` (:mod:`.accumulate`).
+Around that sit the tensor hooks (:mod:`.hooks`), the version checks of what
+the rules read (:mod:`.versions`) and anomaly mode (:mod:`.anomaly`). A
+backward pass counts the work each rule does (:mod:`.rule_facts`), so that
+"a gradient costs a small multiple of the function" shows in the op counts.
 
-In-place changes are caught by version counters: each Tensor carries a cell
-``[version, clock]`` and every in-place op stamps it with a global clock. A
-node remembers the clock when it was recorded; if an argument or the output
-was stamped later, its saved values are stale and backward refuses.
+The tape does not import the Tensor: :mod:`.tensor` hands it its type and
+constructor with :func:`bind` when it is imported.
 
 Example
 -------
@@ -32,15 +34,18 @@ tensor([2., 4.])
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from ..errors import GradientError
 from ..expr.counting import COUNTER
 from ..expr.ops import Op, namespace, sum_to
+from . import anomaly
+from .accumulate import Sink
 from .grad_mode import STATE
+from .rule_facts import COUNTED, elementwise_cost, rule_cost
+from .versions import check_versions
 
-__all__ = ["Node", "AccumulateGrad", "run_backward", "CLOCK"]
+__all__ = ["Node", "AccumulateGrad", "run_backward", "CLOCK", "bind"]
 
 
 class _Clock:
@@ -53,6 +58,25 @@ class _Clock:
 
 
 CLOCK = _Clock()
+
+
+class _Bound:
+    """The Tensor type and its bare constructor, handed over by :mod:`.tensor` (see :func:`bind`)."""
+
+    __slots__ = ("tensor", "make")
+
+    def __init__(self) -> None:
+        self.tensor: Any = None
+        self.make: Any = None
+
+
+_T = _Bound()
+
+
+def bind(tensor_type: type, make: Any) -> None:
+    """Tell the tape what a Tensor is and how to wrap an array in one (``tensor.py`` calls it)."""
+    _T.tensor, _T.make = tensor_type, make
+
 
 _NAMES: dict[str, str] = {}
 
@@ -84,11 +108,15 @@ class Node:
         The in-place clock when the node was recorded.
     out_vc : list
         The output's version cell, to detect in-place changes of the output.
+    retain : TensorHooks or None
+        The hooks registered on the output, and ``retain_grad()`` (:mod:`.hooks`).
     parents : tuple
         Each argument's node when this one was recorded (None for leaves and constants).
         Backward follows these, not the arguments' current nodes: an in-place op
         later gives a Tensor a new node (``y[0] = y[1] * 2``), and following that one
         would loop back into the graph.
+    trace : list
+        Where the forward op was called (only while anomaly detection is on).
 
     Example
     -------
@@ -99,7 +127,7 @@ class Node:
     ('MulBackward', (True, False))
     """
 
-    __slots__ = ("op", "args", "params", "ans", "needs", "epoch", "out_vc", "retain", "parents")
+    __slots__ = ("op", "args", "params", "ans", "needs", "epoch", "out_vc", "retain", "parents", "trace")
 
     def __init__(self, op: Any, args: tuple, params: dict, ans: Any, needs: tuple, epoch: int, out_vc: list,
                  parents: tuple | None = None):
@@ -133,8 +161,35 @@ class Node:
                 out.append((AccumulateGrad(a), 0))
         return tuple(out)
 
+    def register_prehook(self, fn: Any) -> Any:
+        """Call ``fn(grad_outputs)`` (a 1-tuple) before this node's rule runs; it may return a replacement
+        tuple (PyTorch's ``Node.register_prehook``). Returns a handle with ``remove()``.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> _ = y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 0,))
+        >>> y.sum().backward(); x.grad
+        tensor([0., 0.])
+        """
+        from .hooks import RemovableHandle, node_hooks
+
+        def as_tensor_hook(g: Any) -> Any:
+            out = fn((g,))
+            return None if out is None else out[0]
+
+        rec = node_hooks(self)
+        handle = RemovableHandle(rec.hooks)
+        rec.hooks[handle.id] = as_tensor_hook
+        return handle
+
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+anomaly.watch(Node)
 
 
 class AccumulateGrad:
@@ -165,32 +220,6 @@ def _freed(node: Node) -> GradientError:
         "create_graph=True) if you need to go through the graph again")
 
 
-def _check_versions(node: Node) -> None:
-    """Raise if anything ``node`` saved was changed in place after it was recorded."""
-    epoch = node.epoch
-    if node.out_vc[1] > epoch:
-        raise GradientError(
-            f"the output of {node.name} was changed by an in-place operation after it was computed "
-            f"(it is now at version {node.out_vc[0]}), and its gradient needs the original value; "
-            "change a copy instead (y = y.clone(); y.add_(...)) or write it out of place (y = y + ...)")
-    # a rule that needs only the inputs' shapes (add, sum, getitem...) is not spoiled by new values
-    saved = list(node.args) if getattr(node.op, "reads_inputs", True) else []
-    saved.extend(getattr(node.op, "saved", ()) or ())
-    for i, a in enumerate(saved):
-        vc = getattr(a, "_vc", None)
-        if vc is not None and vc[1] > epoch:
-            what = f"input {i}" if i < len(node.args) else f"saved tensor {i - len(node.args)}"
-            raise GradientError(
-                f"one of the tensors needed to compute the gradient of {node.name} ({what}, shape "
-                f"{tuple(a.shape)}) was changed by an in-place operation after it was used (it is now at "
-                f"version {vc[0]}); change a copy instead (t.clone()) or write the update out of place")
-
-
-def _owned(g: Any) -> bool:
-    """Whether ``g`` owns its memory and can be written, so it may become a ``.grad`` as is."""
-    return getattr(g, "base", 0) is None and hasattr(type(g), "__setitem__")
-
-
 def _zeros_like(t: Any, make: Any = None) -> Any:
     """A zero cotangent for Tensor ``t``: an array, or a Tensor made by ``make`` when a graph of
     the gradient is wanted."""
@@ -198,49 +227,71 @@ def _zeros_like(t: Any, make: Any = None) -> Any:
     return zeros if make is None else make(zeros)
 
 
-def _copy(g: Any) -> Any:
-    from .backend import namespace_of
-
-    return namespace_of(g).asarray(g, copy=True)
+def _unwrap(g: Any) -> Any:
+    return g._data if isinstance(g, _T.tensor) else namespace(g).asarray(g)
 
 
-class _Sink:
-    """Where gradients that reach a leaf (or a retained non-leaf) go."""
+def _rule(n: Node, g: Any, needs: tuple, args: tuple, ans: Any, create_graph: bool) -> list:
+    """The cotangents ``n``'s rules give the arguments in ``needs`` for the cotangent ``g`` of its output
+    (all but the common case, which :func:`run_backward` runs itself)."""
+    op = n.op
+    if op.__class__ is Op and op.vjp is None:  # sign, step: derivative zero, gradient zeros
+        make = _T.make if create_graph else None
+        return [_zeros_like(a, make) if need else None for a, need in zip(args, needs)]
+    if create_graph:  # the rules run on Tensors and are recorded; every op counts itself
+        out = _T.make(ans, True, n)
+        out._vc = n.out_vc
+        return op.vjps(g, out, args, n.params, needs)
+    tensor = _T.tensor
+    # a custom Function: its Tensor ops count themselves
+    return op.vjps(g, ans, tuple([a._data if isinstance(a, tensor) else a for a in args]), n.params, needs)
 
-    __slots__ = ("create_graph", "taken", "captured", "capture", "make")
 
-    def __init__(self, create_graph: bool, capture: dict | None, make: Any):
-        self.make = make  # tensor._make, handed in: tensor.py imports this module
-        self.create_graph = create_graph
-        self.taken: set[int] = set()
-        self.capture = capture  # id(tensor) or node -> position, for run_backward(inputs=...)
-        self.captured: list | None = None if capture is None else [None] * len(capture)
+def _cost(op: Op, needs: tuple, raw: tuple, ans: Any, params: dict) -> int:
+    """Element-operations of one application of ``op``'s rules (see :mod:`.rule_facts`)."""
+    if op.kind in ("elementwise", "comparison") and not params:
+        return elementwise_cost(op, needs) * ans.size
+    return rule_cost(op, needs, raw, ans, params)
 
-    def put(self, t: Any, g: Any) -> None:
-        if self.capture is not None:
-            i = self.capture.get(id(t))
-            if i is not None:
-                prev = self.captured[i]
-                self.captured[i] = g if prev is None else prev + g
-            return
-        if self.create_graph:
-            t.grad = g if t.grad is None else t.grad + g
-            return
-        dtype = t._data.dtype
-        if g.dtype != dtype:
-            from .backend import namespace_of
 
-            g = namespace_of(g).astype(g, dtype)
-        old = t.grad
-        if old is None:
-            if id(g) in self.taken or not _owned(g):
-                g = _copy(g)
-            self.taken.add(id(g))
-            t.grad = self.make(g)
-        else:
-            old._data = old._data + g
-            COUNTER.primitives += 1
-            COUNTER.elements += int(g.size)
+def _node_hooks(n: Node, g: Any, sink: Sink) -> Any:
+    """Run the hooks registered on ``n``'s output, then ``retain_grad``'s accumulation."""
+    rec = n.retain
+    if rec.hooks:
+        g = rec.run(g, sink.make if not sink.create_graph else _same, _unwrap if not sink.create_graph else _same)
+    if rec.retain is not None:
+        t = rec.retain()
+        if t is not None and t._node is n:
+            sink.accumulate(t, g)
+    return g
+
+
+def _same(g: Any) -> Any:
+    return g
+
+
+def _leading_to(deps: dict, capture: dict, leaves: dict) -> dict:
+    """The nodes whose rules must run for ``autograd.grad`` (those with a path to an input), each with
+    the arguments whose cotangents are wanted (those on such a path)."""
+    count = dict(deps)
+    order, ready = [], [n for n, c in count.items() if c == 0]
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for p, need in zip(n.parents, n.needs):
+            if need and p is not None:
+                count[p] -= 1
+                if count[p] == 0:
+                    ready.append(p)
+    useful: dict = {}
+    for n in reversed(order):  # producers before their consumers
+        args = n.args
+        wanted = tuple([need and (p in capture or p in useful if p is not None
+                                  else args is None or id(args[i]) in leaves)
+                        for i, (p, need) in enumerate(zip(n.parents, n.needs))])
+        if True in wanted:
+            useful[n] = wanted
+    return useful
 
 
 def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_graph: bool = False,
@@ -260,7 +311,8 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
         differentiated again.
     inputs : list of Tensor, optional
         If given, return the gradients with respect to these Tensors (``None``
-        where unreached) instead of accumulating into any ``.grad``.
+        where unreached) instead of accumulating into any ``.grad``; only the
+        rules on a path to them run.
 
     Example
     -------
@@ -271,14 +323,15 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
     >>> gx
     tensor([2., 4.])
     """
-    from .tensor import Tensor, _make
-
-    capture = None
+    tensor, make = _T.tensor, _T.make
+    capture: dict = {}
+    sink = Sink(make, create_graph)
     if inputs is not None:
-        capture = {}
+        leaves: dict = {}
         for i, t in enumerate(inputs):
-            capture[t._node if t._node is not None else id(t)] = i
-    sink = _Sink(create_graph, capture, _make)
+            (capture if t._node is not None else leaves).setdefault(
+                t._node if t._node is not None else id(t), []).append(i)
+        sink = Sink(make, create_graph, leaves, len(inputs))
     for s in seeds:
         sink.taken.add(id(s))
 
@@ -299,66 +352,79 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
     # Pass 1: count, for every reachable node, how many reachable nodes consume it.
     while stack:
         n = stack.pop()
-        args = n.args
-        if args is None:
-            raise _freed(n)
         for p, need in zip(n.parents, n.needs):
-            if need:
-                if p is not None:
-                    c = deps.get(p)
-                    if c is None:
-                        deps[p] = 1
-                        stack.append(p)
-                    else:
-                        deps[p] = c + 1
+            if need and p is not None:
+                c = deps.get(p)
+                if c is None:
+                    deps[p] = 1
+                    stack.append(p)
+                else:
+                    deps[p] = c + 1
+    useful = _leading_to(deps, capture, sink.capture) if inputs is not None else None
 
     # Pass 2: a node runs once all its consumers have handed it their cotangents.
     ready = [n for n, c in deps.items() if c == 0]
     saved_mode = STATE.enabled
     STATE.enabled = create_graph  # rules record only when a graph of the gradient is wanted
+    watching = anomaly.ANOMALY.enabled
+    pruned = useful is not None
+    g_type = xp = None
     try:
         while ready:
             n = ready.pop()
             g = grads.pop(n, None)
             args = n.args
-            needs = n.needs
+            needs = useful.get(n, n.needs) if pruned else n.needs
             cots = None
+            runs = not pruned or n in useful
             if g is not None:
-                if capture is not None and n in capture:
-                    sink.captured[capture[n]] = g
                 if n.retain is not None:
-                    t = n.retain()
-                    if t is not None and t._node is n:
-                        sink.put(t, g)
-                if n.epoch != CLOCK.now:
-                    _check_versions(n)
-                op = n.op
-                if op.__class__ is Op and op.vjp is None:  # sign, step: derivative zero, gradient zeros
-                    cots = [_zeros_like(a, _make if create_graph else None) if need else None
-                            for a, need in zip(args, needs)]
-                elif create_graph:
-                    ans = _make(n.ans, True, n)
-                    ans._vc = n.out_vc
-                    cots = op.vjps(g, ans, args, n.params, needs)
-                else:
-                    raw = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-                    if op.__class__ is Op:
-                        cots = op.array_vjps(namespace(g), g, n.ans, raw, n.params, needs)
-                    else:  # a custom Function
-                        cots = op.vjps(g, n.ans, raw, n.params, needs)
+                    g = _node_hooks(n, g, sink)
+                if capture and n in capture:
+                    for i in capture[n]:
+                        sink.captured[i] = g
+                if runs:
+                    ans = n.ans  # read once: another thread's backward may be freeing this graph
+                    if args is None or ans is None:
+                        raise _freed(n)
+                    try:
+                        if n.epoch != CLOCK.now:
+                            check_versions(n)
+                        op = n.op
+                        if op.__class__ is Op and op.vjp is not None and not create_graph:
+                            # the rules run on arrays, partly outside the table's functions: count what
+                            # they do (rule_facts), not what happened to pass through the counter
+                            raw = (args[0]._data,) if len(args) == 1 else tuple(
+                                [a._data if isinstance(a, tensor) else a for a in args])
+                            if type(g) is not g_type:  # one namespace lookup per array type, not per node
+                                g_type, xp = type(g), namespace(g)
+                            primitives, elements = COUNTER.primitives, COUNTER.elements
+                            cots = op.array_vjps(xp, g, ans, raw, n.params, needs)
+                            counted = None if n.params else COUNTED.get((op.name, needs))
+                            if counted is None:
+                                COUNTER.primitives = primitives + needs.count(True)
+                                COUNTER.elements = elements + _cost(op, needs, raw, ans, n.params)
+                            else:
+                                COUNTER.primitives = primitives + counted[0]
+                                COUNTER.elements = elements + counted[1] * ans.size
+                        else:
+                            cots = _rule(n, g, needs, args, ans, create_graph)
+                        if watching and anomaly.ANOMALY.check_nan:
+                            anomaly.check_finite(n, cots, namespace)
+                    except Exception as err:
+                        if watching:
+                            anomaly.annotate(err, n)
+                        raise
             parents = n.parents
-            for i, a in enumerate(args):
-                if not needs[i]:
+            for i, p in enumerate(parents):
+                if not n.needs[i]:
                     continue
-                p = parents[i]
                 c = cots[i] if cots is not None else None
                 if c is not None:
-                    COUNTER.primitives += 1
+                    a = args[i]
                     shape = a._data.shape
                     if c.shape != shape:
                         c = sum_to(c, shape=shape)
-                    else:
-                        COUNTER.elements += int((c._data if create_graph else c).size)
                     if p is None:
                         sink.put(a, c)
                     else:
@@ -375,24 +441,14 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                     deps[p] = d
                     if d == 0:
                         ready.append(p)
-            if not retain_graph:
+            if runs and not retain_graph and args is not None:
                 n.args = None
                 n.ans = None
                 if n.op.__class__ is not Op:  # a custom Function drops its saved tensors
                     n.op.free()
     finally:
         STATE.enabled = saved_mode
-    if capture is not None:
-        out = []
-        for g in sink.captured:
-            if g is None or isinstance(g, Tensor):
-                out.append(g)
-            else:
-                out.append(_make(g))
-        return out
-    return None
-
-
-def retain(node: Node, tensor: Any) -> None:
-    """Ask ``node`` to hand its cotangent to ``tensor.grad`` (what ``retain_grad()`` does)."""
-    node.retain = weakref.ref(tensor)
+    sink.finish(make if not create_graph else _same, _unwrap if not create_graph else _same)
+    if inputs is None:
+        return None
+    return [g if g is None or isinstance(g, tensor) else make(g) for g in sink.captured]

@@ -40,12 +40,13 @@ from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
 from ..expr.counting import COUNTER
 from ..expr.methods import ArrayMethods
 from ..expr.ops import OPS, Op
-from . import backend
+from . import autograd, backend, hooks
 from .blas import axpy
 from .grad_mode import STATE
+from .inplace import VIEW_OPS, is_view_index, readonly_error, rebase, view_of
 from .memory import keep_freed_memory
 from .random import resolve_generator
-from .tape import CLOCK, Node, retain, run_backward
+from .tape import CLOCK, Node, bind
 
 __all__ = ["Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "randn", "rand",
            "eye"]
@@ -55,7 +56,6 @@ _new = object.__new__
 keep_freed_memory()  # tensors churn through large temporaries: reuse freed blocks (see memory.py)
 _EMPTY: dict = {}  # shared parameters of parameterless ops; never mutated
 _NEEDS = {(True,): (True,), (False, True): (False, True), (True, False): (True, False), (True, True): (True, True)}
-_VIEWS = frozenset({"reshape", "transpose", "matrix_transpose", "broadcast_to", "getitem"})
 
 _ADD, _SUB, _MUL, _DIV, _POW = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"]
 _NEG, _MATMUL = OPS["neg"], OPS["matmul"]
@@ -80,6 +80,7 @@ def _make(data: Any, requires_grad: bool = False, node: Node | None = None) -> T
     t._node = node
     t.grad = None
     t._vc = [0, 0]
+    t._view = None
     return t
 
 
@@ -114,7 +115,11 @@ def _unary(op: Op, x: Tensor, params: dict) -> Tensor:
     t = _new(Tensor)
     t._data = out
     t.grad = None
-    t._vc = vc = x._vc if op.name in _VIEWS else [0, 0]
+    if op.name in VIEW_OPS or out is d or getattr(out, "base", None) is not None:  # it may share x's memory
+        t._vc = vc = view_of(t, x, op, params, out, d)
+    else:
+        t._vc = vc = [0, 0]
+        t._view = None
     if x.requires_grad and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:
         t.requires_grad = True
         t._node = Node(op, (x,), params, out, (True,), CLOCK.now, vc, (x._node,))
@@ -155,6 +160,7 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
     t._data = out
     t.grad = None
     t._vc = vc = [0, 0]
+    t._view = None
     if (ar or br) and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:
         t.requires_grad = True
         t._node = Node(op, (a, b), params, out, _NEEDS[(ar, br)], CLOCK.now, vc, (an, bn))
@@ -239,18 +245,17 @@ def _new_shape(shape: tuple) -> tuple:
     return shape
 
 
-def _is_view_index(index: tuple) -> bool:
-    """Whether indexing with ``index`` gives a view (ints, slices, None, ...), not a copy (arrays, masks)."""
-    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in index)
-
-
 def _raw_index(index: Any, ndim: int) -> tuple:
     """The index with Tensors unwrapped and, where it leaves axes out, a trailing ``...`` (the Array
-    API wants every axis indexed, and allows no ``...`` beside integer arrays that index them all)."""
+    API wants every axis indexed, and allows no ``...`` beside integer arrays that index them all).
+    A basic index gets one anyway: ``x[0]`` of a vector is then a 0-d view, as in PyTorch, not a copy."""
+    if isinstance(index, list) and any(isinstance(i, (list, tuple, slice, Tensor, np.ndarray)) or i is None
+                                       or i is Ellipsis for i in index):
+        index = tuple(index)  # x[[[0, 4], [2, 2]]] is x[[0, 4], [2, 2]], as in PyTorch (and NumPy before 1.23)
     if not isinstance(index, tuple):
         index = (index,)
     index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
-    if not any(i is Ellipsis for i in index) and sum(i is not None for i in index) < ndim:
+    if not any(i is Ellipsis for i in index) and (sum(i is not None for i in index) < ndim or is_view_index(index)):
         index += (Ellipsis,)
     return index
 
@@ -332,7 +337,7 @@ class Tensor(ArrayMethods):
     tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "_node", "_vc", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_vc", "_view", "__weakref__")
     _dk_level = 2
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor
 
@@ -343,6 +348,7 @@ class Tensor(ArrayMethods):
         self._node = None
         self.grad = None
         self._vc = [0, 0]
+        self._view = None  # (base, op, params, ...) when this tensor is a view of another (see inplace.py)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -579,6 +585,23 @@ class Tensor(ArrayMethods):
 
     __hash__ = object.__hash__
 
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        # as PyTorch: the values and requires_grad travel, the graph, .grad and view links don't
+        return (_rebuild, (self._data, self.requires_grad))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        # as PyTorch: leaves only, with their .grad
+        if self._node is not None:
+            raise GradientError("only tensors created by the user (graph leaves) can be deep-copied, as in PyTorch; "
+                                "deep-copy t.detach() instead")
+        import copy
+
+        rebuild, args = self.__reduce_ex__(4)
+        t = rebuild(copy.deepcopy(args[0], memo), *args[1:])
+        memo[id(self)] = t
+        t.grad = copy.deepcopy(self.grad, memo)
+        return t
+
     # ------------------------------------------------------------------ autograd
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -611,36 +634,7 @@ class Tensor(ArrayMethods):
         >>> x.grad                     # 6 x
         tensor(18.)
         """
-        if not self.requires_grad:
-            raise GradientError(
-                "backward() on a tensor that does not require grad and has no grad_fn: create the leaves "
-                "with requires_grad=True (or call .requires_grad_()) before computing, and not inside "
-                "dk.no_grad()")
-        if retain_graph is None:
-            retain_graph = create_graph
-        xp = _xp(self._data)
-        if gradient is None:
-            if self.numel() != 1:
-                raise GradientError(
-                    f"backward() without a gradient needs a tensor with one element; this one has shape "
-                    f"{self.shape}: reduce it first (y.sum().backward()) or pass gradient= a tensor of "
-                    f"shape {self.shape}")
-            seed = xp.ones_like(self._data)
-        else:
-            seed = gradient._data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
-            if tuple(seed.shape) != self.shape:
-                raise ShapeError(f"backward(): gradient has shape {tuple(seed.shape)} but the tensor has "
-                                 f"shape {self.shape}; they must be equal")
-        if create_graph:
-            seed = gradient if isinstance(gradient, Tensor) else _make(seed)
-        if inputs is not None:
-            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = run_backward([self], [seed], retain_graph, create_graph, inputs=inputs)
-            for t, g in zip(inputs, grads):
-                if g is not None:
-                    t.grad = g if t.grad is None else t.grad + g
-            return
-        run_backward([self], [seed], retain_graph, create_graph)
+        autograd.backward(self, [gradient], retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` during backward (leaves keep it anyway).
@@ -654,10 +648,25 @@ class Tensor(ArrayMethods):
         >>> h.grad
         tensor([4., 8.])
         """
-        if not self.requires_grad:
-            raise GradientError("retain_grad() on a tensor that does not require grad")
-        if self._node is not None:
-            retain(self._node, self)
+        hooks.retain_grad(self)
+
+    def register_hook(self, hook: Any) -> hooks.RemovableHandle:
+        """Call ``hook(grad)`` when backward has this tensor's gradient; what it returns replaces it.
+
+        On a leaf the hook sees the leaf's total gradient of one backward pass,
+        before it is added to ``.grad``; on a non-leaf, the gradient before it
+        flows further back. Returns a handle whose ``remove()`` takes the hook off.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g.clamp(max=1.0))  # clip the gradient
+        >>> (x * 3).sum().backward(); x.grad
+        tensor([1., 1.])
+        >>> h.remove()
+        """
+        return hooks.register_hook(self, hook)
 
     @property
     def retains_grad(self) -> bool:
@@ -671,8 +680,7 @@ class Tensor(ArrayMethods):
         >>> h.retains_grad, (x * 3).retains_grad
         (True, False)
         """
-        n = self._node
-        return n is not None and n.retain is not None and n.retain() is self
+        return hooks.retains_grad(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` of a leaf in place; returns self.
@@ -716,6 +724,9 @@ class Tensor(ArrayMethods):
         >>> y.requires_grad, y.is_leaf
         (False, True)
         """
+        if self._view is not None and self.requires_grad:
+            raise GradientError("can't detach a view in place (its base's graph would still reach it); use "
+                                "detach() instead")
         self._node = None
         self.requires_grad = False
         return self
@@ -966,12 +977,14 @@ class Tensor(ArrayMethods):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _raw_index(index, self.ndim)
-        vr = isinstance(value, Tensor) and value.requires_grad
-        if STATE.enabled and (self.requires_grad or vr):
-            self._rebase(OPS["setitem"], value, {"index": index})
+        if self._recorded(value) and rebase(self, OPS["setitem"], value, {"index": index}, "item assignment"):
             return
         d = self._data
-        d[index] = value._data if isinstance(value, Tensor) else value
+        v = value._data if isinstance(value, Tensor) else value
+        try:
+            d[index] = v
+        except ValueError as err:
+            raise _inplace_error("item assignment", self, v, err) from None
         self._bump()
 
     def __iter__(self) -> Iterator[Tensor]:
@@ -1519,7 +1532,25 @@ class Tensor(ArrayMethods):
             shape = tuple(self.numel() // known if s == -1 and known else s for s in shape)
         return _unary(OPS["reshape"], self, {"shape": shape})
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """The same memory seen in a new shape; an error where that needs a copy (use ``reshape``).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> x = dk.zeros(6)
+        >>> v = x.view(2, 3)
+        >>> v[0, 0] = 10.0  # writes into x
+        >>> x
+        tensor([10.,  0.,  0.,  0.,  0.,  0.])
+        >>> x.T.view(6) is not None  # a 1-d tensor's transpose is itself, in memory too
+        True
+        """
+        out = self.reshape(*shape)
+        if out._view is None and self.numel() > 1:
+            raise ShapeError(f"view{tuple(_shape_args(shape))} of a tensor of shape {self.shape} laid out in "
+                             "memory as it is (not row-major) needs a copy; use .reshape(...) instead")
+        return out
 
     def view_as(self, other: Tensor) -> Tensor:
         """Reshape to ``other``'s shape.
@@ -1756,38 +1787,22 @@ class Tensor(ArrayMethods):
         vc[0] += 1
         vc[1] = CLOCK.now
 
-    def _rebase(self, op: Op, other: Any, params: dict) -> None:
-        """An in-place op while recording: compute out of place, then make self the result."""
-        if self.requires_grad and self._node is None:
-            raise GradientError(
-                f"a leaf tensor that requires grad is used in an in-place operation ({op.name}); do "
-                "parameter updates inside `with dk.no_grad():`, or write x = x + ... instead")
-        view = self._node
-        old = _make(self._data, self.requires_grad, view)
-        old._vc = self._vc
-        CLOCK.now += 1
-        out = _apply(op, (old, other), params) if other is not None else _apply(op, (old,), params)
-        self._data = out._data
-        self._node = out._node
-        self.requires_grad = out.requires_grad
-        out._vc[0] = old._vc[0] + 1
-        out._vc[1] = CLOCK.now
-        self._vc = out._vc  # earlier nodes that saved self see the new stamp and refuse
-        # Recorded ops compute out of place, so a view taken by basic indexing is a copy here; write
-        # the change through to the tensor it views, as PyTorch does (v = y[:, 0]; v *= 3 changes y).
-        if view is not None and view.op.name == "getitem" and _is_view_index(view.params["index"]):
-            base = view.args[0]
-            if isinstance(base, Tensor):
-                base._rebase(OPS["setitem"], self, {"index": view.params["index"]})
+    def _recorded(self, other: Any = None) -> bool:
+        """Whether an in-place op on self (with ``other``) must go through the tape (inplace.rebase)."""
+        return STATE.enabled and (self.requires_grad or self._view is not None
+                                  or (isinstance(other, Tensor) and other.requires_grad))
 
     def _inplace(self, name: str, other: Any, fast: Any, alpha: Any = 1) -> Tensor:
         """self = self <name> alpha * other: recorded when a gradient is wanted, else ``fast(data, other)``."""
-        if STATE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            self._rebase(OPS[name], other * alpha if alpha != 1 else other, _EMPTY)
+        if self._recorded(other) and rebase(self, OPS[name], other * alpha if alpha != 1 else other, _EMPTY,
+                                            f"{name}_"):
             return self
         d = self._data
         o = other._data if isinstance(other, Tensor) else other
-        new = fast(d, o)
+        try:
+            new = fast(d, o)
+        except ValueError as err:
+            raise _inplace_error(f"{name}_", self, o, err) from None
         if new is not d:  # 0-d NumPy scalars have no in-place ops
             self._data = _xp(d).asarray(new, dtype=d.dtype)
         COUNTER.primitives += 1
@@ -1883,13 +1898,15 @@ class Tensor(ArrayMethods):
 
     def _set(self, new: Any, name: str) -> Tensor:
         """Overwrite all values (no gradient through the old ones)."""
-        if STATE.enabled and self.requires_grad and self._node is None:
-            raise GradientError(f"a leaf tensor that requires grad is used in an in-place operation ({name}); "
-                                "do it inside `with dk.no_grad():`")
+        if self._recorded() and rebase(self, OPS["setitem"], new, {"index": ...}, name):  # none to the old values
+            return self
         d = self._data
         xp = _xp(d)
         if hasattr(type(d), "__setitem__"):
-            d[...] = new
+            try:
+                d[...] = new
+            except ValueError as err:
+                raise _inplace_error(name, self, new, err) from None
         else:
             self._data = xp.asarray(new, dtype=d.dtype)
         COUNTER.primitives += 1
@@ -1931,8 +1948,8 @@ class Tensor(ArrayMethods):
         tensor([[1., 2.],
                 [1., 2.]])
         """
-        if STATE.enabled and isinstance(src, Tensor) and src.requires_grad:
-            self._rebase(OPS["setitem"], src, {"index": ...})
+        if isinstance(src, Tensor) and self._recorded(src) and rebase(self, OPS["setitem"], src, {"index": ...},
+                                                                      "copy_"):
             return self
         s = src._data if isinstance(src, Tensor) else src
         return self._set(s, "copy_")
@@ -1946,8 +1963,7 @@ class Tensor(ArrayMethods):
         >>> dk.tensor([-1.0, 0.5, 2.0]).clamp_(0.0, 1.0)
         tensor([0. , 0.5, 1. ])
         """
-        if STATE.enabled and self.requires_grad:
-            self._rebase(OPS["clip"], None, {"lo": min, "hi": max})
+        if self._recorded() and rebase(self, OPS["clip"], None, {"lo": min, "hi": max}, "clamp_"):
             return self
         return self._set(OPS["clip"].impl(_xp(self._data), self._data, min, max), "clamp_")
 
@@ -1960,8 +1976,7 @@ class Tensor(ArrayMethods):
         >>> dk.tensor([4.0, 9.0]).sqrt_()
         tensor([2., 3.])
         """
-        if STATE.enabled and self.requires_grad:
-            self._rebase(OPS["sqrt"], None, _EMPTY)
+        if self._recorded() and rebase(self, OPS["sqrt"], None, _EMPTY, "sqrt_"):
             return self
         return self._set(_xp(self._data).sqrt(self._data), "sqrt_")
 
@@ -2006,6 +2021,22 @@ class Tensor(ArrayMethods):
 
     def _from_numpy(self, arr: np.ndarray) -> Any:
         return _xp(self._data).asarray(arr, dtype=self.dtype)
+
+
+bind(Tensor, _make)
+
+
+def _rebuild(data: Any, requires_grad: bool) -> Tensor:
+    """A leaf around unpickled ``data`` (see ``Tensor.__reduce_ex__``)."""
+    return _make(data, requires_grad)
+
+
+def _inplace_error(name: str, t: Tensor, other: Any, err: Exception) -> Exception:
+    """A clear error for an in-place op NumPy refused: read-only (expanded) memory, or a broadcast shape."""
+    if "read-only" in str(err):
+        return readonly_error(name)
+    return ShapeError(f"{name}: a value of shape {tuple(getattr(other, 'shape', ()))} can't be written in place "
+                      f"into a tensor of shape {t.shape} ({err}); write it out of place (x = x + y, ...)")
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = "cpu") -> Tensor:

@@ -48,7 +48,8 @@ def chain_map(n: int, m: int) -> Expr:
 
 
 class OpCountStudy(Table):
-    """Rows ``n, m, forward prim, reverse prim, forward elem, reverse elem, ratio`` (a Table)."""
+    """Rows ``n, m, forward prim, reverse prim, forward elem, reverse elem, ratio, eval elem, pass / eval``
+    (a Table)."""
 
 
 def op_count_study(ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence[int] = (1, 2, 4, 8, 16, 32),
@@ -67,6 +68,9 @@ def op_count_study(ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence[int] =
     OpCountStudy
         A :class:`~diffkit.Table`; ``ratio`` is forward / reverse primitives
         (about n / m: forward mode pays per input, reverse per output).
+        ``eval elem`` is what one evaluation of F costs, and ``pass / eval``
+        what one reverse pass (one row of the Jacobian) costs in evaluations
+        of F: a small constant, whatever n is, as the lecture says.
 
     Example
     -------
@@ -74,8 +78,11 @@ def op_count_study(ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence[int] =
     >>> t = dk.op_count_study(ns=[4], ms=[4])
     >>> 0.5 < t[0]["ratio"] < 2
     True
+    >>> [round(r["pass / eval"], 1) for r in dk.op_count_study(ns=[4, 64], ms=[1])]  # n grows 16x, not this
+    [2.0, 1.5]
     """
     from ..ad import ForwardMode, ReverseMode
+    from ..expr.counting import counting
 
     ns, ms = list(ns), list(ms)
     if not ns or not ms or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ns + ms):
@@ -87,9 +94,14 @@ def op_count_study(ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence[int] =
             F = chain_map(n, m)
             at = {v: point for v in F.variables}
             rf, rr = fwd.jacobian(F, at), rev.jacobian(F, at)
+            with counting() as once:
+                F(**at)
+            evaluation = max(once.count.elements, 1)
             rows.append([n, m, rf.ops.primitives, rr.ops.primitives, rf.ops.elements, rr.ops.elements,
-                         rf.ops.primitives / max(rr.ops.primitives, 1)])
+                         rf.ops.primitives / max(rr.ops.primitives, 1), evaluation,
+                         rr.ops.elements / m / evaluation])
     return OpCountStudy(
-        ["n", "m", "forward prim", "reverse prim", "forward elem", "reverse elem", "ratio"], rows,
+        ["n", "m", "forward prim", "reverse prim", "forward elem", "reverse elem", "ratio", "eval elem",
+         "pass / eval"], rows,
         title="Cost of a full Jacobian of F: R^n -> R^m (ops counted by the engines)",
         notes=["forward mode takes one pass per input (n), reverse mode one pass per output (m)"])

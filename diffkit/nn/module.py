@@ -35,8 +35,10 @@ import numpy as np
 
 from ..ad.backend import device_and_dtype, device_of, namespace_of, normalize_device, resolve_dtype, to_device
 from ..ad.grad_mode import no_grad
+from ..ad.hooks import RemovableHandle
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, ShapeError
+from .hooks import add_hook, call_with_hooks
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys", "StateDictError", "StateDictShapeError"]
 
@@ -224,6 +226,9 @@ class Module:
         >>> nn.Linear(2, 3)(dk.ones(4, 2)).shape
         (4, 3)
         """
+        d = self.__dict__
+        if "_forward_pre_hooks" in d or "_forward_hooks" in d or "_backward_hooks" in d or "_backward_pre_hooks" in d:
+            return call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
 
     def _dk_trace_(self, **options: Any) -> Any:
@@ -231,6 +236,80 @@ class Module:
         from .tracing import trace_module
 
         return trace_module(self, **options)
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward``; it may return new args (a tuple, or one value).
+
+        With ``with_kwargs=True`` it is ``hook(module, args, kwargs)`` and may return ``(args, kwargs)``.
+        ``prepend`` puts it before the hooks already there. Returns a handle whose ``remove()`` takes it off.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> relu = nn.ReLU()
+        >>> h = relu.register_forward_pre_hook(lambda m, args: (args[0] - 1.0,))
+        >>> relu(dk.tensor([0.5, 3.0]))
+        tensor([0., 2.])
+        >>> h.remove()
+        """
+        return add_hook(self, "_forward_pre_hooks", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward``; it may return a new output.
+
+        With ``with_kwargs=True`` it is ``hook(module, args, kwargs, output)``. The usual use is to
+        look at activations; returns a handle whose ``remove()`` takes the hook off.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> shapes = []
+        >>> h = model[0].register_forward_hook(lambda m, args, out: shapes.append(out.shape))
+        >>> _ = model(dk.ones(5, 2))
+        >>> shapes
+        [(5, 3)]
+        """
+        return add_hook(self, "_forward_hooks", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when backward has the gradients of this module's
+        tensor inputs; it may return replacements for ``grad_input`` (a tuple, one per tensor input).
+
+        ``grad_output`` holds the gradients of the module's tensor outputs. Inputs that don't
+        require grad get ``None``. Returns a handle whose ``remove()`` takes the hook off.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> act = nn.Tanh()
+        >>> h = act.register_full_backward_hook(lambda m, gin, gout: (gin[0] * 0.0,))  # block it
+        >>> x = dk.tensor([1.0, 2.0], requires_grad=True)
+        >>> act(x).sum().backward(); x.grad
+        tensor([0., 0.])
+        """
+        return add_hook(self, "_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when backward reaches this module's outputs; it may return
+        a replacement for ``grad_output`` (a tuple, one per tensor output).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> from diffkit import nn
+        >>> act = nn.Sigmoid()
+        >>> h = act.register_full_backward_pre_hook(lambda m, gout: (gout[0] * 2.0,))
+        >>> x = dk.tensor([0.0], requires_grad=True)
+        >>> act(x).sum().backward(); x.grad    # 2 * sigmoid'(0) = 2 * 0.25
+        tensor([0.5])
+        """
+        return add_hook(self, "_backward_pre_hooks", hook, prepend)
 
     # ------------------------------------------------------------- registration
     def _check_init(self, what: str) -> None:

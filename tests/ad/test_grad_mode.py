@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from torch_peer import LIBS, use
 
 import diffkit as dk
 from diffkit.ad import is_grad_enabled, is_inference_mode_enabled, set_grad_enabled
@@ -151,3 +152,134 @@ def test_decorated_function_in_many_threads():
     for t in threads:
         t.join()
     assert results == [False] * 8 and is_grad_enabled()
+
+
+# ---------------------------------------------------------------- side by side with PyTorch
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_set_grad_generator_functions(lib):
+    """test_autograd.py::TestAutograd::test_set_grad_generator_functions (issue 15, item 7): a decorated
+    generator runs its body in the mode, and the caller's mode holds between yields."""
+    lib = use(lib)
+
+    @lib.no_grad()
+    def gen_no_grad():
+        for i in range(10):
+            assert not lib.is_grad_enabled()
+            yield i
+
+    with lib.enable_grad():
+        for _ in gen_no_grad():
+            assert lib.is_grad_enabled()
+
+    @lib.enable_grad()
+    def gen_enable_grad():
+        for i in range(10):
+            assert lib.is_grad_enabled()
+            yield i
+
+    with lib.no_grad():
+        for _ in gen_enable_grad():
+            assert not lib.is_grad_enabled()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_decorated_generator_send_throw_close_and_return(lib):
+    lib = use(lib)
+    log = []
+
+    @lib.no_grad()
+    def echo():
+        try:
+            got = yield 1
+            while True:
+                log.append((got, lib.is_grad_enabled()))
+                got = yield got * 2
+        except ValueError:
+            log.append(("thrown", lib.is_grad_enabled()))
+            yield -1
+        finally:
+            log.append(("closed", lib.is_grad_enabled()))
+
+    g = echo()
+    assert next(g) == 1 and g.send(5) == 10 and g.throw(ValueError()) == -1
+    g.close()
+    assert log == [(5, False), ("thrown", False), ("closed", False)] and lib.is_grad_enabled()
+
+    @lib.inference_mode()
+    def returns():
+        yield lib.is_inference_mode_enabled()
+        return "done"
+
+    g = returns()
+    assert next(g) is True
+    with pytest.raises(StopIteration, match="done"):
+        next(g)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_no_grad(lib):
+    """test_autograd.py::TestAutograd::test_no_grad: context manager, decorator, and both nested."""
+    lib = use(lib)
+    x = lib.ones(5, 5, requires_grad=True)
+    y = lib.ones(5, 5) * 4
+    with lib.no_grad():
+        w = x + y
+
+    @lib.no_grad()
+    def adder(x, y):
+        return x + y
+
+    z = adder(x, y)
+    for v in (w, z):
+        assert not v.requires_grad and v.grad_fn is None
+        with pytest.raises(RuntimeError):
+            v.backward(lib.ones(5, 5))
+    with lib.no_grad():
+        assert not lib.is_grad_enabled()
+        adder(x, y)
+        assert not lib.is_grad_enabled()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_set_grad_enabled(lib):
+    """test_autograd.py::TestAutograd::test_set_grad_enabled, and as a decorator."""
+    lib = use(lib)
+    x = lib.tensor([1.0], requires_grad=True)
+    with lib.set_grad_enabled(False):
+        y = x * 2
+    assert not y.requires_grad
+    with lib.set_grad_enabled(True):
+        y = x * 2
+    assert y.requires_grad
+    with lib.set_grad_enabled(False):
+        lib.set_grad_enabled(True)
+        y = x * 2
+    assert y.requires_grad and lib.is_grad_enabled()
+
+    @lib.set_grad_enabled(False)
+    def off():
+        return lib.is_grad_enabled()
+
+    assert lib.is_grad_enabled() and off() is False and lib.is_grad_enabled()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_no_grad_python_function(lib):
+    """test_autograd.py::TestAutograd::test_no_grad_python_function: Functions respect grad mode."""
+    lib = use(lib)
+
+    class MyOp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x + 1
+
+        @staticmethod
+        def backward(ctx, dy):
+            return dy
+
+    x = lib.ones(5, 5, requires_grad=True)
+    with lib.no_grad():
+        y = MyOp.apply(x)
+    assert not y.requires_grad

@@ -380,3 +380,24 @@ def test_contiguous_copies_only_when_the_layout_is_not_row_major():
     assert c.contiguous() is c
     (c * c).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), (2 * y.numpy()) @ lin.weight.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("lib", ["diffkit", "torch"])
+def test_pickle_and_deepcopy_as_in_pytorch(lib):
+    """Pickling keeps values and requires_grad (a view comes back on its own); deepcopy copies leaves with
+    their .grad and refuses non-leaves, as torch does."""
+    import copy
+    import pickle
+
+    from torch_peer import use
+
+    lib = use(lib)
+    x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    x.grad = lib.ones(2, 3).double()
+    for v in (x, x[0], x.t()):
+        back = pickle.loads(pickle.dumps(v))
+        assert back.tolist() == v.tolist() and back.requires_grad and back.is_leaf and back.grad is None
+    y = copy.deepcopy(x)
+    assert y.tolist() == x.tolist() and y.grad.tolist() == [[1.0] * 3] * 2 and y.grad is not x.grad
+    with pytest.raises(RuntimeError, match="leaves"):
+        copy.deepcopy(x * 2)

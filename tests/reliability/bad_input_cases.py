@@ -161,6 +161,25 @@ class _TooManyGrads(dk.Function):
         return g * 2, g
 
 
+def _no_grad_view() -> None:
+    h = _leaf(2) * 1.0
+    with dk.no_grad():
+        v = h[0:1]
+    v.mul_(10.0)
+
+
+def _hook_changes_shape() -> None:
+    x = _leaf(2)
+    x.register_hook(lambda g: dk.ones(3))
+    (x * 2).sum().backward()
+
+
+def _nan_in_backward() -> None:
+    x = dk.tensor([0.0], dtype="float64", requires_grad=True)
+    with dk.autograd.detect_anomaly(), np.errstate(invalid="ignore"):
+        (x.sqrt() * 0.0).backward()
+
+
 def _apply_backward(fn: type) -> None:
     x = _leaf(3)
     fn.apply(x).sum().backward()
@@ -494,6 +513,33 @@ CASES += [
          _stale, dk.GradientError),
     Case("Tensor in-place", "in-place op on a leaf that requires grad", "x.add_(1.0)",
          lambda: _leaf(2).add_(1.0), dk.GradientError),
+    Case("Tensor in-place", "in-place op on a view of a leaf that requires grad", "x[0:1].mul_(2.0)",
+         lambda: _leaf(2)[0:1].mul_(2.0), dk.GradientError, "view of a leaf"),
+    Case("Tensor in-place", "in-place op on an expanded tensor", "dk.ones(2).expand(3, 2).add_(1.0)",
+         lambda: dk.ad.ones(2).expand(3, 2).add_(1.0), dk.ArgumentError, "single memory location"),
+    Case("Tensor in-place", "a result of another shape", "(x * 1.0).add_(dk.ones(3, 2))",
+         lambda: (_leaf(2) * 1.0).add_(dk.ad.ones(3, 2)), dk.ShapeError, "keeps the shape"),
+    Case("Tensor in-place", "a view made under no_grad, changed with grad on", "v = h[0:1] (no_grad); v.mul_(10)",
+         _no_grad_view, dk.GradientError, "no_grad"),
+    Case("Tensor.view", "a shape that needs a copy", "dk.ones(2, 3).T.view(6)",
+         lambda: dk.ad.ones(2, 3).T.view(6), dk.ShapeError, "reshape"),
+    Case("Tensor.register_hook", "a tensor that does not require grad", "dk.ones(2).register_hook(f)",
+         lambda: dk.ad.ones(2).register_hook(print), dk.GradientError, "require gradient"),
+    Case("Tensor.register_hook", "a hook that changes the gradient's shape", "x.register_hook(lambda g: dk.ones(3))",
+         _hook_changes_shape, dk.ShapeError, "shape"),
+    Case("dk.autograd.grad", "an input the outputs do not use", "dk.autograd.grad(x * 2, [x, y])",
+         lambda: dk.autograd.grad((_leaf(2) * 2).sum(), [_leaf(2)]), dk.GradientError, "allow_unused=True"),
+    Case("dk.autograd.grad", "an input that does not require grad", "dk.autograd.grad(y, dk.ones(2))",
+         lambda: dk.autograd.grad((_leaf(2) * 2).sum(), [dk.ad.ones(2)]), dk.GradientError, "does not require"),
+    Case("dk.autograd.grad", "grad_outputs of the wrong shape", "dk.autograd.grad(x * 2, x, dk.ones(3))",
+         lambda: (lambda x: dk.autograd.grad(x * 2, x, dk.ad.ones(3)))(_leaf(2)), dk.ShapeError,
+         "Mismatch in shape"),
+    Case("dk.autograd.grad", "no inputs", "dk.autograd.grad(y, [])",
+         lambda: dk.autograd.grad((_leaf(2) * 2).sum(), []), dk.ArgumentError, "non-empty"),
+    Case("dk.autograd.detect_anomaly", "a rule that returns nan", "(x.sqrt() * 0.0).backward() at x = 0",
+         _nan_in_backward, dk.autograd.AnomalyError, "returned nan"),
+    Case("Module hooks", "a hook that is not a function", 'layer.register_forward_hook("f")',
+         lambda: nn.Linear(2, 2).register_forward_hook("f"), dk.ArgumentTypeError, "function"),
     # -- dk.Function ---------------------------------------------------------------------------
     Case("dk.Function", "no backward defined", "NoBackward.apply(x).sum().backward()",
          lambda: _apply_backward(_NoBackward), NotImplementedError, "must define backward"),

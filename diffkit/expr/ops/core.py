@@ -64,6 +64,13 @@ class Op:
         Whether the reverse rule reads the inputs' values. False for rules that
         only need their shapes (``add``, ``sum``, ``getitem``, ``reshape``...): an
         input changed in place afterwards doesn't spoil them, as in PyTorch.
+        (The tape finds out which inputs each rule reads by running it on probe
+        values, :mod:`diffkit.ad.rule_facts`; this is the fallback.)
+    vjp_cost : int, callable or None
+        Element-operations the reverse rule spends for argument ``i``: per output
+        element (int), or ``vjp_cost(out, args, params, i)``. ``None``: measured
+        once by running the rule on probe values for elementwise ops, else
+        the op's own cost (a product's cotangent is another product of that size).
 
     Example
     -------
@@ -85,6 +92,7 @@ class Op:
     precedence: int = 100
     vjp_arrays: Callable[..., Any] | None = None
     reads_inputs: bool = True
+    vjp_cost: int | Callable[..., int] | None = None
     doc: str = field(default="", compare=False)
 
     @property

@@ -184,8 +184,9 @@ def _relu_sympy(x):
 
 relu = _defop(
     "relu", 1, lambda xp, x: xp.maximum(x, 0.0),
-    jvp=(lambda t, a, x: t * step(x),), vjp=(lambda g, a, x: g * step(x),),
-    vjp_arrays=lambda xp, g, a, args, needs: [g * _step_impl(xp, a)],  # a > 0 exactly where x > 0
+    # a > 0 exactly where x > 0: the rules read the output, as PyTorch's does (x may change in place)
+    jvp=(lambda t, a, x: t * step(x),), vjp=(lambda g, a, x: g * step(a),),
+    vjp_arrays=lambda xp, g, a, args, needs: [g * _step_impl(xp, a)],
     sympy=_relu_sympy, template="relu({0})",
     doc="max(x, 0); relu'(0) = 0",
 )

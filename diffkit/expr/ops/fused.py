@@ -110,6 +110,8 @@ linear = _defop(
     vjp_arrays=_linear_vjp_arrays,
     kind="array",
     cost=lambda out, args, params: (2 * int(args[0].shape[-1]) + 1) * int(getattr(out, "size", 1)),
+    # g @ w and g^T x are a product each, as large as the forward one; the bias sums g over the batch
+    vjp_cost=lambda out, args, params, i: (1 if i == 2 else 2 * int(args[0].shape[-1])) * int(out.size),
     template="linear({0}, {1}, {2})", doc="x @ w.T + b (a dense layer; w is (out, in))",
 )
 
