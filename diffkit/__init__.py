@@ -18,6 +18,7 @@ from .errors import (
     ArgumentIndexError,
     ArgumentTypeError,
     BackendError,
+    LinAlgError,
     DiffkitError,
     ExpressionError,
     GradientError,
@@ -28,6 +29,14 @@ from .expr.ops import (
     abs, add, asin, atan, clip, concat, cos, div, exp, log, log_softmax, logsumexp, matmul, maximum, mean,
     minimum, mul, neg, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square, stack, step, sub, sum,
     tan, tanh, transpose, where,
+)
+from .expr.ops import (  # the array vocabulary, NumPy's names and meanings
+    ValuesIndices, angle, append, argpartition, argsort, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack,
+    conj, cross, cumprod, cumsum, diag, diag_embed, diagonal, diff, dot, dsplit, dstack, einsum, expand_dims,
+    flip, fliplr, flipud, gather, hsplit, hstack, imag, index_select, inner, kron, linspace, logcumsumexp,
+    masked_fill, median, meshgrid, moveaxis, outer, pad, partition, prod, ravel, real, repeat, roll, rot90,
+    scatter, scatter_add, select, sort, split, squeeze, swapaxes, take_along_axis, tensordot, tile, topk, tril,
+    triu, vsplit, vstack,
 )
 from .table import Table
 
@@ -45,6 +54,8 @@ from .ad import (
 )
 from .ad.random import manual_seed
 
+from . import linalg  # NumPy's trace is dk.linalg.trace here: dk.trace traces functions (the DESIGN contract)
+
 # Training, and saving what was trained.
 from . import data, nn, optim
 from .io import StateFileError, load, save
@@ -57,11 +68,18 @@ __all__ = [
     # front-end
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
-    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError",
+    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "LinAlgError",
     "abs", "add", "asin", "atan", "cat", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
+    "ValuesIndices", "angle", "append", "argpartition", "argsort", "array_split", "atleast_1d", "atleast_2d",
+    "atleast_3d", "column_stack", "conj", "cross", "cumprod", "cumsum", "diag", "diag_embed", "diagonal",
+    "diff", "dot", "dsplit", "dstack", "einsum", "expand_dims", "flip", "fliplr", "flipud", "gather", "hsplit",
+    "hstack", "imag", "index_select", "inner", "kron", "linspace", "logcumsumexp", "masked_fill", "median",
+    "meshgrid", "moveaxis", "outer", "pad", "partition", "prod", "ravel", "real", "repeat", "roll", "rot90",
+    "scatter", "scatter_add", "select", "sort", "split", "squeeze", "swapaxes", "take_along_axis", "tensordot",
+    "tile", "topk", "tril", "triu", "vsplit", "vstack", "linalg",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

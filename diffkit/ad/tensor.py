@@ -1454,16 +1454,7 @@ class Tensor(ArrayMethods):
         """
         return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
 
-    def norm(self) -> Tensor:
-        """The 2-norm of all entries.
-
-        Example
-        -------
-        >>> import diffkit as dk
-        >>> dk.tensor([3.0, 4.0]).norm()
-        tensor(5.)
-        """
-        return (self * self).sum().sqrt()
+    # norm(p, dim, keepdim) is ArrayMethods' (diffkit/expr/array_methods.py), as PyTorch's.
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                   keepdims: bool | None = None) -> Tensor:
