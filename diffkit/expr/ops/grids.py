@@ -26,7 +26,7 @@ __all__ = ["linspace", "meshgrid"]
 
 
 def _shape(x: Any) -> tuple:
-    return tuple(getattr(x, "shape", _numpy.shape(x)))
+    return tuple((x.shape if hasattr(x, "shape") else _numpy.shape(x)))
 
 
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
@@ -60,11 +60,11 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
     if num == 0:
         y = getitem(first, index=(slice(0, 0),) + (slice(None),) * len(shape))
     elif num == 1 or not endpoint:
-        y = getitem(ramp, index=(slice(0, num),) + (slice(None),) * len(shape)) * step + start if num > 1 \
+        y = step * getitem(ramp, index=(slice(0, num),) + (slice(None),) * len(shape)) + start if num > 1 \
             else first
     else:
         last = reshape(broadcast_to(stop, shape=shape), shape=(1,) + shape)
-        body = getitem(ramp, index=(slice(0, num - 1),) + (slice(None),) * len(shape)) * step + start
+        body = step * getitem(ramp, index=(slice(0, num - 1),) + (slice(None),) * len(shape)) + start
         y = concat([broadcast_to(body, shape=(num - 1,) + shape), last], axis=0)
     if axis != 0:
         from .movement import moveaxis

@@ -36,13 +36,14 @@ import numpy as _numpy
 
 from ...errors import ArgumentError, ArgumentIndexError, ShapeError
 from .core import _defop
-from .shapes import broadcast_to, getitem, where
-from .support import along, axis_index, plain, zeros
+from .shapes import broadcast_to, reshape, where
+from .support import along, axis_index, in_namespace, plain, zeros
 
 __all__ = ["gather", "scatter", "scatter_add", "take_along_axis", "index_select", "masked_fill"]
 
 
 def _check_index(xp, x, index, axis, name):
+    index = in_namespace(xp, index)
     if index.ndim != x.ndim:
         raise ShapeError(f"{name}: the index has {index.ndim} dimension(s) and the input {x.ndim}; they must be "
                          f"equal (index shape {tuple(index.shape)}, input shape {tuple(x.shape)})")
@@ -175,6 +176,41 @@ scatter = _defop(
 )
 
 
+def _take_impl(xp, x, index, axis):
+    axis = axis_index(axis, x.ndim)
+    index = in_namespace(xp, index)
+    if index.ndim != 1:
+        raise ShapeError(f"take: the index must be 1-D, got shape {tuple(index.shape)}")
+    n = x.shape[axis]
+    if index.size and (int(xp.min(index)) < -n or int(xp.max(index)) >= n):
+        bad = int(xp.max(index)) if int(xp.max(index)) >= n else int(xp.min(index))
+        raise ArgumentIndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+    return xp.take(x, xp.where(index < 0, index + n, index), axis=axis)
+
+
+def _spread(index, g, axis):
+    """The 1-D ``index`` laid along ``axis`` of ``g`` and broadcast to its shape (for scatter_add)."""
+    shape = [1] * g.ndim
+    shape[axis] = g.shape[axis]
+    return broadcast_to(reshape(index, shape=tuple(shape)), shape=tuple(g.shape))
+
+
+def _take_vjp(g, a, x, index, axis):
+    axis = axis_index(axis, x.ndim)
+    return scatter_add(zeros(tuple(x.shape), g), _spread(index, g, axis), g, axis=axis)
+
+
+# x read at a 1-D index along an axis (np.take): what index_select, repeat with per-element
+# counts and pad's index modes use, as integer-array indexing beside slices is beyond the Array API.
+take = _defop(
+    "take", 2, _take_impl,
+    jvp=(lambda t, a, x, index, axis: take(t, index, axis=axis), None),
+    vjp=(_take_vjp, None),
+    kind="array", cost=0, template="take({0}, {1})", doc="x at the positions index (1-D) along axis",
+    reads_inputs=False,
+)
+
+
 def _axis_of(dim: Any, axis: Any, name: str) -> Any:
     if axis is not None and dim is not None and axis != dim:
         raise ArgumentError(f"{name}: got dim={dim!r} and axis={axis!r}; give one of them")
@@ -249,10 +285,7 @@ def index_select(x: Any, dim: Any = None, index: Any = None, *, axis: Any = None
     [[3.0, 4.0], [3.0, 4.0]]
     """
     a = axis_index(_axis_of(dim, axis, "index_select"), x.ndim)
-    idx = plain(index)
-    if getattr(idx, "ndim", None) != 1:
-        raise ShapeError(f"index_select: the index must be 1-D, got shape {tuple(getattr(idx, 'shape', ()))}")
-    return getitem(x, index=along(a, x.ndim, idx))
+    return take(x, index, axis=a)
 
 
 def masked_fill(x: Any, mask: Any, value: Any) -> Any:

@@ -447,12 +447,11 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> LstsqResult:
 
     check_matrix("lstsq", a)
     m, n = a.shape[-2], a.shape[-1]
-    vector = getattr(b, "ndim", _numpy.ndim(b)) == 1
+    vector = (b.ndim if hasattr(b, "ndim") else _numpy.ndim(b)) == 1
     if (b.shape[0] if vector else b.shape[-2]) != m:
         raise ShapeError(f"lstsq: a {tuple(a.shape)} and b {tuple(b.shape)} don't fit: b needs {m} rows")
     if rcond is None:
-        rcond = float(_numpy.finfo(_numpy.float64 if not hasattr(a, "dtype") or a.dtype is None else
-                                   _numpy.dtype(str(a.dtype)).type).eps) * max(m, n)
+        rcond = float(xp_of(a).finfo(a.dtype).eps) * max(m, n)
     s = svdvals(a)
     raw = _numpy.asarray(_plain(s))
     rank = int(_numpy.sum(raw > rcond * raw.max(axis=-1, keepdims=True), axis=-1).min()) if raw.size else 0
@@ -501,7 +500,9 @@ def _norm_weights(ans, x, ord, axis, keepdims):  # noqa: A002
     unit = conj(sign(x)) if is_complex(x) else sign(x)
     size = _abs(x)
     if ord in (_numpy.inf, -_numpy.inf):
-        hit = where(equal(size, n), 1.0, 0.0)
+        from .shapes import astype
+
+        hit = astype(equal(size, n), dtype=size.dtype)
         return unit * hit / _sum(hit, axis=axis, keepdims=True)
     if ord == 1:
         return unit
@@ -600,7 +601,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     >>> dk.linalg.norm(np.array([[1.0, -2.0], [3.0, 4.0]]), ord=1, axis=1).tolist()
     [3.0, 7.0]
     """
-    nd = getattr(x, "ndim", _numpy.ndim(x))
+    nd = (x.ndim if hasattr(x, "ndim") else _numpy.ndim(x))
     if not hasattr(x, "shape"):
         x = _numpy.asarray(x, dtype=float)
     if axis is None:

@@ -32,7 +32,7 @@ import numpy as _numpy
 from ...errors import ArgumentError
 from .core import _defop
 from .shapes import getitem, reshape, transpose
-from .support import along, axis_index, constant
+from .support import axis_index
 
 __all__ = ["flip", "roll", "repeat", "tile", "pad", "ravel", "moveaxis", "swapaxes", "expand_dims",
            "squeeze", "flipud", "fliplr", "rot90"]
@@ -122,8 +122,9 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Any:
                             f"axis {axis} ({x.shape[axis]}), got {repeats!r}")
     if counts.shape[0] == 1:
         return _repeat(x, repeats=int(counts[0]), axis=axis)
-    index = _numpy.repeat(_numpy.arange(x.shape[axis]), counts)
-    return getitem(x, index=along(axis, x.ndim, constant(index, x)))
+    from .indexing import take
+
+    return take(x, _numpy.repeat(_numpy.arange(x.shape[axis]), counts), axis=axis)
 
 
 def _tile_layout(shape: tuple, reps: tuple) -> tuple[tuple, tuple]:
@@ -220,13 +221,14 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
     if mode not in _INDEX_MODES:
         raise ArgumentError(f"pad: mode {mode!r} is not supported; use one of 'constant', "
                             f"{', '.join(repr(m) for m in _INDEX_MODES)}")
+    from .indexing import take
+
     widths = _pad_widths(pad_width, x.ndim)
     for axis, (before, after) in enumerate(widths):
         if before or after:
             if x.shape[axis] == 0:
                 raise ArgumentError(f"pad: can't pad an empty axis {axis} in mode {mode!r}")
-            index = _numpy.pad(_numpy.arange(x.shape[axis]), (before, after), mode=mode)
-            x = getitem(x, index=along(axis, x.ndim, constant(index, x)))
+            x = take(x, _numpy.pad(_numpy.arange(x.shape[axis]), (before, after), mode=mode), axis=axis)
     return x
 
 

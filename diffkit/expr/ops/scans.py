@@ -251,7 +251,7 @@ logcumsumexp = _defop(
 
 def _joinable(extra: Any, x: Any, axis: int) -> Any:
     """``extra`` as a block to join to ``x`` along ``axis`` (a number becomes a slab of length one)."""
-    if getattr(extra, "ndim", _numpy.ndim(extra)) == 0:
+    if (extra.ndim if hasattr(extra, "ndim") else _numpy.ndim(extra)) == 0:
         shape = tuple(x.shape)
         return broadcast_to(extra, shape=shape[:axis] + (1,) + shape[axis + 1:])
     return extra

@@ -32,7 +32,7 @@ from .core import _defop
 from .indexing import gather
 from .movement import ravel
 from .shapes import getitem, reshape, where
-from .support import along, axis_index, plain
+from .support import along, axis_index, is_floating, plain
 
 __all__ = ["sort", "argsort", "topk", "median", "partition", "argpartition", "ValuesIndices"]
 
@@ -210,7 +210,7 @@ def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if n % 2 == 0:
         out = 0.5 * (out + getitem(s, index=along(ax, s.ndim, slice(mid + 1, mid + 2))))
     raw = plain(line)
-    if getattr(raw, "dtype", _numpy.dtype(float)).kind in "fc":
+    if is_floating(raw):
         nan = xp_of(raw).any(raw != raw, axis=ax, keepdims=True)  # noqa: PLR0124 - nan: unequal to itself
         out = where(nan, _numpy.nan, out)
     if keepdims:

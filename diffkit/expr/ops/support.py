@@ -26,7 +26,8 @@ from ...errors import ArgumentError, ShapeError
 from .core import namespace
 
 __all__ = ["axis_index", "along", "xp_of", "zeros", "constant", "is_complex", "check_matrix",
-           "flops_per_matrix", "plain"]
+           "flops_per_matrix", "plain",
+           "is_floating", "in_namespace"]
 
 
 def axis_index(axis: Any, ndim: int, name: str = "axis") -> int:
@@ -75,12 +76,34 @@ def zeros(shape: tuple, like: Any) -> Any:
 
 
 def constant(values: Any, like: Any) -> Any:
-    """A NumPy array of constants (a mask, an index) moved to the namespace of ``like``."""
+    """NumPy constants (a mask, an index, a ramp) on the namespace of ``like``, floats in its float dtype."""
     xp = xp_of(like)
     arr = _numpy.asarray(values)
-    if arr.dtype.kind == "f":
-        arr = arr.astype(_plain_dtype(like) if _numpy.dtype(_plain_dtype(like)).kind == "f" else arr.dtype)
-    return arr if xp is _numpy else xp.asarray(arr)
+    out = arr if xp is _numpy else xp.asarray(arr)
+    if arr.dtype.kind == "f" and is_floating(like) and not is_complex(like):
+        dtype = _plain_dtype(like)
+        out = out.astype(dtype) if xp is _numpy else xp.astype(out, dtype)
+    return out
+
+
+def is_floating(x: Any) -> bool:
+    """Whether ``x`` holds real or complex floating-point numbers."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return isinstance(x, (float, complex))
+    try:
+        return _numpy.dtype(dtype).kind in "fc"
+    except TypeError:  # another namespace's dtype object
+        return "float" in str(dtype) or "complex" in str(dtype)
+
+
+def in_namespace(xp: Any, index: Any) -> Any:
+    """An integer or boolean array argument (an index, a mask) on ``xp``, whichever namespace it came from."""
+    if hasattr(index, "__array_namespace__") and index.__array_namespace__() is xp:
+        return index
+    if xp is _numpy:
+        return _numpy.asarray(index)
+    return xp.asarray(_numpy.asarray(index.get() if hasattr(index, "get") else index))
 
 
 def is_complex(x: Any) -> bool:

@@ -1,0 +1,155 @@
+"""NumPy's function protocol (``__array_function__``) for Tensors and the other traced values.
+
+``np.cumsum(t)``, ``np.linalg.det(t)``, ``np.einsum("ij,jk", a, b)`` on a
+Tensor run diffkit's version of the function, so the result is a Tensor and
+the gradient flows through, as NumPy code run on HIPS autograd's boxes does.
+
+A NumPy function with no diffkit version:
+
+* runs on the plain numbers when no argument carries a derivative (a Tensor
+  that does not require grad): ``np.allclose(t.grad, ...)``,
+  ``np.testing.assert_allclose(...)``, ``np.isfinite(...)`` keep working;
+* is refused with :class:`~diffkit.ArgumentTypeError` when one does, rather
+  than silently dropping the gradient (PyTorch refuses too, in ``__array__``).
+  Functions that only look at values (``allclose``, ``shape``, ``isfinite``...)
+  are always answered from the numbers.
+
+Example
+-------
+>>> import numpy as np
+>>> import diffkit as dk
+>>> x = dk.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = np.cumsum(x)
+>>> y
+tensor([1., 3., 6.], grad_fn=<CumsumBackward>)
+>>> np.sum(y).backward(); x.grad
+tensor([3., 2., 1.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as _numpy
+
+from ..errors import ArgumentTypeError
+from .ops.support import plain
+
+__all__ = ["array_function", "IMPLEMENTATIONS"]
+
+#: NumPy function -> diffkit function taking the same arguments; built on first use.
+IMPLEMENTATIONS: dict[Callable, Callable] = {}
+
+# Functions that only read values (their results carry no derivative): answered from the numbers.
+_VALUES_ONLY = frozenset({
+    "allclose", "isclose", "array_equal", "array_equiv", "shape", "ndim", "size", "isfinite", "isnan", "isinf",
+    "isreal", "iscomplex", "iscomplexobj", "isrealobj", "any", "all", "count_nonzero", "argmax", "argmin",
+    "nonzero", "flatnonzero", "searchsorted", "array_repr", "array_str", "result_type", "can_cast",
+    "min_scalar_type", "may_share_memory", "shares_memory", "round", "around", "sign", "floor", "ceil",
+    "assert_allclose", "assert_array_equal", "assert_array_almost_equal", "assert_equal", "assert_almost_equal",
+    "assert_array_less", "matrix_rank", "cond",
+})
+
+
+def _min(x, axis=None, keepdims=False, **kw):
+    from .ops import max as _max
+
+    return -_max(-x, axis=axis, keepdims=keepdims)
+
+
+def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    from .ops import mean, sum
+
+    d = x - mean(x, axis=axis, keepdims=True)
+    n = x.size if axis is None else int(_numpy.prod([x.shape[a] for a in ((axis,) if isinstance(axis, int)
+                                                                         else axis)]))
+    return sum(d * d, axis=axis, keepdims=keepdims) / float(max(n - ddof, 0))
+
+
+def _std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+    from .ops import sqrt
+
+    return sqrt(_var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def _build() -> None:
+    from .. import linalg as dk_linalg
+    from . import ops
+
+    same = ["append", "argpartition", "argsort", "array_split", "atleast_1d", "atleast_2d", "atleast_3d",
+            "column_stack", "cross", "cumprod", "cumsum", "diag", "diagonal", "diff", "dot", "dsplit", "dstack",
+            "einsum", "expand_dims", "flip", "fliplr", "flipud", "hsplit", "hstack", "inner", "kron", "linspace",
+            "median", "meshgrid", "moveaxis", "outer", "pad", "partition", "prod", "ravel", "repeat", "roll",
+            "rot90", "select", "sort", "split", "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile",
+            "trace", "tril", "triu", "vsplit", "vstack", "real", "imag", "conj", "angle", "sum", "mean",
+            "matmul", "transpose", "reshape", "stack", "where", "exp", "log", "sin", "cos", "tan", "tanh",
+            "sqrt", "square", "abs", "maximum", "minimum"]
+    table: dict[Any, Callable] = {getattr(_numpy, n): getattr(ops, n) for n in same}
+    table.update({
+        _numpy.conjugate: ops.conj, _numpy.absolute: ops.abs, _numpy.concatenate: ops.concat,
+        _numpy.max: ops.max, _numpy.amax: ops.max, _numpy.min: _min, _numpy.amin: _min,
+        _numpy.var: _var, _numpy.std: _std, _numpy.arcsin: ops.asin, _numpy.arctan: ops.atan,
+        _numpy.negative: ops.neg, _numpy.clip: lambda a, a_min=None, a_max=None, **kw: ops.clip(a, a_min, a_max),
+    })
+    for n in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
+              "lstsq", "norm", "vector_norm", "matrix_norm", "outer", "cross", "tensordot", "matmul", "diagonal",
+              "trace", "matrix_transpose"):
+        table[getattr(_numpy.linalg, n)] = getattr(dk_linalg, n)
+    IMPLEMENTATIONS.update(table)
+
+
+# Keywords NumPy passes (or users write) that do not change the result here.
+_IGNORED = {"out": None, "dtype": None, "kind": None, "order": None, "optimize": None, "casting": None,
+            "subok": None, "where": None, "initial": None, "stable": None}
+
+
+def _carries_derivative(a: Any) -> bool:
+    if getattr(type(a), "_dk_level", 0) == 0:
+        return False
+    return bool(getattr(a, "requires_grad", True))
+
+
+def _to_numbers(a: Any) -> Any:
+    if isinstance(a, (list, tuple)):
+        return type(a)(_to_numbers(v) for v in a)
+    if getattr(type(a), "_dk_level", 0):
+        a = plain(a)
+        return a.get() if hasattr(a, "get") and not isinstance(a, _numpy.ndarray) else a  # CuPy to host
+    return a
+
+
+def _walk(args: tuple, kwargs: dict):
+    for a in list(args) + list(kwargs.values()):
+        if isinstance(a, (list, tuple)):
+            yield from _walk(tuple(a), {})
+        else:
+            yield a
+
+
+def array_function(func: Callable, types: tuple, args: tuple, kwargs: dict) -> Any:
+    """Answer a NumPy function called on diffkit values (see the module docstring).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import diffkit as dk
+    >>> np.linalg.det(dk.tensor([[2.0, 0.0], [0.0, 3.0]], requires_grad=True))
+    tensor(6., grad_fn=<DetBackward>)
+    """
+    if not IMPLEMENTATIONS:
+        _build()
+    impl = IMPLEMENTATIONS.get(func)
+    name = getattr(func, "__name__", str(func))
+    if impl is not None:
+        for key, neutral in _IGNORED.items():
+            if key in kwargs and kwargs[key] is not neutral and key in ("out", "where"):
+                raise ArgumentTypeError(f"np.{name}(..., {key}=...) is not supported on diffkit values; "
+                                        f"use the result instead")
+        kwargs = {k: v for k, v in kwargs.items() if k not in _IGNORED}
+        return impl(*args, **kwargs)
+    if name in _VALUES_ONLY or not any(_carries_derivative(a) for a in _walk(args, kwargs)):
+        return func(*_to_numbers(args), **{k: _to_numbers(v) for k, v in kwargs.items()})
+    raise ArgumentTypeError(f"np.{name} has no diffkit version, and running it on the numbers would drop the "
+                            f"gradient of a value that requires one; use diffkit's functions (dk.*, "
+                            f"dk.linalg.*), or .detach() the tensor first if no gradient is wanted")
