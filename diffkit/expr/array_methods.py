@@ -294,6 +294,46 @@ def repeat_interleave(self, repeats, dim=None, *, axis=None):
     return movement.repeat(self, r if isinstance(r, int) else _numpy.asarray(r), axis=_dim(dim, axis, "x", None))
 
 
+def flatten(self, start_dim=0, end_dim=-1):
+    """Dimensions ``start_dim`` to ``end_dim`` merged into one.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.ones(2, 3, 4).flatten(1).shape
+    (2, 12)
+    """
+    shape = tuple(self.shape)
+    if not shape:
+        return ops.reshape(self, shape=(1,))
+    a, b = start_dim % len(shape), end_dim % len(shape)
+    merged = 1
+    for s in shape[a:b + 1]:
+        merged *= s
+    return ops.reshape(self, shape=shape[:a] + (merged,) + shape[b + 1:])
+
+
+def squeeze(self, dim=None, *, axis=None):
+    """Dimensions of length one removed (only ``dim``'s, if given and of length one).
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.ones(2, 1, 3).squeeze().shape
+    (2, 3)
+    """
+    d = _dim(dim, axis, "squeeze", None)
+    if d is not None and self.shape[d % max(self.ndim, 1)] != 1:
+        return self
+    return movement.squeeze(self, d)
+
+
+def _len(self):
+    if not self.shape:
+        raise TypeError("len() of a 0-d value")
+    return self.shape[0]
+
+
 def ravel(self):
     """The entries as a 1-D tensor.
 
@@ -708,4 +748,4 @@ def _array_function(self, func, types, args, kwargs):
 METHODS = {name: fn for name, fn in dict(globals()).items()
            if callable(fn) and getattr(fn, "__module__", None) == __name__ and not name.startswith("_")}
 METHODS.update(moveaxis=movedim, swapdims=swapaxes, ger=outer,
-               real=property(_real), imag=property(_imag), __array_function__=_array_function)
+               real=property(_real), imag=property(_imag), __array_function__=_array_function, __len__=_len)

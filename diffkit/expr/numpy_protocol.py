@@ -59,12 +59,14 @@ def _min(x, axis=None, keepdims=False, **kw):
 
 
 def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    from .ops import mean, sum
+    from .ops import conj, mean, real, sum
+    from .ops.support import is_complex
 
     d = x - mean(x, axis=axis, keepdims=True)
-    n = x.size if axis is None else int(_numpy.prod([x.shape[a] for a in ((axis,) if isinstance(axis, int)
-                                                                         else axis)]))
-    return sum(d * d, axis=axis, keepdims=keepdims) / float(max(n - ddof, 0))
+    d2 = real(d * conj(d)) if is_complex(d) else d * d
+    axes = range(len(x.shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    n = int(_numpy.prod([x.shape[a] for a in axes]))
+    return sum(d2, axis=axis, keepdims=keepdims) / float(max(n - ddof, 0))
 
 
 def _std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
@@ -84,13 +86,14 @@ def _build() -> None:
             "rot90", "select", "sort", "split", "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile",
             "trace", "tril", "triu", "vsplit", "vstack", "real", "imag", "conj", "angle", "sum", "mean",
             "matmul", "transpose", "reshape", "stack", "where", "exp", "log", "sin", "cos", "tan", "tanh",
-            "sqrt", "square", "abs", "maximum", "minimum"]
+            "sqrt", "square", "abs", "maximum", "minimum", "fmax", "fmin", "nan_to_num", "rollaxis", "gradient"]
     table: dict[Any, Callable] = {getattr(_numpy, n): getattr(ops, n) for n in same}
     table.update({
         _numpy.conjugate: ops.conj, _numpy.absolute: ops.abs, _numpy.concatenate: ops.concat,
         _numpy.max: ops.max, _numpy.amax: ops.max, _numpy.min: _min, _numpy.amin: _min,
         _numpy.var: _var, _numpy.std: _std, _numpy.arcsin: ops.asin, _numpy.arctan: ops.atan,
-        _numpy.negative: ops.neg, _numpy.clip: lambda a, a_min=None, a_max=None, **kw: ops.clip(a, a_min, a_max),
+        _numpy.negative: ops.neg, _numpy.row_stack: ops.vstack,
+        _numpy.clip: lambda a, a_min=None, a_max=None, **kw: ops.clip(a, a_min, a_max),
     })
     for n in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
               "lstsq", "norm", "vector_norm", "matrix_norm", "outer", "cross", "tensordot", "matmul", "diagonal",

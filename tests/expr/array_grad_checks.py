@@ -120,9 +120,25 @@ def check_jvp(f, xs):
     assert scalar_close(exact, approx), f"JVP check failed: analytic {exact}, numeric {approx}"
 
 
-def check_grads(f, modes=("fwd", "rev"), order=2):
-    """Return a checker ``(*args) -> None`` (HIPS autograd's ``check_grads`` signature, all arguments)."""
-    def check(*args):
+def check_grads(f, modes=("fwd", "rev"), order=2, argnum=None):
+    """A checker ``(*args, **kwargs) -> None``, as HIPS autograd's ``check_grads``.
+
+    ``argnum`` (an int or a tuple) picks the arguments to differentiate (HIPS's
+    default is the first); None differentiates all of them. Keyword arguments
+    are passed through.
+    """
+    def check(*args, **kwargs):
+        if argnum is not None or kwargs:
+            picks = tuple(range(len(args))) if argnum is None else (
+                (argnum,) if isinstance(argnum, int) else tuple(argnum))
+
+            def g(*xs):
+                full = list(args)
+                for i, x in zip(picks, xs):
+                    full[i] = x
+                return f(*full, **kwargs)
+
+            return check_grads(g, modes, order)(*(args[i] for i in picks))
         xs = tuple(np.asarray(a, dtype=np.result_type(np.asarray(a).dtype, np.float64)) for a in args)
         if "fwd" in modes:
             check_jvp(f, xs)

@@ -50,23 +50,25 @@ Example
 
 from __future__ import annotations
 
-from . import (  # noqa: F401 - each registers its family of ops  # noqa: F401 - the array vocabulary, one family per module
+from . import elementwise, fused, reductions, shapes  # noqa: F401 - each registers its family of ops
+
+# isort: split
+from . import (  # noqa: F401 - the array vocabulary, one family per module
     complex,
     decompositions,
     diagonals,
-    elementwise,
-    fused,
     grids,
     indexing,
     joining,
     linalg,
     movement,
     products,
-    reductions,
     scans,
-    shapes,
+    selection,
     sorting,
 )
+
+# isort: split
 from .core import ALIASES, FUNCTIONS, OPS, Op, apply, namespace
 
 __all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "EXPR_OPS", "ARRAY_FUNCTIONS"]
@@ -79,7 +81,8 @@ globals().update(FUNCTIONS)
 #: primitive needs a front (subscripts to rewrite, PyTorch's argument order, per-element repeats)
 #: the front is the public function, and it replaces the primitive's here.
 ARRAY_FUNCTIONS = {
-    **{name: getattr(module, name) for module in (movement, scans, sorting, diagonals, products, joining, grids)
+    **{name: getattr(module, name)
+       for module in (movement, scans, sorting, diagonals, products, joining, grids, selection)
        for name in module.__all__},
     **indexing.PUBLIC,
     "real": complex.real, "imag": complex.imag, "conj": complex.conj, "angle": complex.angle,

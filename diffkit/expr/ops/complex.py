@@ -13,7 +13,7 @@ op          tangent                     cotangent
 real        ``real(t)``                 ``g + 0j``
 imag        ``imag(t)``                 ``-1j * g``
 conj        ``conj(t)``                 ``conj(g)``
-abs         ``real(conj(sign z) t)``    ``g * conj(sign z)``
+abs         ``real(conj(z)/|z| t)``     ``g * conj(z)/|z|``
 angle       ``imag(t / z)``             ``-1j * g / z``
 ==========  ==========================  ===========================
 
@@ -94,18 +94,30 @@ angle = _defop(
 )
 
 
+def conj_unit(z):
+    """``conj(z) / |z|`` (0 at 0): the derivative of ``|z|`` as a cotangent weight, written with
+    differentiable ops (``sign`` of a complex number is ``z/|z|``, but its rule is the real one, zero)."""
+    from .elementwise import abs as _abs
+    from .elementwise import equal
+    from .shapes import where
+
+    size = _abs(z)
+    zero = equal(size, 0.0)
+    return where(zero, 0.0, conj(z) / where(zero, 1.0, size))
+
+
 def abs_jvp(t, a, x):
-    """The tangent of ``|x|``: ``t sign(x)``, and ``real(conj(sign z) t)`` for complex z."""
+    """The tangent of ``|x|``: ``t sign(x)``, and ``real(conj(z)/|z| t)`` for complex z."""
     if is_complex(x):
-        return real(conj(sign(x)) * t)
+        return real(conj_unit(x) * t)
     return t * sign(x)
 
 
 def abs_vjp(g, a, x):
-    """The cotangent of ``|x|``: ``g sign(x)``, and ``g conj(sign z)`` for complex z (JAX's convention)."""
+    """The cotangent of ``|x|``: ``g sign(x)``, and ``g conj(z)/|z|`` for complex z (JAX's convention)."""
     if is_complex(x):
-        return g * conj(sign(x))
+        return g * conj_unit(x)
     return g * sign(x)
 
 
-__all__ = ["real", "imag", "conj", "angle", "abs_jvp", "abs_vjp"]
+__all__ = ["real", "imag", "conj", "angle", "abs_jvp", "abs_vjp", "conj_unit"]

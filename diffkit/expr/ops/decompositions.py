@@ -11,9 +11,10 @@ front.
 The rules (real matrices; complex ones raise :class:`~diffkit.ArgumentTypeError`
 when differentiated):
 
-* **eigh** (A = V diag(w) Vᵀ): ``dw = diag(Vᵀ dA V)``, ``dV = V (F ∘ Vᵀ dA V)``
-  with ``F_ij = 1/(w_j - w_i)``; cotangent ``sym(V (diag(w̄) + F ∘ Vᵀ V̄) Vᵀ)``.
-  eigh reads the symmetric part ``(A + Aᵀ)/2`` (JAX's choice).
+* **eigh** (S = V diag(w) Vᵀ): ``dw = diag(Vᵀ dS V)``, ``dV = V (F ∘ Vᵀ dS V)``
+  with ``F_ij = 1/(w_j - w_i)``; cotangent ``sym(V (diag(w̄) + F ∘ Vᵀ V̄) Vᵀ)``,
+  folded onto the triangle read. S is the symmetric matrix NumPy reads from
+  one triangle of A (``UPLO``); PyTorch returns the symmetric gradient instead.
 * **svd** (A = U S Vᵀ, thin): ``F_ij = 1/(s_j² - s_i²)``,
   ``Ā = U (diag(s̄) + (J + Jᵀ) S + S (K + Kᵀ)) Vᵀ`` with ``J = F ∘ UᵀŪ``,
   ``K = F ∘ VᵀV̄``, plus ``(I - UUᵀ) Ū S⁻¹ Vᵀ`` for tall and
@@ -61,7 +62,7 @@ from ...errors import ArgumentError, ArgumentTypeError
 from .core import _defop
 from .diagonals import diag_embed, diagonal, tril
 from .elementwise import equal
-from .linalg import _svd_flops, lapack, mT, solve
+from .linalg import _svd_flops, fold_to_triangle, hermitian_from, lapack, mT, solve, symmetric_from
 from .shapes import concat, getitem, matmul, reshape, where
 from .support import check_matrix, flops_per_matrix, is_complex
 
@@ -104,10 +105,12 @@ def _sym(x: Any) -> Any:
 # eigh
 # ---------------------------------------------------------------------------
 
-def _eigh_impl(xp, a):
+def _eigh_impl(xp, a, UPLO="L"):  # noqa: N803 - NumPy's name
     check_matrix("eigh", a, square=True)
-    s = 0.5 * (a + xp.conj(xp.matrix_transpose(a)))
-    w, v = lapack("eigh", xp.linalg.eigh, s)
+    if xp.__name__ in ("numpy", "cupy"):  # LAPACK's own reading of the triangle: NumPy's eigenvector signs
+        w, v = lapack("eigh", xp.linalg.eigh, a, UPLO)
+    else:
+        w, v = lapack("eigh", xp.linalg.eigh, hermitian_from(xp, a, lower=UPLO == "L"))
     return xp.concat([xp.reshape(xp.astype(w, v.dtype), tuple(w.shape[:-1]) + (1, w.shape[-1])), v], axis=-2)
 
 
@@ -122,28 +125,28 @@ def _gaps(w: Any) -> Any:
     return _safe_inverse(_row(w) - _column(w))
 
 
-def _eigh_jvp(t, ans, a):
+def _eigh_jvp(t, ans, a, UPLO="L"):  # noqa: N803
     _no_complex("eigh", a)
     w, v = _eigh_parts(ans)
-    p = matmul(mT(v), matmul(_sym(t), v))
+    p = matmul(mT(v), matmul(symmetric_from(t, lower=UPLO == "L"), v))
     dw = diagonal(p, axis1=-2, axis2=-1)
     dv = matmul(v, _gaps(w) * p)
     return concat([_row(dw), dv], axis=-2)
 
 
-def _eigh_vjp(g, ans, a):
+def _eigh_vjp(g, ans, a, UPLO="L"):  # noqa: N803
     _no_complex("eigh", a)
     w, v = _eigh_parts(ans)
     gw, gv = _eigh_parts(g)
     inner = diag_embed(gw) + _gaps(w) * matmul(mT(v), gv)
-    return _sym(matmul(v, matmul(inner, mT(v))))
+    return fold_to_triangle(_sym(matmul(v, matmul(inner, mT(v)))), lower=UPLO == "L")
 
 
 _eigh = _defop(
     "eigh", 1, _eigh_impl,
     jvp=(_eigh_jvp,), vjp=(_eigh_vjp,),
     kind="array", cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: 9 * n**3),
-    template="eigh({0})", doc="eigenvalues (first row) and eigenvectors (below) of the symmetric part, packed",
+    template="eigh({0})", doc="eigenvalues (first row) and eigenvectors (below), packed; reads one triangle",
 )
 
 
@@ -165,9 +168,9 @@ class EighResult(NamedTuple):
 def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix (``np.linalg.eigh``), differentiable.
 
-    The matrix read is the symmetric part ``(a + aᵀ)/2`` (JAX's choice), so
-    ``UPLO`` makes no difference (NumPy reads one triangle). See the module
-    docstring for repeated eigenvalues.
+    As NumPy, it reads one triangle of ``a`` (``UPLO="L"``, the lower, or
+    ``"U"``), and the gradient is the derivative of that function (on the
+    triangle read). See the module docstring for repeated eigenvalues.
 
     Example
     -------
@@ -178,7 +181,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
     """
     if UPLO not in ("L", "U"):
         raise ArgumentError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
-    return EighResult(*_eigh_parts(_eigh(a)))
+    return EighResult(*_eigh_parts(_eigh(a, UPLO=UPLO)))
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803

@@ -26,7 +26,7 @@ __all__ = ["linspace", "meshgrid"]
 
 
 def _shape(x: Any) -> tuple:
-    return tuple((x.shape if hasattr(x, "shape") else _numpy.shape(x)))
+    return tuple(x.shape if hasattr(x, "shape") else _numpy.shape(x))
 
 
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,

@@ -1,7 +1,7 @@
-"""Joining and splitting: vstack, hstack, column_stack, dstack, append, the split family, select.
+"""Joining and splitting: vstack, hstack, column_stack, dstack, append, the split family.
 
-All are NumPy's functions written with ``concat``, ``reshape``, ``getitem``
-and ``where``, so they need no rules of their own: the gradient of a join
+All are NumPy's functions written with ``concat``, ``reshape`` and
+``getitem``, so they need no rules of their own: the gradient of a join
 is the cotangent cut into pieces, that of a split the pieces put back.
 
 Example
@@ -22,11 +22,11 @@ import numpy as _numpy
 
 from ...errors import ArgumentError
 from .movement import ravel
-from .shapes import concat, getitem, reshape, where
+from .shapes import concat, getitem, reshape
 from .support import along, axis_index
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack", "column_stack", "dstack", "append",
-           "split", "array_split", "hsplit", "vsplit", "dsplit", "select"]
+           "split", "array_split", "hsplit", "vsplit", "dsplit"]
 
 
 def _as_value(x: Any) -> Any:
@@ -254,24 +254,3 @@ def dsplit(x: Any, indices_or_sections: Any) -> list:
     (1, 1, 1)
     """
     return split(x, indices_or_sections, axis=2)
-
-
-def select(condlist: Any, choicelist: Any, default: Any = 0.0) -> Any:
-    """Per entry, the choice of the first true condition, else ``default`` (``np.select``).
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> from diffkit.expr.ops.joining import select
-    >>> x = np.array([-1.0, 0.5, 2.0])
-    >>> select([x < 0, x < 1], [-x, 2 * x], default=9.0).tolist()
-    [1.0, 1.0, 9.0]
-    """
-    condlist, choicelist = list(condlist), list(choicelist)
-    if len(condlist) != len(choicelist):
-        raise ArgumentError(f"select: {len(condlist)} conditions but {len(choicelist)} choices; give one "
-                            f"choice per condition")
-    out = default
-    for cond, choice in zip(reversed(condlist), reversed(choicelist)):
-        out = where(cond, choice, out)
-    return out

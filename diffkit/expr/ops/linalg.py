@@ -13,11 +13,12 @@ inv             ``-A⁻¹ dA A⁻¹``                     ``-A⁻ᵀ Ḡ A⁻ᵀ
 solve(A, B)     ``A⁻¹ (dB - dA X)``                 ``B̄ = A⁻ᵀ Ḡ``, ``Ā = -B̄ Xᵀ``
 det             ``tr(adj(A) dA)``                   ``ḡ adj(A)ᵀ``
 slogdet         ``tr(A⁻¹ dA)``                      ``ḡ A⁻ᵀ``
-cholesky        ``L Φ(L⁻¹ dA L⁻ᵀ)``                 ``sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)``
+cholesky        ``L Φ(L⁻¹ dS L⁻ᵀ)``                 ``fold(sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹))``
 pinv            Golub & Pereyra (below)             its transpose
 ==============  ==================================  ====================================
 
-(``Φ`` keeps the lower triangle and halves the diagonal; ``sym(X) = (X + Xᵀ)/2``.)
+(``Φ`` keeps the lower triangle and halves the diagonal; ``sym(X) = (X + Xᵀ)/2``;
+``dS`` is the symmetric matrix made of the triangle read, ``fold`` its adjoint.)
 
 Degenerate cases, on purpose:
 
@@ -27,10 +28,13 @@ Degenerate cases, on purpose:
   (rank n-1: the nonzero cofactor matrix; lower rank: zero); its *second*
   derivative needs an invertible matrix and raises there. ``slogdet`` at a
   singular matrix is ``(0, -inf)`` and its gradient has no finite value.
-* **cholesky** reads the symmetric part ``(A + Aᵀ)/2`` (JAX's choice), so its
-  value, tangent and cotangent are those of one function, and the gradient
-  is symmetric; NumPy and PyTorch read the lower triangle. A matrix that is
-  not positive definite raises :class:`~diffkit.LinAlgError`.
+* **cholesky** reads one triangle of A (the lower; the upper with
+  ``upper=True``), as NumPy and LAPACK do, so its gradient is the derivative of
+  that function: it lives on the triangle read (the strictly lower entries
+  count twice, once for each place they stand for). PyTorch returns the
+  symmetric gradient instead; both give the same directional derivative
+  along any symmetric perturbation. A matrix that is not positive definite
+  raises :class:`~diffkit.LinAlgError`.
 * **pinv**'s derivative (G. Golub and V. Pereyra, 1973)
   ``dA⁺ = -A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I - AA⁺) + (I - A⁺A) dAᵀ A⁺ᵀA⁺`` holds
   where the rank does not change; at a point where a perturbation changes
@@ -59,9 +63,9 @@ from typing import Any, NamedTuple
 import numpy as _numpy
 
 from ...errors import ArgumentError, ArgumentTypeError, LinAlgError, ShapeError
-from .complex import conj, real
+from .complex import conj, conj_unit, real
 from .core import _defop
-from .diagonals import diag_embed, diagonal, tril
+from .diagonals import diag_embed, diagonal, tril, triu
 from .elementwise import sign
 from .reductions import sum as _sum
 from .shapes import broadcast_to, matmul, matrix_transpose, reshape, where
@@ -322,17 +326,36 @@ def _phi(x: Any) -> Any:
     return tril(x) - 0.5 * diag_embed(diagonal(x, axis1=-2, axis2=-1))
 
 
+def hermitian_from(xp, a, lower=True):
+    """The Hermitian matrix LAPACK reads from one triangle of ``a`` (NumPy's ``UPLO``), on arrays."""
+    tri = xp.tril if lower else xp.triu
+    strict = tri(a, k=-1 if lower else 1)
+    full = tri(a) + xp.conj(xp.matrix_transpose(strict))
+    if is_complex(a):  # the diagonal of a Hermitian matrix is real
+        full = full - 1j * xp.astype(xp.imag(xp.linalg.diagonal(a))[..., None, :] * xp.eye(a.shape[-1]), a.dtype)
+    return full
+
+
+def symmetric_from(x: Any, lower: bool = True) -> Any:
+    """The symmetric matrix made of one triangle of ``x`` (a tangent), with diffkit's ops."""
+    return tril(x) + mT(tril(x, k=-1)) if lower else triu(x) + mT(triu(x, k=1))
+
+
+def fold_to_triangle(g: Any, lower: bool = True) -> Any:
+    """The adjoint of :func:`symmetric_from`: a cotangent of the symmetric matrix, onto the triangle read."""
+    return tril(g) + tril(mT(g), k=-1) if lower else triu(g) + triu(mT(g), k=1)
+
+
 def _cholesky_impl(xp, a, upper=False):
     check_matrix("cholesky", a, square=True)
-    s = 0.5 * (a + xp.conj(xp.matrix_transpose(a)))
-    low = lapack("cholesky", xp.linalg.cholesky, s)
+    low = lapack("cholesky", xp.linalg.cholesky, hermitian_from(xp, a, lower=not upper))
     return xp.conj(xp.matrix_transpose(low)) if upper else low
 
 
 def _cholesky_jvp(t, ans, a, upper=False):
     _no_complex("cholesky", a)
     low = mT(ans) if upper else ans
-    y = solve(low, _sym(t))
+    y = solve(low, symmetric_from(t, lower=not upper))
     d = matmul(low, _phi(mT(solve(low, mT(y)))))
     return mT(d) if upper else d
 
@@ -342,7 +365,7 @@ def _cholesky_vjp(g, ans, a, upper=False):
     low, g = (mT(ans), mT(g)) if upper else (ans, g)
     p = _phi(matmul(mT(low), tril(g)))
     x = solve(mT(low), p)
-    return _sym(mT(solve(mT(low), mT(x))))
+    return fold_to_triangle(_sym(mT(solve(mT(low), mT(x)))), lower=not upper)
 
 
 cholesky = _defop(
@@ -350,7 +373,7 @@ cholesky = _defop(
     jvp=(_cholesky_jvp,), vjp=(_cholesky_vjp,),
     kind="array", cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: n**3 // 3),
     template="cholesky({0})",
-    doc="L lower triangular with L Lᵀ = (A + Aᵀ)/2 (or its transpose, upper=True)",
+    doc="L lower triangular with L Lᵀ = A, read from A's lower triangle (U from the upper, upper=True)",
 )
 
 
@@ -497,7 +520,7 @@ def _norm_weights(ans, x, ord, axis, keepdims):  # noqa: A002
 
     n = ans if keepdims else reshape(ans, shape=_kept(tuple(x.shape), axis))
     n = broadcast_to(n, shape=tuple(x.shape))
-    unit = conj(sign(x)) if is_complex(x) else sign(x)
+    unit = conj_unit(x) if is_complex(x) else sign(x)
     size = _abs(x)
     if ord in (_numpy.inf, -_numpy.inf):
         from .shapes import astype

@@ -34,7 +34,7 @@ from .core import _defop
 from .shapes import getitem, reshape, transpose
 from .support import axis_index
 
-__all__ = ["flip", "roll", "repeat", "tile", "pad", "ravel", "moveaxis", "swapaxes", "expand_dims",
+__all__ = ["flip", "roll", "repeat", "tile", "pad", "ravel", "moveaxis", "rollaxis", "swapaxes", "expand_dims",
            "squeeze", "flipud", "fliplr", "rot90"]
 
 
@@ -263,6 +263,26 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
     return transpose(x, axes=tuple(order))
+
+
+def rollaxis(x: Any, axis: int, start: int = 0) -> Any:
+    """``axis`` moved to just before position ``start`` (``np.rollaxis``; prefer :func:`moveaxis`).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.ops.movement import rollaxis
+    >>> rollaxis(np.zeros((2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
+    n = x.ndim
+    a = axis_index(axis, n)
+    if not -n <= start <= n:
+        raise ArgumentError(f"rollaxis: start={start} is out of range for {n} dimensions")
+    start %= n + 1
+    if a < start:
+        start -= 1
+    return moveaxis(x, a, start) if a != start else x
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:

@@ -245,7 +245,7 @@ def einsum(subscripts: Any, *operands: Any) -> Any:
         operands = tuple(ops)
     if not operands:
         raise ArgumentError("einsum needs at least one operand")
-    shapes = [tuple((x.shape if hasattr(x, "shape") else _numpy.shape(x))) for x in operands]
+    shapes = [tuple(x.shape if hasattr(x, "shape") else _numpy.shape(x)) for x in operands]
     explicit = _explicit(subscripts, shapes)
     _sizes(_parse(explicit)[0], shapes)
     return einsum_op(list(operands), subscripts=explicit)
@@ -308,7 +308,7 @@ def outer(a: Any, b: Any) -> Any:
 
 
 def _shape(x: Any) -> tuple:
-    return tuple((x.shape if hasattr(x, "shape") else _numpy.shape(x)))
+    return tuple(x.shape if hasattr(x, "shape") else _numpy.shape(x))
 
 
 def inner(a: Any, b: Any) -> Any:

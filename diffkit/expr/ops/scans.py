@@ -44,7 +44,7 @@ from .reductions import sum as _sum
 from .shapes import broadcast_to, getitem, reshape, transpose, where
 from .support import along, axis_index
 
-__all__ = ["prod", "cumsum", "cumprod", "logcumsumexp", "diff"]
+__all__ = ["prod", "cumsum", "cumprod", "logcumsumexp", "diff", "gradient"]
 
 _LOG_ZERO = -1.0e4  # stands for log(0) in the logcumsumexp rules (see the module docstring)
 
@@ -297,3 +297,42 @@ def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         x = getitem(x, index=along(axis, x.ndim, slice(1, m))) - getitem(
             x, index=along(axis, x.ndim, slice(0, max(m - 1, 0))))
     return x
+
+
+def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """Central differences inside, one-sided at the ends, per axis (``np.gradient``, unit or scalar spacing).
+
+    One array per axis (a tuple when several), as NumPy returns them.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.ops.scans import gradient
+    >>> gradient(np.array([1.0, 4.0, 9.0, 16.0])).tolist()
+    [3.0, 4.0, 6.0, 7.0]
+    """
+    from .shapes import concat
+
+    if edge_order != 1:
+        raise ArgumentError("gradient: only edge_order=1 is supported")
+    axes = tuple(range(f.ndim)) if axis is None else (
+        (axis_index(axis, f.ndim),) if isinstance(axis, (int, _numpy.integer)) else
+        tuple(axis_index(a, f.ndim) for a in axis))
+    if len(varargs) > 1 and len(varargs) != len(axes):
+        raise ArgumentError(f"gradient: give one spacing for all axes or one per axis ({len(axes)})")
+    spacing = [float(varargs[0] if len(varargs) == 1 else varargs[i]) if varargs else 1.0
+               for i in range(len(axes))]
+    out = []
+    for ax, h in zip(axes, spacing):
+        n = f.shape[ax]
+        if n < 2:
+            raise ArgumentError(f"gradient: axis {ax} needs at least 2 points (edge_order + 1), has {n}")
+
+        def part(a, b, ax=ax):
+            return getitem(f, index=along(ax, f.ndim, slice(a, b)))
+
+        first = (part(1, 2) - part(0, 1)) / h
+        last = (part(n - 1, n) - part(n - 2, n - 1)) / h
+        inside = [(part(2, n) - part(0, n - 2)) / (2.0 * h)] if n > 2 else []
+        out.append(concat([first, *inside, last], axis=ax))
+    return out[0] if len(out) == 1 else tuple(out)
