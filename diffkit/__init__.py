@@ -31,12 +31,12 @@ from .expr.ops import (
     tan, tanh, transpose, where,
 )
 from .expr.ops import (  # the array vocabulary, NumPy's names and meanings
-    ValuesIndices, angle, append, argpartition, argsort, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack,
-    conj, cross, cumprod, cumsum, diag, diag_embed, diagonal, diff, dot, dsplit, dstack, einsum, expand_dims,
-    flip, fliplr, flipud, gather, hsplit, hstack, imag, index_select, inner, kron, linspace, logcumsumexp,
-    masked_fill, median, meshgrid, moveaxis, outer, pad, partition, prod, ravel, real, repeat, roll, rot90,
-    scatter, scatter_add, select, sort, split, squeeze, swapaxes, take_along_axis, tensordot, tile, topk, tril,
-    triu, vsplit, vstack,
+    ValuesIndices, angle, append, argpartition, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
+    column_stack, conj, cross, cumprod, cumsum, diag, diag_embed, diagonal, diff, dot, dsplit, dstack, einsum,
+    expand_dims, flip, fliplr, flipud, fmax, fmin, gather, hsplit, hstack, imag, index_select, inner, kron,
+    linspace, logcumsumexp, masked_fill, median, meshgrid, moveaxis, nan_to_num, outer, pad, partition, prod,
+    ravel, real, repeat, roll, rollaxis, rot90, scatter, scatter_add, select, sort, split, squeeze, swapaxes,
+    take_along_axis, tensordot, tile, topk, tril, triu, vsplit, vstack,
 )
 from .table import Table
 
@@ -75,11 +75,12 @@ __all__ = [
     "tanh", "transpose", "where",
     "ValuesIndices", "angle", "append", "argpartition", "argsort", "array_split", "atleast_1d", "atleast_2d",
     "atleast_3d", "column_stack", "conj", "cross", "cumprod", "cumsum", "diag", "diag_embed", "diagonal",
-    "diff", "dot", "dsplit", "dstack", "einsum", "expand_dims", "flip", "fliplr", "flipud", "gather", "hsplit",
-    "hstack", "imag", "index_select", "inner", "kron", "linspace", "logcumsumexp", "masked_fill", "median",
-    "meshgrid", "moveaxis", "outer", "pad", "partition", "prod", "ravel", "real", "repeat", "roll", "rot90",
-    "scatter", "scatter_add", "select", "sort", "split", "squeeze", "swapaxes", "take_along_axis", "tensordot",
-    "tile", "topk", "tril", "triu", "vsplit", "vstack", "linalg",
+    "diff", "dot", "dsplit", "dstack", "einsum", "expand_dims", "flip", "fliplr", "flipud", "fmax", "fmin",
+    "gather", "hsplit", "hstack", "imag", "index_select", "inner", "kron", "linspace", "logcumsumexp",
+    "masked_fill", "median", "meshgrid", "moveaxis", "nan_to_num", "outer", "pad", "partition", "prod", "ravel",
+    "real", "repeat", "roll", "rollaxis", "rot90", "scatter", "scatter_add", "select", "sort", "split",
+    "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile", "topk", "tril", "triu", "vsplit", "vstack",
+    "linalg",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

@@ -70,9 +70,11 @@ def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
 
 
 def _std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    from .ops import sqrt
+    from .ops import equal, sqrt, where
 
-    return sqrt(_var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    v = _var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    zero = equal(v, 0.0)  # a constant sample: gradient 0 there, as for the norm (sqrt has none at 0)
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 def _build() -> None:
@@ -92,7 +94,7 @@ def _build() -> None:
         _numpy.conjugate: ops.conj, _numpy.absolute: ops.abs, _numpy.concatenate: ops.concat,
         _numpy.max: ops.max, _numpy.amax: ops.max, _numpy.min: _min, _numpy.amin: _min,
         _numpy.var: _var, _numpy.std: _std, _numpy.arcsin: ops.asin, _numpy.arctan: ops.atan,
-        _numpy.negative: ops.neg, _numpy.row_stack: ops.vstack,
+        _numpy.negative: ops.neg, getattr(_numpy, "row_stack", _numpy.vstack): ops.vstack,
         _numpy.clip: lambda a, a_min=None, a_max=None, **kw: ops.clip(a, a_min, a_max),
     })
     for n in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
