@@ -28,14 +28,17 @@ when differentiated):
 
 Degenerate cases, on purpose:
 
-* **repeated eigenvalues / singular values**: ``F`` is set to 0 where two
-  values are exactly equal. Then the gradient of the values alone is exact,
-  and so is that of any loss that depends on the eigenspace rather than on a
-  basis chosen inside it (a projector, ``V f(w) Vᵀ``). A loss that depends
-  on one particular eigenvector of a repeated eigenvalue has no derivative
-  (the eigenvector is not a function of A there); near-equal values give
-  large but true gradients.
-* **zero singular values** of a non-square matrix: ``S⁻¹`` is taken as 0 there.
+* **repeated eigenvalues / singular values** (exactly equal, as in the
+  identity): the gradient of a loss of the values alone is exact (the
+  eigenvector cotangent is zero there, and ``0 × F`` is taken as 0). A loss
+  that reads the eigenvectors gets nan in the entries of the tied pair: the
+  eigenvectors are not functions of A there, and even a loss of the
+  eigenspaces only (``V f(w) Vᵀ``) needs ``f'`` at the tie, which the rule
+  can't see (write such a function as a function of A, or perturb the
+  tie). PyTorch and JAX give nan or inf there too; HIPS autograd likewise.
+  Near-equal values give large but true gradients.
+* **zero singular values** of a non-square matrix: the ``S⁻¹`` terms are
+  nan where the cotangent of the extra singular vectors is not zero, 0 else.
 * ``svd(full_matrices=True)`` (NumPy's default) of a non-square matrix: the
   extra columns of U or V are arbitrary, so the derivative refuses; use
   ``full_matrices=False``. ``qr(mode="complete")`` likewise.
@@ -57,6 +60,8 @@ from __future__ import annotations
 
 import math
 from typing import Any, NamedTuple
+
+import numpy as _numpy
 
 from ...errors import ArgumentError, ArgumentTypeError
 from .core import _defop
@@ -83,10 +88,10 @@ def _last(x: Any, start: int, stop: int) -> Any:
     return getitem(x, index=(Ellipsis, slice(start, stop)))
 
 
-def _safe_inverse(d: Any) -> Any:
-    """1/d where d != 0, else 0 (the degenerate-case convention of the module docstring)."""
-    zero = equal(d, 0.0)
-    return where(zero, 0.0, 1.0 / where(zero, 1.0, d))
+def _over(num: Any, den: Any) -> Any:
+    """num / den, where den = 0: 0 if num is 0 too, else nan (no derivative; see the module docstring)."""
+    zero = equal(den, 0.0)
+    return where(zero, where(equal(num, 0.0), 0.0, num * _numpy.nan), num / where(zero, 1.0, den))
 
 
 def _row(v: Any) -> Any:
@@ -120,9 +125,14 @@ def _eigh_parts(packed: Any) -> tuple[Any, Any]:
     return w, getitem(packed, index=(Ellipsis, slice(1, n + 1), slice(None)))
 
 
-def _gaps(w: Any) -> Any:
-    """F_ij = 1/(w_j - w_i), 0 on the diagonal and wherever two values are equal."""
-    return _safe_inverse(_row(w) - _column(w))
+def _off_diagonal(p: Any) -> Any:
+    """p with its diagonal set to 0 (F has none)."""
+    return p - diag_embed(diagonal(p, axis1=-2, axis2=-1))
+
+
+def _by_gaps(p: Any, w: Any) -> Any:
+    """F ∘ p with F_ij = 1/(w_j - w_i) off the diagonal (0 on it; nan where w_i = w_j and p_ij != 0)."""
+    return _over(_off_diagonal(p), _row(w) - _column(w))
 
 
 def _eigh_jvp(t, ans, a, UPLO="L"):  # noqa: N803
@@ -130,7 +140,7 @@ def _eigh_jvp(t, ans, a, UPLO="L"):  # noqa: N803
     w, v = _eigh_parts(ans)
     p = matmul(mT(v), matmul(symmetric_from(t, lower=UPLO == "L"), v))
     dw = diagonal(p, axis1=-2, axis2=-1)
-    dv = matmul(v, _gaps(w) * p)
+    dv = matmul(v, _by_gaps(p, w))
     return concat([_row(dw), dv], axis=-2)
 
 
@@ -138,7 +148,7 @@ def _eigh_vjp(g, ans, a, UPLO="L"):  # noqa: N803
     _no_complex("eigh", a)
     w, v = _eigh_parts(ans)
     gw, gv = _eigh_parts(g)
-    inner = diag_embed(gw) + _gaps(w) * matmul(mT(v), gv)
+    inner = diag_embed(gw) + _by_gaps(matmul(mT(v), gv), w)
     return fold_to_triangle(_sym(matmul(v, matmul(inner, mT(v)))), lower=UPLO == "L")
 
 
@@ -245,16 +255,15 @@ def _svd_jvp(t, ans, a, full_matrices=False):
     v = mT(vh)
     p = matmul(mT(u), matmul(t, v))
     ds = diagonal(p, axis1=-2, axis2=-1)
-    f = _safe_inverse(_row(s * s) - _column(s * s))
-    du = matmul(u, f * (p * _row(s) + _column(s) * mT(p)))
-    dv = matmul(v, f * (_column(s) * p + mT(p) * _row(s)))
-    sinv = _row(_safe_inverse(s))
+    s2 = s * s
+    du = matmul(u, _by_gaps(p * _row(s) + _column(s) * mT(p), s2))
+    dv = matmul(v, _by_gaps(_column(s) * p + mT(p) * _row(s), s2))
     if m > n:
         tv = matmul(t, v)
-        du = du + (tv - matmul(u, matmul(mT(u), tv))) * sinv
+        du = du + _over(tv - matmul(u, matmul(mT(u), tv)), _row(s))
     if n > m:
         tu = matmul(mT(t), u)
-        dv = dv + (tu - matmul(v, matmul(vh, tu))) * sinv
+        dv = dv + _over(tu - matmul(v, matmul(vh, tu)), _row(s))
     return _svd_pack(du, ds, mT(dv))
 
 
@@ -263,16 +272,14 @@ def _svd_vjp(g, ans, a, full_matrices=False):
     u, s, vh = _svd_parts(ans, m, n, full_matrices)
     gu, gs, gvh = _svd_parts(g, m, n, full_matrices)
     v, gv = mT(vh), mT(gvh)
-    f = _safe_inverse(_row(s * s) - _column(s * s))
-    j = f * matmul(mT(u), gu)
-    k = f * matmul(vh, gv)
+    j = _by_gaps(matmul(mT(u), gu), s * s)
+    k = _by_gaps(matmul(vh, gv), s * s)
     core = diag_embed(gs) + (j + mT(j)) * _row(s) + _column(s) * (k + mT(k))
     out = matmul(u, matmul(core, vh))
-    sinv = _row(_safe_inverse(s))
     if m > n:
-        out = out + matmul((gu - matmul(u, matmul(mT(u), gu))) * sinv, vh)
+        out = out + matmul(_over(gu - matmul(u, matmul(mT(u), gu)), _row(s)), vh)
     if n > m:
-        out = out + matmul(u * sinv, mT(gv - matmul(v, matmul(vh, gv))))
+        out = out + matmul(u, mT(_over(gv - matmul(v, matmul(vh, gv)), _row(s))))
     return out
 
 
