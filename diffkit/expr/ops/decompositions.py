@@ -69,7 +69,7 @@ from .diagonals import diag_embed, diagonal, tril
 from .elementwise import equal
 from .linalg import _svd_flops, fold_to_triangle, hermitian_from, lapack, mT, solve, symmetric_from
 from .shapes import concat, getitem, matmul, reshape, where
-from .support import check_matrix, flops_per_matrix, is_complex
+from .support import check_matrix, constant, flops_per_matrix, is_complex
 
 __all__ = ["eigh", "eigvalsh", "svd", "svdvals", "qr", "EighResult", "SVDResult", "QRResult"]
 
@@ -91,7 +91,8 @@ def _last(x: Any, start: int, stop: int) -> Any:
 def _over(num: Any, den: Any) -> Any:
     """num / den, where den = 0: 0 if num is 0 too, else nan (no derivative; see the module docstring)."""
     zero = equal(den, 0.0)
-    return where(zero, where(equal(num, 0.0), 0.0, num * _numpy.nan), num / where(zero, 1.0, den))
+    nan = constant(_numpy.full(_numpy.broadcast_shapes(tuple(num.shape), tuple(den.shape)), _numpy.nan), num)
+    return where(zero, where(equal(num, 0.0), 0.0, nan), num / where(zero, 1.0, den))
 
 
 def _row(v: Any) -> Any:
