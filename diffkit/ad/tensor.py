@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, GradientError, ShapeError
 from ..expr.counting import COUNTER
 from ..expr.methods import ArrayMethods
 from ..expr.ops import OPS, Op
@@ -83,7 +83,9 @@ def _make(data: Any, requires_grad: bool = False, node: Node | None = None) -> T
     return t
 
 
-def _shape_error(op: Op, args: tuple, err: Exception) -> ShapeError:
+def _shape_error(op: Op, args: tuple, err: Exception) -> Exception:
+    if isinstance(err, DiffkitError):  # an op's own refusal already says what is wrong
+        return err
     shapes = " and ".join(str(tuple(a.shape)) if hasattr(a, "shape") else repr(a) for a in args)
     return ShapeError(f"{op.name}: shapes {shapes} do not fit together ({err})")
 

@@ -37,7 +37,7 @@ import numpy as _numpy
 from ...errors import ArgumentError, ArgumentIndexError, ShapeError
 from .core import _defop
 from .shapes import broadcast_to, reshape, where
-from .support import along, axis_index, in_namespace, plain, zeros
+from .support import along, axis_index, in_namespace, plain, xp_of, zeros
 
 __all__ = ["gather", "scatter", "scatter_add", "take_along_axis", "index_select", "masked_fill"]
 
@@ -298,6 +298,8 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
     >>> masked_fill(np.array([1.0, 2.0]), np.array([True, False]), 0.0).tolist()
     [0.0, 2.0]
     """
+    if getattr(type(mask), "_dk_level", 0) == 0:
+        mask = in_namespace(xp_of(x), plain(mask))
     return where(mask, value, x)
 
 

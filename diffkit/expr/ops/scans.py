@@ -42,7 +42,7 @@ from .elementwise import exp, greater, log, sub
 from .movement import _pad, flip
 from .reductions import sum as _sum
 from .shapes import broadcast_to, getitem, reshape, transpose, where
-from .support import along, axis_index
+from .support import along, axis_index, constant
 
 __all__ = ["prod", "cumsum", "cumprod", "logcumsumexp", "diff", "gradient"]
 
@@ -251,10 +251,11 @@ logcumsumexp = _defop(
 
 def _joinable(extra: Any, x: Any, axis: int) -> Any:
     """``extra`` as a block to join to ``x`` along ``axis`` (a number becomes a slab of length one)."""
-    if (extra.ndim if hasattr(extra, "ndim") else _numpy.ndim(extra)) == 0:
-        shape = tuple(x.shape)
-        return broadcast_to(extra, shape=shape[:axis] + (1,) + shape[axis + 1:])
-    return extra
+    shape = tuple(x.shape)
+    slab = shape[:axis] + (1,) + shape[axis + 1:]
+    if not hasattr(extra, "shape"):  # a number or a list: a constant on x's namespace
+        extra = constant(_numpy.asarray(extra, dtype=float), x)
+    return broadcast_to(extra, shape=slab) if extra.ndim == 0 else extra
 
 
 def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Any:
