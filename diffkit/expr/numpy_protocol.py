@@ -28,6 +28,7 @@ tensor([3., 2., 1.])
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -52,16 +53,17 @@ _VALUES_ONLY = frozenset({
 })
 
 
-def _min(x, axis=None, keepdims=False, **kw):
+def _min(x, axis=None, keepdims=False):
     from .ops import max as _max
 
     return -_max(-x, axis=axis, keepdims=keepdims)
 
 
-def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+def _var(x, axis=None, ddof=0, keepdims=False, correction=None):
     from .ops import conj, mean, real, sum
     from .ops.support import is_complex
 
+    ddof = ddof if correction is None else correction
     d = x - mean(x, axis=axis, keepdims=True)
     d2 = real(d * conj(d)) if is_complex(d) else d * d
     axes = range(len(x.shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
@@ -69,10 +71,10 @@ def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     return sum(d2, axis=axis, keepdims=keepdims) / float(max(n - ddof, 0))
 
 
-def _std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+def _std(x, axis=None, ddof=0, keepdims=False, correction=None):
     from .ops import equal, sqrt, where
 
-    v = _var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    v = _var(x, axis=axis, ddof=ddof, keepdims=keepdims, correction=correction)
     zero = equal(v, 0.0)  # a constant sample: gradient 0 there, as for the norm (sqrt has none at 0)
     return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
@@ -95,7 +97,8 @@ def _build() -> None:
         _numpy.max: ops.max, _numpy.amax: ops.max, _numpy.min: _min, _numpy.amin: _min,
         _numpy.var: _var, _numpy.std: _std, _numpy.arcsin: ops.asin, _numpy.arctan: ops.atan,
         _numpy.negative: ops.neg, getattr(_numpy, "row_stack", _numpy.vstack): ops.vstack,
-        _numpy.clip: lambda a, a_min=None, a_max=None, **kw: ops.clip(a, a_min, a_max),
+        _numpy.clip: lambda a, a_min=None, a_max=None, min=None, max=None: ops.clip(  # noqa: A006
+            a, a_min if min is None else min, a_max if max is None else max),
     })
     for n in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
               "lstsq", "norm", "vector_norm", "matrix_norm", "outer", "cross", "tensordot", "matmul", "diagonal",
@@ -104,9 +107,54 @@ def _build() -> None:
     IMPLEMENTATIONS.update(table)
 
 
-# Keywords NumPy passes (or users write) that do not change the result here.
-_IGNORED = {"out": None, "dtype": None, "kind": None, "order": None, "optimize": None, "casting": None,
-            "subok": None, "where": None, "initial": None, "stable": None}
+# Keywords that don't change the numbers here (the sort is always stable, einsum's path is its own...).
+_NEUTRAL = frozenset({"dtype", "kind", "order", "optimize", "casting", "subok", "stable", "copy",
+                      "overwrite_input", "device"})
+# Keywords that would change the result, and what they may be given as.
+_ONLY_DEFAULT = {"out": None, "where": True}
+
+
+def _call(func: Callable, impl: Callable, args: tuple, kwargs: dict) -> Any:
+    """``impl`` with the call's arguments bound by ``func``'s own signature: the arrays (parameters without
+    a default) by position, the options by name, so a positional ``dtype`` or ``out`` can't land in the
+    wrong place; an option that would change the result and that diffkit doesn't have is refused."""
+    name = getattr(func, "__name__", str(func))
+    try:
+        signature = inspect.signature(func)
+        bound = signature.bind(*args, **kwargs)
+    except (TypeError, ValueError):  # a builtin without a signature: as called
+        return impl(*args, **kwargs)
+    positional: list = []
+    named: dict = {}
+    left = len(args)  # the caller's positional arguments stay positional, up to the first option NumPy
+    by_name = False  # has that diffkit hasn't (a positional dtype or out): from there on, by name
+    for p in signature.parameters.values():
+        if p.name not in bound.arguments:
+            continue
+        value = bound.arguments[p.name]
+        if p.kind is p.VAR_POSITIONAL:
+            positional.extend(value)
+            left = 0
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            named.update(value)
+            continue
+        here = left > 0 and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        left -= here
+        by_name = by_name or (here and (p.name in _NEUTRAL or p.name in _ONLY_DEFAULT))
+        if here and not by_name:
+            positional.append(value)
+        else:
+            named[p.name] = value
+    for key in list(named):
+        if key in _NEUTRAL:
+            del named[key]
+        elif key in _ONLY_DEFAULT and named[key] is not _ONLY_DEFAULT[key] or key in ("initial", "mean"):
+            raise ArgumentTypeError(f"np.{name}(..., {key}=...) is not supported on diffkit values; "
+                                    f"compute without it (use the result, or combine it afterwards)")
+        elif key in _ONLY_DEFAULT:
+            del named[key]
+    return impl(*positional, **named)
 
 
 def _carries_derivative(a: Any) -> bool:
@@ -147,12 +195,7 @@ def array_function(func: Callable, types: tuple, args: tuple, kwargs: dict) -> A
     impl = IMPLEMENTATIONS.get(func)
     name = getattr(func, "__name__", str(func))
     if impl is not None:
-        for key, neutral in _IGNORED.items():
-            if key in kwargs and kwargs[key] is not neutral and key in ("out", "where"):
-                raise ArgumentTypeError(f"np.{name}(..., {key}=...) is not supported on diffkit values; "
-                                        f"use the result instead")
-        kwargs = {k: v for k, v in kwargs.items() if k not in _IGNORED}
-        return impl(*args, **kwargs)
+        return _call(func, impl, args, kwargs)
     if name in _VALUES_ONLY or not any(_carries_derivative(a) for a in _walk(args, kwargs)):
         return func(*_to_numbers(args), **{k: _to_numbers(v) for k, v in kwargs.items()})
     raise ArgumentTypeError(f"np.{name} has no diffkit version, and running it on the numbers would drop the "

@@ -24,7 +24,7 @@ from diffkit.ad.tape import run_backward
 
 TOL = RTOL = 1e-6
 EPS = 1e-6
-RNG = np.random.default_rng(0)
+RNG = np.random.default_rng(0)  # reseeded by each top-level check, so a test's draws don't depend on the order
 
 
 def scalar_close(a: float, b: float) -> bool:
@@ -120,6 +120,9 @@ def check_jvp(f, xs):
     assert scalar_close(exact, approx), f"JVP check failed: analytic {exact}, numeric {approx}"
 
 
+_depth = [0]
+
+
 def check_grads(f, modes=("fwd", "rev"), order=2, argnum=None):
     """A checker ``(*args, **kwargs) -> None``, as HIPS autograd's ``check_grads``.
 
@@ -128,6 +131,16 @@ def check_grads(f, modes=("fwd", "rev"), order=2, argnum=None):
     are passed through.
     """
     def check(*args, **kwargs):
+        global RNG
+        if _depth[0] == 0:
+            RNG = np.random.default_rng(0)
+        _depth[0] += 1
+        try:
+            _check(*args, **kwargs)
+        finally:
+            _depth[0] -= 1
+
+    def _check(*args, **kwargs):
         if argnum is not None or kwargs:
             picks = tuple(range(len(args))) if argnum is None else (
                 (argnum,) if isinstance(argnum, int) else tuple(argnum))

@@ -37,15 +37,20 @@ Example
 
 from __future__ import annotations
 
+import math
+
 from .core import _defop
 from .elementwise import sign
 from .support import is_complex
 
 
-def _real_impl(xp, x):
-    if is_complex(x):
-        return xp.real(x)
+def _copy(xp, x):
+    """A real input's real part (or conjugate): itself, copied so the result owns its memory."""
     return xp.asarray(x, copy=True) if hasattr(x, "shape") else x
+
+
+def _real_impl(xp, x):
+    return xp.real(x) if is_complex(x) else _copy(xp, x)
 
 
 def _imag_impl(xp, x):
@@ -55,15 +60,13 @@ def _imag_impl(xp, x):
 
 
 def _conj_impl(xp, x):
-    if is_complex(x):
-        return xp.conj(x)
-    return xp.asarray(x, copy=True) if hasattr(x, "shape") else x
+    return xp.conj(x) if is_complex(x) else _copy(xp, x)
 
 
 def _angle_impl(xp, x):
     if is_complex(x):
         return xp.atan2(xp.imag(x), xp.real(x)) if not hasattr(xp, "angle") else xp.angle(x)
-    return xp.where(x < 0, xp.pi, 0.0 * x) if hasattr(x, "shape") else (3.141592653589793 if x < 0 else 0.0)
+    return xp.where(x < 0, math.pi, 0.0 * x) if hasattr(x, "shape") else (math.pi if x < 0 else 0.0)
 
 
 real = _defop(
