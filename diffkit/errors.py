@@ -15,6 +15,8 @@ Example
 
 from __future__ import annotations
 
+from numpy.linalg import LinAlgError as _NumpyLinAlgError
+
 __all__ = [
     "DiffkitError",
     "ExpressionError",
@@ -26,12 +28,6 @@ __all__ = [
     "ArgumentIndexError",
     "LinAlgError",
 ]
-
-
-def _numpy_linalg_error() -> type:
-    import numpy
-
-    return numpy.linalg.LinAlgError
 
 
 class DiffkitError(Exception):
@@ -175,7 +171,7 @@ class ArgumentIndexError(DiffkitError, IndexError):
     """
 
 
-class LinAlgError(DiffkitError, _numpy_linalg_error()):
+class LinAlgError(DiffkitError, _NumpyLinAlgError):
     """A matrix a linear-algebra op can't work with: singular for ``inv``/``solve``, not positive
     definite for ``cholesky``. Also a ``numpy.linalg.LinAlgError``, so NumPy-style handlers keep working.
 

@@ -65,7 +65,7 @@ binary_cross_entropy = _defop(
 def _linear_impl(xp, x, w, b):
     if x.shape[-1:] != w.shape[-1:]:
         raise ShapeError(f"the input has {x.shape[-1] if x.ndim else 0} features where the weight "
-                            f"(out, in) = {tuple(w.shape)} takes {w.shape[-1]}")
+                         f"(out, in) = {tuple(w.shape)} takes {w.shape[-1]}")
     out = xp.matmul(w, x.T).T if x.ndim == 2 else xp.matmul(x, w.T)
     if getattr(b, "dtype", None) == out.dtype and getattr(b, "ndim", 0) <= out.ndim and hasattr(out, "__iadd__"):
         out += b
