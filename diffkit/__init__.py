@@ -18,6 +18,7 @@ from .errors import (
     ArgumentIndexError,
     ArgumentTypeError,
     BackendError,
+    LinAlgError,
     DiffkitError,
     ExpressionError,
     GradientError,
@@ -29,6 +30,14 @@ from .expr.ops import (
     minimum, mul, neg, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square, stack, step, sub, sum,
     tan, tanh, transpose, where,
 )
+from .expr.ops import (  # the array vocabulary, NumPy's names and meanings
+    ValuesIndices, angle, append, argpartition, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
+    column_stack, conj, cross, cumprod, cumsum, diag, diag_embed, diagonal, dot, dsplit, dstack, einsum,
+    expand_dims, flip, fliplr, flipud, fmax, fmin, gather, hsplit, hstack, imag, index_select, inner, kron,
+    linspace, logcumsumexp, masked_fill, median, meshgrid, moveaxis, nan_to_num, outer, pad, partition, prod,
+    ravel, real, repeat, roll, rollaxis, rot90, scatter, scatter_add, select, sort, split, squeeze, swapaxes,
+    take_along_axis, tensordot, tile, topk, tril, triu, vsplit, vstack,
+)
 from .table import Table
 
 # The interface every method implements, and the comparison of all of them.
@@ -38,13 +47,15 @@ from .compare.op_counts import op_count_study
 # The three ways: symbolic, numeric, automatic.
 from . import ad, numeric, symbolic
 from .symbolic import Symbolic
-from .symbolic.calculus import diff
+from .symbolic.calculus import diff  # a function's derivative as an Expr; np.diff on data
 from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck
 from .ad import (
     ForwardMode, Function, ReverseMode, Tensor, arange, enable_grad, eye, full, inference_mode, is_grad_enabled,
     is_inference_mode_enabled, no_grad, ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
 )
 from .ad.random import manual_seed
+
+from . import linalg  # NumPy's trace is dk.linalg.trace here: dk.trace traces functions (the DESIGN contract)
 
 # PyTorch's torch.autograd names, and training, and saving what was trained.
 from . import autograd, data, nn, optim
@@ -58,11 +69,19 @@ __all__ = [
     # front-end
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
-    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError",
+    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "LinAlgError",
     "abs", "add", "asin", "atan", "cat", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
+    "ValuesIndices", "angle", "append", "argpartition", "argsort", "array_split", "atleast_1d", "atleast_2d",
+    "atleast_3d", "column_stack", "conj", "cross", "cumprod", "cumsum", "diag", "diag_embed", "diagonal",
+    "dot", "dsplit", "dstack", "einsum", "expand_dims", "flip", "fliplr", "flipud", "fmax", "fmin",
+    "gather", "hsplit", "hstack", "imag", "index_select", "inner", "kron", "linspace", "logcumsumexp",
+    "masked_fill", "median", "meshgrid", "moveaxis", "nan_to_num", "outer", "pad", "partition", "prod", "ravel",
+    "real", "repeat", "roll", "rollaxis", "rot90", "scatter", "scatter_add", "select", "sort", "split",
+    "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile", "topk", "tril", "triu", "vsplit", "vstack",
+    "linalg",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "diff", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

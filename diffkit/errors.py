@@ -15,6 +15,8 @@ Example
 
 from __future__ import annotations
 
+from numpy.linalg import LinAlgError as _NumpyLinAlgError
+
 __all__ = [
     "DiffkitError",
     "ExpressionError",
@@ -24,6 +26,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ArgumentIndexError",
+    "LinAlgError",
 ]
 
 
@@ -165,4 +168,20 @@ class ArgumentIndexError(DiffkitError, IndexError):
     >>> import diffkit as dk
     >>> issubclass(dk.ArgumentIndexError, IndexError) and issubclass(dk.ArgumentIndexError, dk.DiffkitError)
     True
+    """
+
+
+class LinAlgError(DiffkitError, _NumpyLinAlgError):
+    """A matrix a linear-algebra op can't work with: singular for ``inv``/``solve``, not positive
+    definite for ``cholesky``. Also a ``numpy.linalg.LinAlgError``, so NumPy-style handlers keep working.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import diffkit as dk
+    >>> try:
+    ...     dk.linalg.inv(np.zeros((2, 2)))
+    ... except np.linalg.LinAlgError as err:  # also a dk.DiffkitError
+    ...     print(type(err).__name__, isinstance(err, dk.DiffkitError))
+    LinAlgError True
     """

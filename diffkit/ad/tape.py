@@ -38,7 +38,8 @@ from typing import Any
 
 from ..errors import GradientError
 from ..expr.counting import COUNTER
-from ..expr.ops import Op, namespace, sum_to
+from ..expr.ops import Op, namespace, real, sum_to
+from ..expr.ops.support import is_complex
 from . import anomaly
 from .accumulate import Sink
 from .grad_mode import STATE
@@ -425,6 +426,8 @@ def run_backward(roots: list, seeds: list, retain_graph: bool = False, create_gr
                     shape = a._data.shape
                     if c.shape != shape:
                         c = sum_to(c, shape=shape)
+                    if c.dtype != a._data.dtype and is_complex(c) and not is_complex(a._data):
+                        c = real(c)  # a real input's share of a complex cotangent (JAX's convention)
                     if p is None:
                         sink.put(a, c)
                     else:

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, GradientError, ShapeError
 from ..expr.counting import COUNTER
 from ..expr.methods import ArrayMethods
 from ..expr.ops import OPS, Op
@@ -84,7 +84,9 @@ def _make(data: Any, requires_grad: bool = False, node: Node | None = None) -> T
     return t
 
 
-def _shape_error(op: Op, args: tuple, err: Exception) -> ShapeError:
+def _shape_error(op: Op, args: tuple, err: Exception) -> Exception:
+    if isinstance(err, DiffkitError):  # an op's own refusal already says what is wrong
+        return err
     shapes = " and ".join(str(tuple(a.shape)) if hasattr(a, "shape") else repr(a) for a in args)
     return ShapeError(f"{op.name}: shapes {shapes} do not fit together ({err})")
 
@@ -1467,16 +1469,7 @@ class Tensor(ArrayMethods):
         """
         return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
 
-    def norm(self) -> Tensor:
-        """The 2-norm of all entries.
-
-        Example
-        -------
-        >>> import diffkit as dk
-        >>> dk.tensor([3.0, 4.0]).norm()
-        tensor(5.)
-        """
-        return (self * self).sum().sqrt()
+    # norm(p, dim, keepdim) is ArrayMethods' (diffkit/expr/array_methods.py), as PyTorch's.
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                   keepdims: bool | None = None) -> Tensor:

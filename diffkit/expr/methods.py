@@ -36,3 +36,15 @@ class ArrayMethods:
     # -- reductions, statistics and shapes shared with forward-mode values ----------
 
     # -- the array vocabulary: scans, sorting, shape, products, indexing -------------
+    # Written in array_methods.py (PyTorch's names and signatures) and attached below the class.
+
+
+def _attach_array_vocabulary() -> None:
+    from .array_methods import METHODS
+
+    for name, fn in METHODS.items():
+        if name not in vars(ArrayMethods):  # a method of the first section keeps its place
+            setattr(ArrayMethods, name, fn)
+
+
+_attach_array_vocabulary()

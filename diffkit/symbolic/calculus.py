@@ -23,11 +23,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ..errors import ArgumentError, ExpressionError
 from ..expr.expr import Expr, as_expr, expr
 from ..expr.formulas import text
+from ..expr.ops.scans import diff as array_diff
 from ..expr.sympy_bridge import plain_symbols
 from .backends import get_backend
 
@@ -76,8 +78,22 @@ def derivative_sympy(f: Any, wrt: str | Sequence[str] | None = None, n: int = 1)
     return tuple(outs) if isinstance(sym, tuple) else outs[0]
 
 
-def diff(f: Any, wrt: str | Sequence[str] | None = None, n: int = 1, *, simplify: bool = False) -> Expr:
+def _is_array(f: Any) -> bool:
+    """Whether ``f`` is data (an array, a Tensor, a list of numbers) rather than a function."""
+    if isinstance(f, (Expr, str, sp.Basic)) or callable(f) and not hasattr(f, "shape"):
+        return False
+    if isinstance(f, (list, tuple)):
+        return not any(isinstance(v, str) for v in f)
+    return hasattr(f, "shape") or isinstance(f, (int, float))
+
+
+def diff(f: Any, wrt: Any = None, n: int = 1, *, simplify: bool = False, **array_options: Any) -> Any:
     """The derivative of ``f`` as an :class:`~diffkit.Expr`: a formula, not a number.
+
+    Given data instead of a function (an array, a Tensor, a list of numbers),
+    ``dk.diff`` is NumPy's ``np.diff``: ``dk.diff(a, n=1, axis=-1, prepend=None,
+    append=None)``, the ``n``-th forward difference, differentiable like every
+    array op (see :func:`diffkit.expr.ops.scans.diff`).
 
     Parameters
     ----------
@@ -100,14 +116,22 @@ def diff(f: Any, wrt: str | Sequence[str] | None = None, n: int = 1, *, simplify
 
     Example
     -------
-    >>> import diffkit as dk
+    >>> import diffkit as dk, numpy as np
     >>> dk.diff("x^3 * y", "x", n=2)
     Expr('6*x*y', variables=('x', 'y'))
     >>> dk.diff("x^3 * y", ["x", "y"])
     Expr('3*x**2', variables=('x', 'y'))
     >>> float(dk.diff("maximum(x, y)", "x")(x=1.0, y=1.0))  # the tie is split half and half
     0.5
+    >>> dk.diff(np.array([1.0, 4.0, 9.0]))  # data: NumPy's forward differences
+    array([3., 5.])
     """
+    if _is_array(f):
+        data = np.asarray(f, dtype=float) if isinstance(f, (list, tuple)) else f
+        return array_diff(data, n if wrt is None else wrt, **array_options)
+    if array_options:
+        raise ArgumentError(f"{', '.join(array_options)}: options of dk.diff on arrays (np.diff's); a function's "
+                            "derivative takes wrt=, n= and simplify=")
     f = as_expr(f)
     d = derivative_sympy(f, wrt, n)
     if simplify:

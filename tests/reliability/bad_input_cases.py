@@ -655,6 +655,51 @@ CASES += [
          lambda: _cli("steps", "x^2", "--at", "x=nan"), SystemExit, "exit status 2: .*finite"),
     Case("diffkit CLI", "unknown subcommand", "diffkit frobnicate", lambda: _cli("frobnicate"), SystemExit,
          "exit status 2: .*invalid choice"),
+    # the array vocabulary and dk.linalg
+    Case("dk.linalg.inv", "a singular matrix", "dk.linalg.inv(np.zeros((2, 2)))",
+         lambda: dk.linalg.inv(np.zeros((2, 2))), dk.LinAlgError, "pinv"),
+    Case("dk.linalg.solve", "a singular matrix", "dk.linalg.solve(np.ones((2, 2)), np.ones(2))",
+         lambda: dk.linalg.solve(np.ones((2, 2)), np.ones(2)), dk.LinAlgError, "lstsq"),
+    Case("dk.linalg.solve", "shapes that don't fit", "dk.linalg.solve(np.eye(2), np.ones(3))",
+         lambda: dk.linalg.solve(np.eye(2), np.ones(3)), dk.ShapeError, "b must be"),
+    Case("dk.linalg.cholesky", "not positive definite", "dk.linalg.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]]))",
+         lambda: dk.linalg.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]])), dk.LinAlgError, "positive"),
+    Case("dk.linalg.det", "not square", "dk.linalg.det(np.ones((2, 3)))", lambda: dk.linalg.det(np.ones((2, 3))),
+         dk.ShapeError, "square"),
+    Case("dk.linalg.svd", "derivative with full_matrices=True", "dk.linalg.svd(x_3x2).S.sum().backward()",
+         lambda: dk.linalg.svd(_leaf(3, 2)).S.sum().backward(), dk.ArgumentError, "full_matrices=False"),
+    Case("dk.linalg.eigh", "derivative of a complex matrix", "dk.linalg.eigh(z).eigenvalues.sum().backward()",
+         lambda: dk.linalg.eigh(dk.tensor(np.eye(2) + 1j, requires_grad=True)).eigenvalues.sum().backward(),
+         dk.ArgumentTypeError, "complex"),
+    Case("dk.linalg.norm", "an unknown matrix norm", 'dk.linalg.norm(np.eye(2), ord="max")',
+         lambda: dk.linalg.norm(np.eye(2), ord="max"), dk.ArgumentError, "'fro', 'nuc'"),
+    Case("Tensor.max", "derivative on complex numbers", "dk.real(z.max()).backward()",
+         lambda: dk.real(dk.tensor(np.array([1j, 2.0]), requires_grad=True).max()).backward(),
+         dk.ArgumentTypeError, "no order"),
+    Case("dk.einsum", "operands that the subscripts don't name", 'dk.einsum("ij,jk", np.eye(2))',
+         lambda: dk.einsum("ij,jk", np.eye(2)), dk.ArgumentError, "2 operand"),
+    Case("dk.einsum", "a label of two lengths", 'dk.einsum("ij,jk", np.ones((2, 3)), np.ones((2, 2)))',
+         lambda: dk.einsum("ij,jk", np.ones((2, 3)), np.ones((2, 2))), dk.ShapeError, "label 'j'"),
+    Case("dk.tensordot", "axes of different lengths", "dk.tensordot(a, b, axes=([0, 1], [0]))",
+         lambda: dk.tensordot(np.ones((2, 2)), np.ones((2, 2)), axes=([0, 1], [0])), dk.ArgumentError, "pair"),
+    Case("dk.cross", "2-vectors", "dk.cross(np.ones(2), np.ones(2))", lambda: dk.cross(np.ones(2), np.ones(2)),
+         dk.ShapeError, "3 components"),
+    Case("dk.scatter", "an index naming one place twice", "dk.scatter(x, 1, [[0, 0]], 1.0)",
+         lambda: dk.scatter(np.zeros((1, 3)), 1, np.array([[0, 0]]), 1.0), dk.ArgumentError, "scatter_add"),
+    Case("dk.gather", "an index out of range", "dk.gather(np.zeros((1, 3)), 1, [[3]])",
+         lambda: dk.gather(np.zeros((1, 3)), 1, np.array([[3]])), dk.ArgumentIndexError, "out of bounds"),
+    Case("dk.gather", "no axis", "dk.gather(x, index=i)", lambda: dk.gather(np.zeros(3), index=np.array([0])),
+         dk.ArgumentError, "dim= or axis="),
+    Case("dk.pad", "an unknown mode", 'dk.pad(x, 1, mode="mean")', lambda: dk.pad(np.ones(2), 1, mode="mean"),
+         dk.ArgumentError, "'reflect'"),
+    Case("dk.repeat", "negative repeats", "dk.repeat(np.ones(2), -1)", lambda: dk.repeat(np.ones(2), -1),
+         dk.ArgumentError, "non-negative"),
+    Case("dk.topk", "k larger than the axis", "dk.topk(np.ones(3), 4)", lambda: dk.topk(np.ones(3), 4),
+         dk.ArgumentError, "between 0 and 3"),
+    Case("dk.tril", "a vector", "dk.tril(np.ones(3))", lambda: dk.tril(np.ones(3)), dk.ShapeError, "matrix"),
+    Case("Tensor.cumsum", "no dim", "x.cumsum()", lambda: _leaf(3).cumsum(), dk.ArgumentError, "dim=0"),
+    Case("NumPy on a Tensor", "a function that would drop the gradient", "np.percentile(x, 50)",
+         lambda: np.percentile(_leaf(3), 50), dk.ArgumentTypeError, "drop the gradient"),
 ]
 CASES += [_cli_case(c) for c in CLI_CASES]
 
@@ -689,10 +734,10 @@ in `tests/reliability/test_bad_input.py` run); regenerate with
 Every error diffkit raises on purpose derives from `dk.DiffkitError`
 (`ExpressionError`, `ShapeError`, `GradientError`, `BackendError`,
 `StateFileError`, `nn.StateDictError`, `ArgumentError`, `ArgumentTypeError`,
-`ArgumentIndexError`). Where PyTorch or NumPy define which builtin an error is
+`ArgumentIndexError`, `LinAlgError`). Where PyTorch or NumPy define which builtin an error is
 (`nn`, `optim`, `data`, a bad argument value) the error is also that builtin:
 `ArgumentError` is a `ValueError`, `ArgumentTypeError` a `TypeError`,
-`ArgumentIndexError` an `IndexError`, so `except ValueError` and
+`ArgumentIndexError` an `IndexError`, `LinAlgError` a `numpy.linalg.LinAlgError`, so `except ValueError` and
 `except dk.DiffkitError` both catch it. The message says what would be right.
 Evaluation outside a function's domain is not an error: it follows NumPy
 (nan or inf, with a `RuntimeWarning`), and the numeric methods add a

@@ -65,3 +65,17 @@ def test_simplify_gives_an_equal_shorter_formula():
 def test_diff_refuses(call, says):
     with pytest.raises(dk.DiffkitError, match=says):
         call()
+
+
+def test_diff_of_data_is_numpys_forward_difference():
+    """`dk.diff` on data (an array, a list of numbers, a Tensor) is `np.diff`; on a function, its derivative."""
+    import numpy as np
+
+    import diffkit as dk
+
+    a = np.array([1.0, 4.0, 9.0, 16.0])
+    assert np.array_equal(dk.diff(a), np.diff(a))
+    assert np.array_equal(dk.diff([1, 4, 9, 16], 2), np.diff([1, 4, 9, 16], 2))
+    assert np.array_equal(dk.diff(a, n=1, prepend=0.0), np.diff(a, prepend=0.0))
+    assert dk.diff(dk.tensor([1.0, 4.0, 9.0])).tolist() == [3.0, 5.0]
+    assert str(dk.diff("x^3", "x")) == "3*x**2"

@@ -51,13 +51,43 @@ Example
 from __future__ import annotations
 
 from . import elementwise, fused, reductions, shapes  # noqa: F401 - each registers its family of ops
+
+# isort: split
+from . import (  # noqa: F401 - the array vocabulary, one family per module
+    complex,
+    decompositions,
+    diagonals,
+    grids,
+    indexing,
+    joining,
+    linalg,
+    movement,
+    products,
+    scans,
+    selection,
+    sorting,
+)
+
+# isort: split
 from .core import ALIASES, FUNCTIONS, OPS, Op, apply, namespace
 
-__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "EXPR_OPS"]
+__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "EXPR_OPS", "ARRAY_FUNCTIONS"]
 
 # Every op's public function by its name, here as before the table was split:
 # ``from diffkit.expr.ops import sin, sum_to``.
 globals().update(FUNCTIONS)
+
+#: The array vocabulary's public functions (``dk.<name>``), NumPy's names and meanings. Where a
+#: primitive needs a front (subscripts to rewrite, PyTorch's argument order, per-element repeats)
+#: the front is the public function, and it replaces the primitive's here.
+ARRAY_FUNCTIONS = {
+    **{name: getattr(module, name)
+       for module in (movement, scans, sorting, diagonals, products, joining, grids, selection)
+       for name in module.__all__},
+    **indexing.PUBLIC,
+    "real": complex.real, "imag": complex.imag, "conj": complex.conj, "angle": complex.angle,
+}
+globals().update(ARRAY_FUNCTIONS)
 
 #: The ops an Expr may contain (elementwise, with a SymPy counterpart).
 EXPR_OPS = {name: op for name, op in OPS.items() if op.kind == "elementwise"}

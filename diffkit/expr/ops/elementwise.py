@@ -167,9 +167,21 @@ step = _defop(
     sympy=lambda x: sp.Heaviside(x, 0), template="step({0})",
     doc="Heaviside step, 1 for x > 0 and 0 otherwise",
 )
+def _abs_jvp(t, a, x):
+    from .complex import abs_jvp  # complex inputs take JAX's rule (ops/complex.py)
+
+    return abs_jvp(t, a, x)
+
+
+def _abs_vjp(g, a, x):
+    from .complex import abs_vjp
+
+    return abs_vjp(g, a, x)
+
+
 abs = _defop(  # noqa: A001
     "abs", 1, lambda xp, x: xp.abs(x),
-    jvp=(lambda t, a, x: t * sign(x),), vjp=(lambda g, a, x: g * sign(x),),
+    jvp=(_abs_jvp,), vjp=(_abs_vjp,),
     sympy=sp.Abs, template="|{0}|", doc="absolute value; abs'(0) = 0",
 )
 def _relu_sympy(x):

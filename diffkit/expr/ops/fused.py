@@ -18,7 +18,7 @@ import math
 
 import numpy as _numpy
 
-from ...errors import ArgumentError
+from ...errors import ShapeError
 from .core import _defop
 from .elementwise import log, maximum
 from .reductions import softmax, sum
@@ -64,8 +64,8 @@ binary_cross_entropy = _defop(
 # at batch 512).
 def _linear_impl(xp, x, w, b):
     if x.shape[-1:] != w.shape[-1:]:
-        raise ArgumentError(f"the input has {x.shape[-1] if x.ndim else 0} features where the weight "
-                            f"(out, in) = {tuple(w.shape)} takes {w.shape[-1]}")
+        raise ShapeError(f"the input has {x.shape[-1] if x.ndim else 0} features where the weight "
+                         f"(out, in) = {tuple(w.shape)} takes {w.shape[-1]}")
     out = xp.matmul(w, x.T).T if x.ndim == 2 else xp.matmul(x, w.T)
     if getattr(b, "dtype", None) == out.dtype and getattr(b, "ndim", 0) <= out.ndim and hasattr(out, "__iadd__"):
         out += b

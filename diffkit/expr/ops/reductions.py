@@ -10,9 +10,11 @@ Example
 
 from __future__ import annotations
 
+from ...errors import ArgumentTypeError
 from .core import _axes, _count, _defop, _kept_shape, _reduction_cost
 from .elementwise import exp, sign
 from .shapes import broadcast_to, reshape
+from .support import is_complex
 
 
 def _expand(g, x, axis, keepdims):
@@ -43,6 +45,9 @@ mean = _defop(
 # among ties. 1 - sign(max - x) is 1 exactly there and 0 elsewhere (max >= x),
 # and keeps the dtype.
 def _argmax_weights(a, x, axis, keepdims):
+    if is_complex(x):
+        raise ArgumentTypeError("max/min of complex numbers: they have no order, so the maximum has no "
+                                "derivative; take it of a real quantity (abs, real part)")
     hit = 1.0 - sign(_expand(a, x, axis, keepdims) - x)
     return hit / sum(hit, axis=axis, keepdims=True)
 
