@@ -135,9 +135,9 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
         return _pad_constant(input, shape, per_axis, 0.0 if value is None else float(value))
     if value not in (None, 0, 0.0):
         raise ArgumentError(f"pad(): a fill value only goes with mode='constant', not {mode!r}")
-    if k > len(shape) - 1 or k > 3:
-        raise ArgumentError(f"pad(): mode {mode!r} pads at most the last 3 axes and not the first (batch) one; "
-                            f"got {k} pairs for a {len(shape)}-d input")
+    if k > 3 or len(shape) not in (k + 1, k + 2):
+        raise ArgumentError(f"pad(): mode {mode!r} pads the last 1, 2 or 3 axes of an input with one or two more "
+                            f"(channels, and optionally the batch); got {k} pair(s) for a {len(shape)}-d input")
     index = []
     for a in range(len(shape)):
         if a not in per_axis:  # leading axes; the padded ones index with arrays, kept adjacent so they stay in place

@@ -39,11 +39,17 @@ def _buffer(values: np.ndarray, device: Any, dtype: Any = None) -> Tensor:
     return Tensor(to_device(values.astype(dt), normalize_device(device) if device is not None else "cpu"))
 
 
+def _affine(module: Module, affine: bool, bias: bool, shape: tuple, device: Any, dtype: Any) -> None:
+    """A learned scale (ones) and, with ``bias``, shift (zeros) of ``shape``; both None without ``affine``."""
+    module.register_parameter("weight", init.ones_(empty_parameter(shape, device, dtype)) if affine else None)
+    module.register_parameter("bias", init.zeros_(empty_parameter(shape, device, dtype)) if affine and bias else None)
+
+
 class _BatchNorm(Module):
     _dims: tuple[int, ...] = (2, 3)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device: Any = None, dtype: Any = None):
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, *, bias: bool = True):
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ArgumentError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features!r}")
@@ -52,12 +58,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = empty_parameter((num_features,), device, dtype)
-            self.bias = empty_parameter((num_features,), device, dtype)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, affine, bias, (num_features,), device, dtype)
         if track_running_stats:
             float_dtype = dtype if dtype is not None else np.float32
             self.register_buffer("running_mean", _buffer(np.zeros(num_features), device, float_dtype))
@@ -97,8 +98,9 @@ class _BatchNorm(Module):
         ([1.0, 1.0, 1.0], [0.0, 0.0, 0.0])
         """
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def _check_input_dim(self, input: Any) -> None:
@@ -122,7 +124,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -139,6 +141,8 @@ class BatchNorm1d(_BatchNorm):
         average of all batches.
     affine : bool, default True
         Learn a per-channel ``weight`` (scale) and ``bias`` (shift).
+    bias : bool, default True (keyword only)
+        With ``affine``, learn the shift too.
     track_running_stats : bool, default True
         Keep running statistics and use them in evaluation mode (otherwise
         the batch's own statistics are used in both modes).
@@ -150,7 +154,7 @@ class BatchNorm1d(_BatchNorm):
     >>> from diffkit import nn
     >>> bn = nn.BatchNorm1d(3, momentum=None)
     >>> bn
-    BatchNorm1d(3, eps=1e-05, momentum=None, affine=True, track_running_stats=True)
+    BatchNorm1d(3, eps=1e-05, momentum=None, affine=True, bias=True, track_running_stats=True)
     >>> bn(np.zeros((4, 3, 5), dtype=np.float32)).shape
     (4, 3, 5)
     """
@@ -210,7 +214,7 @@ class LayerNorm(Module):
     >>> from diffkit import nn
     >>> ln = nn.LayerNorm(4)
     >>> ln, ln(np.array([[1.0, 2.0, 3.0, 4.0]], dtype=np.float64)).numpy().round(4).tolist()
-    (LayerNorm((4,), eps=1e-05, elementwise_affine=True), [[-1.3416, -0.4472, 0.4472, 1.3416]])
+    (LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True), [[-1.3416, -0.4472, 0.4472, 1.3416]])
     """
 
     def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
@@ -220,21 +224,14 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(n) for n in shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = init.ones_(empty_parameter(self.normalized_shape, device, dtype))
-            if bias:
-                self.bias = init.zeros_(empty_parameter(self.normalized_shape, device, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, elementwise_affine, bias, self.normalized_shape, device, dtype)
 
     def forward(self, input: Any) -> Any:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
@@ -246,12 +243,14 @@ class GroupNorm(Module):
     >>> import numpy as np
     >>> from diffkit import nn
     >>> gn = nn.GroupNorm(2, 4)
-    >>> gn, gn(np.arange(8.0).reshape(1, 4, 2)).numpy().round(3).tolist()
-    (GroupNorm(2, 4, eps=1e-05, affine=True), [[[-1.342, -0.447], [0.447, 1.342], [-1.342, -0.447], [0.447, 1.342]]])
+    >>> gn
+    GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)
+    >>> gn(np.arange(8.0).reshape(1, 4, 2)).numpy().round(3).tolist()
+    [[[-1.342, -0.447], [0.447, 1.342], [-1.342, -0.447], [0.447, 1.342]]]
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device: Any = None, dtype: Any = None):
+                 device: Any = None, dtype: Any = None, *, bias: bool = True):
         super().__init__()
         if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups < 1 \
                 or num_channels % num_groups:
@@ -260,15 +259,11 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = init.ones_(empty_parameter((num_channels,), device, dtype))
-            self.bias = init.zeros_(empty_parameter((num_channels,), device, dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, affine, bias, (num_channels,), device, dtype)
 
     def forward(self, input: Any) -> Any:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

@@ -158,7 +158,8 @@ def windows(xp: Any, x: Any, kernel: tuple, g: Geometry, fill: float = 0.0, out:
         return as_strided(xl, shape, strides)
     cols = xp.empty(shape, dtype=xl.dtype)
     for offset in itertools.product(*map(range, kernel)):
-        cols[(slice(None),) * (1 + nd) + offset + (slice(None),)] = xl[(slice(None),) + _starts(offset, out, g)]
+        cols[(slice(None),) * (1 + nd) + offset + (slice(None),)] = xl[(slice(None),) + _starts(offset, out, g)
+                                                                          + (slice(None),)]
     return cols
 
 
@@ -181,7 +182,8 @@ def col2im(xp: Any, cols: Any, size: tuple, g: Geometry) -> Any:
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, g.padding))
     acc = xp.zeros((n,) + padded + (c,), dtype=cols.dtype)
     for offset in itertools.product(*map(range, kernel)):
-        acc[(slice(None),) + _starts(offset, out, g)] += cols[(slice(None),) * (1 + nd) + offset + (slice(None),)]
+        acc[(slice(None),) + _starts(offset, out, g) + (slice(None),)] += cols[
+            (slice(None),) * (1 + nd) + offset + (slice(None),)]
     if any(lo or hi for lo, hi in g.padding):
         acc = acc[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(size, g.padding)) + (slice(None),)]
     return channels_first(xp, acc)
