@@ -72,16 +72,11 @@ def test_load_digits_reads_the_real_uci_digits_from_scikit_learn():
 
 
 def test_load_digits_falls_back_to_the_synthetic_digits_and_says_so(monkeypatch):
-    import builtins
+    import importlib.util
 
-    real_import = builtins.__import__
-
-    def no_sklearn(name, *args, **kwargs):
-        if name.startswith("sklearn"):
-            raise ImportError("No module named 'sklearn'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_sklearn)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.split(".")[0] == "sklearn" else real_find_spec(name, *a))
     with pytest.warns(UserWarning, match="synthetic digits"):
         d = data.load_digits()
     assert d.source == "synthetic"

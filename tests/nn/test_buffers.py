@@ -65,7 +65,8 @@ def test_buffers_and_their_keys_match_torch():
     torch = pytest.importorskip("torch")
 
     def build(lib):
-        return lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2), lib.nn.Sequential(lib.nn.BatchNorm1d(4)))
+        m = lib.nn
+        return m.Sequential(m.Conv2d(1, 2, 3), m.BatchNorm2d(2), m.Sequential(m.BatchNorm1d(4)))
 
     ours, theirs = build(dk), build(torch)
     assert list(ours.state_dict()) == list(theirs.state_dict())
