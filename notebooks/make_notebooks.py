@@ -11,6 +11,7 @@ and diff cleanly. Edit the text here and rerun::
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -1393,6 +1394,10 @@ NB08 = [
               """),
 ]
 
+# Notebooks kept in modules of their own import the helpers above from "make_notebooks", also when this runs as a script.
+sys.modules.setdefault("make_notebooks", sys.modules[__name__])
+from nb09_convolution import CELLS as NB09  # noqa: E402
+
 NOTEBOOKS = {
     "01_three_ways.ipynb": NB01,
     "02_step_size.ipynb": NB02,
@@ -1402,6 +1407,7 @@ NOTEBOOKS = {
     "06_autograd_tensors.ipynb": NB06,
     "07_training.ipynb": NB07,
     "08_gradient_checking.ipynb": NB08,
+    "09_convolution.ipynb": NB09,
 }
 
 

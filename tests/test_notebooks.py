@@ -34,11 +34,11 @@ def _source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def test_the_eight_notebooks_exist_and_match_the_tour():
+def test_the_nine_notebooks_exist_and_match_the_tour():
     from diffkit.tour import NOTEBOOKS
 
     assert NAMES == sorted(NOTEBOOKS), "notebooks/ and diffkit.tour.NOTEBOOKS must list the same files"
-    assert len(NAMES) == 8
+    assert len(NAMES) == 9
 
 
 @pytest.mark.parametrize("name", NAMES)
