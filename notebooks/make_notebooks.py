@@ -1394,7 +1394,7 @@ NB08 = [
               """),
 ]
 
-# Notebooks kept in modules of their own import the helpers above from "make_notebooks", also when this runs as a script.
+# Notebooks kept in modules of their own import the helpers above from "make_notebooks", even when this is __main__.
 sys.modules.setdefault("make_notebooks", sys.modules[__name__])
 from nb09_convolution import CELLS as NB09  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Notebook 09, convolution: the cells, written with ``make_notebooks``' helpers (run that script to write the .ipynb)."""
+"""Notebook 09, convolution: its cells, made with ``make_notebooks``' helpers (that script writes the .ipynb)."""
 
 from make_notebooks import SETUP, code, exercise, md
 
@@ -101,8 +101,8 @@ CELLS = [
     G_padded = sp.diag(sp.zeros(1), G, sp.zeros(1))      # g with k - 1 = 1 zero on every side
     W_flipped = sp.Matrix(2, 2, lambda a, b: Wk[1 - a, 1 - b])
 
-    print("dL/dw == correlate(x, g):              ", sp.simplify(dL_dw - correlate(X, G)) == sp.zeros(2, 2))
-    print("dL/dx == correlate(pad(g), flip(w)):   ", sp.simplify(dL_dx - correlate(G_padded, W_flipped)) == sp.zeros(3, 3))
+    print("dL/dw == correlate(x, g):            ", sp.expand(dL_dw - correlate(X, G)) == sp.zeros(2, 2))
+    print("dL/dx == correlate(pad(g), flip(w)): ", sp.expand(dL_dx - correlate(G_padded, W_flipped)) == sp.zeros(3, 3))
     dL_dx[1, 1]
     """),
     md("""
@@ -269,7 +269,8 @@ CELLS = [
                   return (n + 2 * p - d * (k - 1) - 1) // s + 1
               """,
               """
-              for n, k, s, p, d in [(8, 3, 1, 1, 1), (28, 5, 1, 0, 1), (9, 3, 2, 1, 1), (10, 3, 3, 2, 2), (7, 2, 2, 0, 3)]:
+              cases = [(8, 3, 1, 1, 1), (28, 5, 1, 0, 1), (9, 3, 2, 1, 1), (10, 3, 3, 2, 2), (7, 2, 2, 0, 3)]
+              for n, k, s, p, d in cases:
                   got = F.conv1d(np.ones((1, 1, n)), np.ones((1, 1, k)), stride=s, padding=p, dilation=d).shape[-1]
                   assert out_size(n, k, s, p, d) == got, (n, k, s, p, d)
               print("correct!")
