@@ -171,11 +171,16 @@ def test_max_pool_return_indices_and_edge_values_match_torch():
 
     x = RNG.standard_normal((2, 3, 6, 5))
     x[0, 0, :3, :3] = -np.inf  # a whole window of -inf: PyTorch reports its first entry inside the input
-    x[1, 1, 0, 0] = np.nan
+    x[1, 1, 0, 0] = x[1, 2, 0, 0] = x[1, 2, 1, 1] = np.nan  # several in a window: PyTorch takes the last
     yo, io = F.max_pool2d(dk.tensor(x), 3, stride=2, padding=1, return_indices=True)
     yt, it = torch.nn.functional.max_pool2d(torch.from_numpy(x), 3, stride=2, padding=1, return_indices=True)
     np.testing.assert_array_equal(io.numpy(), it.numpy())
     np.testing.assert_array_equal(yo.numpy(), yt.numpy())  # nan and -inf in the same places
+    xo = dk.tensor(x, requires_grad=True)
+    xt = torch.from_numpy(x.copy()).requires_grad_()
+    F.max_pool2d(xo, 2).sum().backward()
+    torch.nn.functional.max_pool2d(xt, 2).sum().backward()
+    np.testing.assert_array_equal(xo.grad.numpy(), xt.grad.numpy())
     m = nn.MaxPool2d(2, return_indices=True)
     assert [tuple(t.shape) for t in m(dk.tensor(x))] == [(2, 3, 3, 2), (2, 3, 3, 2)]
 

@@ -87,8 +87,8 @@ def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) ->
     """Offset of each window's first maximum, flattened over the kernel: (N, *O, C) integers.
 
     A pass per offset rather than ``argmax`` over a middle axis (which NumPy
-    runs as one tiny loop per window: 5x slower for 2x2 windows). A nan counts
-    as the maximum, as in ``argmax``.
+    runs as one tiny loop per window: 5x slower for 2x2 windows). A nan is the
+    maximum, and of several the last, as PyTorch picks it.
     """
     win = windows(xp, x, kernel, geo, fill=-math.inf, out=out)
     nd = len(kernel)
@@ -99,7 +99,7 @@ def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) ->
         if best is None:
             best, index = v, xp.zeros(v.shape, dtype=xp.int64)
             continue
-        better = (v > best) | (xp.isnan(v) & ~xp.isnan(best))
+        better = (v > best) | xp.isnan(v)
         best = xp.where(better, v, best)
         index = xp.where(better, k, index)
     return index
