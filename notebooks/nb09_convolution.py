@@ -169,7 +169,9 @@ CELLS = [
     The network: two 3x3 convolutions (16 and 32 channels), each followed by batch
     norm, ReLU and 2x2 max pooling, then a linear layer on the 32 x 2 x 2 features.
     Batch norm standardises each channel over the batch while training and keeps
-    running averages for evaluation: `model.eval()` switches to them.
+    running averages for evaluation: `model.eval()` switches to them. (It also
+    subtracts each channel's mean, so a bias in the convolution before it would
+    cancel out: `bias=False`.)
     """),
     code("""
     X = (digits.images / 16.0).astype(np.float32)[:, None]          # (N, 1, 8, 8), pixels in [0, 1]
@@ -177,8 +179,8 @@ CELLS = [
 
     dk.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(32 * 2 * 2, 10),
     )
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)

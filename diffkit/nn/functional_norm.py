@@ -83,16 +83,22 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
         if training and count <= 1:
             raise ArgumentError(f"batch_norm(): expected more than 1 value per channel when training, got input of "
                                 f"shape {shape}")
-        out = ops.normalize(input, 1.0 if weight is None else _per_channel(weight, len(shape)),
-                            0.0 if bias is None else _per_channel(bias, len(shape)), axis=axis, eps=float(eps))
+        stats = {}
         if training and (running_mean is not None or running_var is not None):
+            # the batch's statistics, computed once: for the running averages and for the op
             raw = _raw(input)
             xp = namespace_of(raw)
+            mean = xp.mean(raw, axis=axis, keepdims=True)
+            centred = raw - mean
+            var = xp.mean(centred * centred, axis=axis, keepdims=True)
+            stats = {"mean": mean, "var": var}
             if running_mean is not None:
-                _update(running_mean, xp.mean(raw, axis=axis), momentum)
-            if running_var is not None:
-                _update(running_var, xp.var(raw, axis=axis, correction=1 if count > 1 else 0), momentum)
-        return out
+                _update(running_mean, xp.reshape(mean, (channels,)), momentum)
+            if running_var is not None:  # unbiased, as PyTorch keeps it
+                _update(running_var, xp.reshape(var, (channels,)) * (count / max(count - 1, 1)), momentum)
+        return ops.normalize(input, 1.0 if weight is None else _per_channel(weight, len(shape)),
+                             0.0 if bias is None else _per_channel(bias, len(shape)), axis=axis, eps=float(eps),
+                             **stats)
     mean, var = _raw(running_mean), _raw(running_var)
     xp = namespace_of(mean)
     inv = _per_channel(1.0 / xp.sqrt(var + eps), len(shape))

@@ -113,6 +113,7 @@ POOL_CASES = [
                                  divisor_override=None)),
     ("normalize", (4, 3, 2), dict(axis=(0, 2), eps=1e-5)),
     ("normalize", (2, 5), dict(axis=(1,), eps=1e-3)),
+    ("normalize", (3, 2, 4), dict(axis=(1, 2), eps=1e-5)),  # layer norm: parameters vary along the axes
 ]
 
 
@@ -121,7 +122,8 @@ def test_pooling_and_normalisation_rules_match_finite_differences(name, shape, p
     op = OPS[name]
     x = RNG.standard_normal(shape)
     if name == "normalize":
-        wshape = tuple(1 if i in params["axis"] else n for i, n in enumerate(shape))
+        per_group = params["axis"] != (1, 2)
+        wshape = tuple(1 if i in params["axis"] else n for i, n in enumerate(shape)) if per_group else shape[1:]
         args = (x, RNG.uniform(0.5, 2.0, wshape), RNG.standard_normal(wshape))
     else:
         args = (x,)
@@ -262,3 +264,16 @@ def test_channels_last_outputs_feed_every_op():
     for (a, b) in itertools.combinations((y, dense), 2):
         np.testing.assert_allclose(OPS["conv"].impl(np, a, np.ones((1, 4, 2, 2))),
                                    OPS["conv"].impl(np, b, np.ones((1, 4, 2, 2))), rtol=1e-12, atol=1e-14)
+
+
+def test_normalize_with_a_constant_weight_and_a_varying_bias():
+    # the array rule's shortcut for per-group parameters must not catch a bias that varies along the axes
+    x, b = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
+    op, params = OPS["normalize"], dict(axis=(1,), eps=1e-5)
+    ans = op.impl(np, x, 1.0, b, **params)
+    g = RNG.standard_normal(ans.shape)
+    fast = op.array_vjps(np, g, ans, (x, 1.0, b), params, (True, False, True))
+    slow = op.vjps(g, ans, (x, 1.0, b), params, (True, False, True))
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-12, atol=1e-12)
+    assert fast[1] is None
+    np.testing.assert_allclose(apply(OPS["sum_to"], fast[2], shape=(4,)), g.sum(axis=0), rtol=1e-12)

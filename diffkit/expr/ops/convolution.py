@@ -103,19 +103,17 @@ def _conv_transpose_impl(xp, g, w, size, stride=1, padding=0, dilation=1, groups
     nd = g.ndim - 2
     geo = geometry(nd, stride, padding, dilation)
     kernel = tuple(w.shape[2:])
-    gr = _rows(xp, g)
-    wm = _kernel_matrix(xp, w, groups)
+    k, rows = math.prod(kernel), _rows(xp, g)  # rows: (L, O)
+    o, cg = w.shape[0], w.shape[1]
+    # the columns offset by offset, (K, L, C): what col2im adds back slab by slab
+    per_offset = xp.permute_dims(xp.reshape(w, (groups, o // groups, cg, k)), (0, 3, 1, 2))  # (G, K, O/G, Cg)
     if groups == 1:
-        cols = xp.matmul(gr, wm)
+        cols = xp.matmul(rows, per_offset[0, ...])
     else:
-        per_group = xp.matmul(_grouped(xp, gr, groups), wm)  # (G, L, K * Cg)
-        k = math.prod(kernel)
-        cg = per_group.shape[-1] // k
-        cols = xp.reshape(xp.permute_dims(xp.reshape(per_group, (groups, gr.shape[0], k, cg)), (1, 2, 0, 3)),
-                          (gr.shape[0], k * groups * cg))
-    c = w.shape[1] * groups
-    cols = xp.reshape(cols, (g.shape[0],) + tuple(g.shape[2:]) + kernel + (c,))
-    return col2im(xp, cols, tuple(size), geo)
+        cols = xp.matmul(xp.expand_dims(_grouped(xp, rows, groups), axis=1), per_offset)  # (G, K, L, Cg)
+        cols = xp.reshape(xp.permute_dims(cols, (1, 2, 0, 3)), (k, rows.shape[0], groups * cg))
+    cols = xp.reshape(cols, (k, g.shape[0]) + tuple(g.shape[2:]) + (groups * cg,))
+    return col2im(xp, cols, tuple(size), kernel, geo)
 
 
 def _conv_weight_impl(xp, x, g, size, stride=1, padding=0, dilation=1, groups=1):

@@ -27,9 +27,10 @@ Example
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any, NamedTuple
 
-__all__ = ["Geometry", "geometry", "out_size", "channels_last", "channels_first", "windows", "col2im"]
+__all__ = ["Geometry", "geometry", "out_size", "channels_last", "channels_first", "windows", "by_offset", "col2im"]
 
 
 class Geometry(NamedTuple):
@@ -163,28 +164,61 @@ def windows(xp: Any, x: Any, kernel: tuple, g: Geometry, fill: float = 0.0, out:
     return cols
 
 
-def col2im(xp: Any, cols: Any, size: tuple, g: Geometry) -> Any:
-    """The adjoint of :func:`windows`: each window entry of ``cols`` (N, *O, *K, C) added back at its place.
+def by_offset(xp: Any, win: Any, nd: int) -> Any:
+    """Windows (N, *O, *K, C) as a contiguous (K, N, *O, C) array: one slab per offset within the window.
 
-    Returns an (N, C, *size) array (channels last in memory); overlapping
-    windows add up, padding is cropped away.
+    What a pass per offset wants (max pooling's comparisons, col2im): each
+    slab is one contiguous block, where slicing the windows would hand out
+    views with C-long rows.
 
     Example
     -------
     >>> import numpy as np
-    >>> from diffkit.expr.ops.windows import col2im, geometry, windows
+    >>> from diffkit.expr.ops.windows import by_offset, geometry, windows
+    >>> x = np.arange(4.0).reshape(1, 1, 4)
+    >>> by_offset(np, windows(np, x, (2,), geometry(1, stride=2)), 1)[:, 0, :, 0].tolist()
+    [[0.0, 2.0], [1.0, 3.0]]
+    """
+    kernel = tuple(win.shape[1 + nd:1 + 2 * nd])
+    perm = tuple(range(1 + nd, 1 + 2 * nd)) + (0,) + tuple(range(1, 1 + nd)) + (1 + 2 * nd,)
+    moved = xp.permute_dims(win, perm)
+    return xp.reshape(moved, (math.prod(kernel),) + tuple(moved.shape[nd:]))
+
+
+def col2im(xp: Any, cols: Any, size: tuple, kernel: tuple, g: Geometry) -> Any:
+    """The adjoint of :func:`windows`: each offset's slab of ``cols`` (K, N, *O, C) added back where it came from.
+
+    Returns an (N, C, *size) array (channels last in memory); overlapping
+    windows add up, padding is cropped away. Windows that tile the input (a
+    stride equal to the kernel, no dilation) are put in place by one copy
+    instead of a pass per offset.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.ops.windows import col2im, geometry
     >>> g = geometry(1, padding=1)
-    >>> col2im(np, np.ones(windows(np, np.ones((1, 1, 4)), (3,), g).shape), (4,), g)[0, 0].tolist()
+    >>> col2im(np, np.ones((3, 1, 4, 1)), (4,), (3,), g)[0, 0].tolist()   # four windows of three, overlapping
     [2.0, 3.0, 3.0, 2.0]
     """
     nd = len(size)
-    n, out, kernel, c = cols.shape[0], cols.shape[1:1 + nd], cols.shape[1 + nd:1 + 2 * nd], cols.shape[-1]
+    n, out, c = cols.shape[1], tuple(cols.shape[2:2 + nd]), cols.shape[-1]
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, g.padding))
-    acc = xp.zeros((n,) + padded + (c,), dtype=cols.dtype)
-    for offset in itertools.product(*map(range, kernel)):
-        acc[(slice(None),) + _starts(offset, out, g) + (slice(None),)] += cols[
-            (slice(None),) * (1 + nd) + offset + (slice(None),)]
+    covered = tuple(o * k for o, k in zip(out, kernel))
+    if g.stride == tuple(kernel) and all(d == 1 for d in g.dilation) and all(
+            cv <= p for cv, p in zip(covered, padded)):
+        tiles = xp.reshape(cols, tuple(kernel) + (n,) + out + (c,))
+        # (K1, K2, N, O1, O2, C) -> (N, O1, K1, O2, K2, C): each window back in its tile
+        perm = (nd,) + tuple(a for i in range(nd) for a in (nd + 1 + i, i)) + (2 * nd + 1,)
+        acc = xp.reshape(xp.permute_dims(tiles, perm), (n,) + covered + (c,))
+        if covered != padded:
+            grown = xp.zeros((n,) + padded + (c,), dtype=cols.dtype)
+            grown[(slice(None),) + tuple(slice(0, cv) for cv in covered) + (slice(None),)] = acc
+            acc = grown
+    else:
+        acc = xp.zeros((n,) + padded + (c,), dtype=cols.dtype)
+        for k, offset in enumerate(itertools.product(*map(range, kernel))):
+            acc[(slice(None),) + _starts(offset, out, g) + (slice(None),)] += cols[k, ...]
     if any(lo or hi for lo, hi in g.padding):
         acc = acc[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(size, g.padding)) + (slice(None),)]
     return channels_first(xp, acc)
-
