@@ -364,7 +364,7 @@ def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
 
 # ----------------------------------------------------------------------------- pooling
 
-def _pool_options(input, kernel_size, stride, padding, dilation, nd, name):
+def _pool_options(input, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
     x, added = _batched(input, nd, name)
     if getattr(getattr(_raw(x), "dtype", None), "kind", "f") not in "fc":
         raise ArgumentTypeError(f"{name}() needs floating-point input, got dtype {_raw(x).dtype}")
@@ -377,26 +377,21 @@ def _pool_options(input, kernel_size, stride, padding, dilation, nd, name):
         if 2 * p > d * (k - 1) + 1:
             raise ArgumentError(f"{name}(): pad should be at most half of effective kernel size, but got pad={p}, "
                                 f"kernel_size={k} and dilation={d}")
-    return x, added, kernel, stride, pads, dilation
-
-
-def _check_pooled(shape: tuple, out: Any, name: str) -> None:
-    if any(n < 1 for n in out.shape[2:]):
-        raise ShapeError(f"{name}(): given input of shape {shape}, the output {tuple(out.shape)} is too small")
-
-
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name):
-    x, added, kernel, stride, pads, dilation = _pool_options(input, kernel_size, stride, padding, dilation, nd, name)
     out_shape, _ = pool_geometry(tuple(x.shape[2:]), kernel, stride, pads, dilation, bool(ceil_mode))
     if any(n < 1 for n in out_shape):
         raise ShapeError(f"{name}(): given input of shape {tuple(x.shape)}, the output size {out_shape} is too small")
+    return x, added, kernel, stride, pads, dilation
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name):
+    x, added, kernel, stride, pads, dilation = _pool_options(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                                             nd, name)
     out = ops.max_pool(x, kernel_size=kernel, stride=stride, padding=pads, dilation=dilation,
                        ceil_mode=bool(ceil_mode))
     if not return_indices:
         return _unbatched(out, added)
     raw = _raw(x)
     index = max_pool_indices(namespace_of(raw), raw, kernel, stride, pads, dilation, bool(ceil_mode))
-    index = namespace_of(raw).astype(index, namespace_of(raw).int64)
     index = Tensor(index) if isinstance(input, Tensor) else index
     return _unbatched(out, added), _unbatched(index, added)
 
@@ -435,12 +430,11 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, name):
-    x, added, kernel, stride, pads, _ = _pool_options(input, kernel_size, stride, padding, 1, nd, name)
+    x, added, kernel, stride, pads, _ = _pool_options(input, kernel_size, stride, padding, 1, ceil_mode, nd, name)
     if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override == 0):
         raise ArgumentError(f"{name}(): divisor_override must be a nonzero number, got {divisor_override!r}")
     out = ops.avg_pool(x, kernel_size=kernel, stride=stride, padding=pads, ceil_mode=bool(ceil_mode),
                        count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
-    _check_pooled(tuple(x.shape), out, name)
     return _unbatched(out, added)
 
 

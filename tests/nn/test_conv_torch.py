@@ -9,39 +9,22 @@ Skipped (never failed) without torch.
 
 import numpy as np
 import pytest
+from torch_side_by_side import compare, copy_to_torch
 
 import diffkit as dk
 from diffkit import nn
 
 torch = pytest.importorskip("torch")
+
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note on its own padding copy
 
 TOL = 1e-10
 RNG = np.random.default_rng(7)
 
 
-def _copy_to_torch(ours, theirs):
-    theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy())) for k, v in ours.state_dict().items()})
-
-
-def _side_by_side(ours, theirs, shape, *, call=lambda m, x: m(x), grads=True):
-    """Same input, same cotangent: compare outputs, input gradients and parameter gradients."""
-    _copy_to_torch(ours, theirs)
-    x = RNG.standard_normal(shape)
-    xo = dk.tensor(x, requires_grad=True)
-    xt = torch.from_numpy(x.copy()).requires_grad_()
-    yo, yt = call(ours, xo), call(theirs, xt)
-    np.testing.assert_allclose(yo.numpy(), yt.detach().numpy(), rtol=TOL, atol=TOL)
-    if not grads:
-        return yo
-    g = RNG.standard_normal(tuple(yt.shape))
-    yo.backward(dk.tensor(g))
-    yt.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=TOL, atol=TOL)
-    for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
-        assert name == tname
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=TOL, atol=TOL, err_msg=name)
-    return yo
+def _side_by_side(ours, theirs, shape, **kw):
+    copy_to_torch(ours, theirs)
+    return compare(ours, theirs, RNG.standard_normal(shape), RNG, TOL, **kw)
 
 
 CONV2D = [
@@ -215,7 +198,7 @@ def test_lenet_like_stack_matches_torch_in_float32():
 
     ours, theirs = build(dk), build(torch)
     assert repr(ours) == repr(theirs)
-    _copy_to_torch(ours, theirs)
+    copy_to_torch(ours, theirs)
     x = RNG.standard_normal((4, 1, 28, 28)).astype(np.float32)
     y = RNG.integers(0, 10, 4)
     lo = nn.CrossEntropyLoss()(ours(dk.tensor(x)), dk.tensor(y))

@@ -8,6 +8,7 @@ steps of a small CNN. Skipped (never failed) without torch.
 
 import numpy as np
 import pytest
+from torch_side_by_side import compare, copy_to_torch
 
 import diffkit as dk
 from diffkit import nn, optim
@@ -18,23 +19,8 @@ TOL = 1e-10
 RNG = np.random.default_rng(11)
 
 
-def _load_into_torch(ours, theirs):
-    theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy())) for k, v in ours.state_dict().items()})
-
-
 def _compare(ours, theirs, x, tol=TOL):
-    """Forward and backward of the same input with the same cotangent."""
-    xo = dk.tensor(x, requires_grad=True)
-    xt = torch.from_numpy(x.copy()).requires_grad_()
-    yo, yt = ours(xo), theirs(xt)
-    np.testing.assert_allclose(yo.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    g = RNG.standard_normal(tuple(yt.shape))
-    yo.backward(dk.tensor(g))
-    yt.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
-    for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
-        assert name == tname
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=tol, atol=tol, err_msg=name)
+    compare(ours, theirs, x, RNG, tol)
 
 
 def _buffers_equal(ours, theirs, tol=1e-12):
@@ -63,7 +49,7 @@ def test_batchnorm_train_and_eval_match_torch(name, kw, shape):
         with dk.no_grad():
             ours.weight.copy_(dk.tensor(RNG.uniform(0.5, 2.0, kw["num_features"])))
             ours.bias.copy_(dk.tensor(RNG.standard_normal(kw["num_features"])))
-    _load_into_torch(ours, theirs)
+    copy_to_torch(ours, theirs)
     for _ in range(3):  # training: batch statistics, running ones updated (unbiased variance)
         _compare(ours, theirs, RNG.standard_normal(shape) * 3.0 + 1.0)
         _buffers_equal(ours, theirs)
@@ -113,7 +99,7 @@ def test_layer_and_group_norm_match_torch(name, kw, shape):
     with dk.no_grad():
         for p in ours.parameters():
             p.copy_(dk.tensor(RNG.uniform(0.5, 2.0, p.shape)))
-    _load_into_torch(ours, theirs)
+    copy_to_torch(ours, theirs)
     _compare(ours, theirs, RNG.standard_normal(shape) * 2.0 + 0.5)
 
 
@@ -164,7 +150,7 @@ def test_embedding_matches_torch_with_padding_idx_and_max_norm():
                dict(num_embeddings=6, embedding_dim=3, max_norm=1.0)):
         ours, theirs = nn.Embedding(**kw).double(), torch.nn.Embedding(**kw).double()
         assert repr(ours) == repr(theirs)
-        _load_into_torch(ours, theirs)
+        copy_to_torch(ours, theirs)
         idx = np.array([[0, 4, 4, 5], [3, 1, 4, 0]])
         yo, yt = ours(dk.tensor(idx)), theirs(torch.from_numpy(idx))
         np.testing.assert_allclose(yo.numpy(), yt.detach().numpy(), rtol=1e-12)
@@ -212,7 +198,7 @@ def _digits_cnn(lib):
 def test_a_small_cnn_trains_like_torch_for_a_few_steps():
     ours, theirs = _digits_cnn(dk).double(), _digits_cnn(torch).double()
     assert repr(ours) == repr(theirs)
-    _load_into_torch(ours, theirs)
+    copy_to_torch(ours, theirs)
     opt = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
     topt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
     x, y = RNG.standard_normal((16, 1, 8, 8)), RNG.integers(0, 3, 16)
