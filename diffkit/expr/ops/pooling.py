@@ -51,7 +51,7 @@ def _axis_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
 
 def pool_geometry(size: tuple, kernel_size: tuple, stride: tuple | None, padding: Any = 0, dilation: Any = 1,
                   ceil_mode: bool = False) -> tuple[tuple[int, ...], Geometry]:
-    """The pooled shape and the windows' :class:`~.windows.Geometry` (the right padding grown or cut to fit them).
+    """The pooled shape and the windows' :class:`~.windows.Geometry` (right padding grown for a last, partial window).
 
     Example
     -------
