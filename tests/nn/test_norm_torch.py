@@ -145,6 +145,17 @@ def test_gelu_and_softplus_keep_their_digits_in_the_tails():
                                rtol=1e-14)
 
 
+def test_gelu_keeps_its_left_tail_where_torch_cancels():
+    # x Φ(x) against mpmath (SymPy's dependency): torch's x (1 + erf(x/√2)) / 2 loses these digits
+    import mpmath
+
+    from diffkit.nn import functional as F
+
+    x = np.array([-9.0, -7.0, -4.0, -3.0])
+    exact = np.array([float(mpmath.mpf(v) * mpmath.ncdf(v)) for v in x])
+    np.testing.assert_allclose(F.gelu(x), exact, rtol=1e-10)
+
+
 def test_embedding_matches_torch_with_padding_idx_and_max_norm():
     for kw in (dict(num_embeddings=6, embedding_dim=3), dict(num_embeddings=6, embedding_dim=3, padding_idx=-2),
                dict(num_embeddings=6, embedding_dim=3, max_norm=1.0)):
