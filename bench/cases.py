@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import isolated
+from .cnn import CNN_IMPLS, CONV_IMPLS, bench_cnn_step, bench_conv2d
 from .harness import Row, interleaved_times, median_time, peer, require
 
 
@@ -497,8 +498,11 @@ def bench_swell(quick: bool) -> list[Row]:
     return rows
 
 
+# --------------------------------------------------------------------------- cnn_step, conv2d: bench/cnn.py
+CNN_TARGETS = [Target("diffkit", "torch eager", 1.5)]
+
 #: Implementations timed in processes of their own: ``ISOLATED[bench][impl](*args)`` builds the callable.
-ISOLATED = {"mlp_step": MLP_IMPLS, "batch_grad": BATCH_IMPLS}
+ISOLATED = {"mlp_step": MLP_IMPLS, "batch_grad": BATCH_IMPLS, "cnn_step": CNN_IMPLS, "conv2d": CONV_IMPLS}
 
 BENCHMARKS: dict[str, tuple[Any, list[Target], str]] = {
     "mlp_step": (bench_mlp_step, MLP_TARGETS, "ms"),
@@ -507,5 +511,7 @@ BENCHMARKS: dict[str, tuple[Any, list[Target], str]] = {
     "batch_grad": (bench_batch_grad, BATCH_TARGETS, "ms"),
     "fd_gradient": (bench_fd_gradient, FD_TARGETS, "ms"),
     "swell": (bench_swell, [], "s"),
+    "cnn_step": (bench_cnn_step, CNN_TARGETS, "ms"),
+    "conv2d": (bench_conv2d, [], "ms"),
 }
 

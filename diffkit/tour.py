@@ -36,6 +36,7 @@ NOTEBOOKS = {
     "06_autograd_tensors.ipynb": "requires_grad, backward, zero_grad, no_grad, a custom Function",
     "07_training.ipynb": "a cubic fit of sin(x), the learning-rate study, a digits MLP",
     "08_gradient_checking.ipynb": "checking a hand-written backprop and finding a planted bug",
+    "09_convolution.ipynb": "the convolution's backward pass derived and checked three ways; a CNN on real digits",
 }
 #: Every figure is saved twice: PNG for the page, SVG for the full-size link.
 FIGURE_FORMATS = ("png", "svg")

@@ -49,6 +49,7 @@ NOTEBOOKS: dict[str, str | list] = {
     "06_autograd_tensors.ipynb": "nb06_autograd_tensors",
     "07_training.ipynb": "nb07_training",
     "08_gradient_checking.ipynb": "nb08_gradient_checking",
+    "09_convolution.ipynb": "nb09_convolution",
 }
 
 
@@ -131,7 +132,7 @@ def exercise(number: int, title: str, text: str, solution: str, check: str, stub
     text, solution, check = (textwrap.dedent(s).strip("\n") for s in (text, solution, check))
     stub = textwrap.dedent(stub).strip("\n") if stub is not None else stub_of(solution, text, check)
     names = _defines(stub)
-    answer = code("# Exercise {}: your answer (replace each ...)\n{}".format(number, stub))
+    answer = code(f"# Exercise {number}: your answer (replace each ...)\n{stub}")
     answer.metadata["diffkit"] = {"exercise": number, "role": "answer"}
     answer["_solution"] = (title, solution)  # taken out again by build()
     first = f"check.answered({', '.join(f'{n}={n}' for n in names)})\n" if names else ""

@@ -190,7 +190,8 @@ CELLS = [
               check.equal("most_evals", most_evals, max(evals, key=evals.get),
                           hint="read the f evals column; a method's label is the first column")
               exact_once = [label for label in evals if evals[label] == 1 and table.errors(label)[0] == 0.0]
-              check.that(cheapest_exact in exact_once, f"one of {exact_once}", got=cheapest_exact, name="cheapest_exact",
+              check.that(cheapest_exact in exact_once, f"one of {exact_once}", got=cheapest_exact,
+                         name="cheapest_exact",
                          hint="look for abs error 0 and f evals 1 in the same row")
               check.passed(f"{most_evals} used {evals[most_evals]} evaluations of f")
               """),

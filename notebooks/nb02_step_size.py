@@ -146,7 +146,8 @@ CELLS = [
               """
               predicted = dk.numeric.optimal_step(scheme="central", dtype="float64").h
               check.close("my_h_star", my_h_star, predicted, rtol=1e-6,
-                          hint="E'(h) = h/3 - eps/h^2; set it to 0, solve for h, and use eps = np.finfo(np.float64).eps")
+                          hint="E'(h) = h/3 - eps/h^2; set it to 0, solve for h, "
+                               "and use eps = np.finfo(np.float64).eps")
               check.passed(f"h* = {my_h_star:.3g}")
               """),
     *exercise(2, "theory against measurement in float32",

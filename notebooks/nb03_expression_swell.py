@@ -110,7 +110,8 @@ CELLS = [
               """
               sizes_nested, sizes_cse = table.series("d_nested")[1], table.series("d_cse")[1]
               check.close("growth", growth, sizes_nested[-1] / sizes_nested[-2], rtol=1e-9,
-                          hint="the last two entries of table.series('d_nested')[1], the later one divided by the earlier")
+                          hint="the last two entries of table.series('d_nested')[1], "
+                               "the later one divided by the earlier")
               check.equal("cse_steps", list(cse_steps), [int(d) for d in np.diff(sizes_cse)[2:]],
                           hint="np.diff of the d_cse sizes, from the difference between n = 3 and n = 4 on")
               check.that(2 < growth < 4 and len(set(cse_steps)) == 1,

@@ -115,3 +115,18 @@ def test_a_busy_machine_is_flagged_in_the_results(tmp_path, monkeypatch):
     monkeypatch.setattr(run.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     run.main(["--only", "swell", "--out", str(out)])
     assert "busy" not in out.read_text()
+
+
+def test_the_conv2d_implementations_compute_the_same_gradients():
+    import numpy as np
+
+    from bench import cnn
+
+    impls = ["numpy im2col", "diffkit"] + (["torch eager"] if peer("torch") else [])
+    grads = {impl: [np.asarray(g.numpy() if hasattr(g, "numpy") else g) for g in cnn.CONV_IMPLS[impl]()()]
+             for impl in impls}
+    for impl in impls[1:]:  # float32 sums of 25600 terms in different orders: 1e-5 of the largest entry
+        for a, b in zip(grads[impls[0]], grads[impl]):
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5 * np.abs(a).max(), err_msg=impl)
+    assert cnn.im2col_bytes() == 4 * 64 * (24 * 24 * 25 + 2 * 20 * 20 * 8 * 25)
+

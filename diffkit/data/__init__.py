@@ -10,9 +10,9 @@ Example
 """
 
 from .dataset import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
-from .datasets import digits, gaussian_classes, noisy_linear, sin_cubic, train_test_split
+from .datasets import Digits, digits, gaussian_classes, load_digits, noisy_linear, sin_cubic, train_test_split
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
-    "sin_cubic", "noisy_linear", "gaussian_classes", "digits", "train_test_split",
+    "sin_cubic", "noisy_linear", "gaussian_classes", "digits", "load_digits", "Digits", "train_test_split",
 ]

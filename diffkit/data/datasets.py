@@ -17,13 +17,17 @@ Example
 from __future__ import annotations
 
 import functools
+import importlib.util
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, DiffkitError, ShapeError
 
-__all__ = ["sin_cubic", "noisy_linear", "gaussian_classes", "digits", "train_test_split"]
+__all__ = ["sin_cubic", "noisy_linear", "gaussian_classes", "digits", "load_digits", "Digits", "train_test_split"]
 
 
 def _count(name: str, n: int) -> int:
@@ -180,6 +184,114 @@ def _digits(n_per_class: int, seed: int, noise: float, jitter: float) -> tuple[n
     y = np.array(labels, dtype=np.int64)
     order = rng.permutation(len(y))
     return X[order], y[order]
+
+
+@dataclass(frozen=True)
+class Digits:
+    """8x8 digit images and their labels, and where they came from; unpacks as ``X, y``.
+
+    Attributes
+    ----------
+    data : ndarray
+        (n, 64) float64 pixel values 0..16, row by row.
+    target : ndarray
+        (n,) int64 labels.
+    images : ndarray
+        (n, 8, 8), the same pixels as images.
+    source : str
+        ``"uci"`` for the real UCI handwritten digits (scikit-learn's bundled
+        copy), ``"synthetic"`` for :func:`digits`' generated ones.
+
+    Example
+    -------
+    >>> from diffkit import data
+    >>> d = data.load_digits(source="synthetic")
+    >>> X, y = d
+    >>> X.shape, d.images.shape, d.source
+    ((1797, 64), (1797, 8, 8), 'synthetic')
+    """
+
+    data: np.ndarray
+    target: np.ndarray
+    images: np.ndarray
+    source: str
+
+    def __iter__(self):
+        return iter((self.data, self.target))
+
+
+def load_digits(n_class: int = 10, source: str = "auto") -> Digits:
+    """The UCI handwritten digits (1797 images, 8x8, 0..16), as scikit-learn bundles them.
+
+    With ``source="auto"`` (the default) the real images are read from
+    scikit-learn's copy when scikit-learn is installed (``pip install
+    'diffkit[data]'``; nothing is downloaded); without it the synthetic
+    :func:`digits` stand in, with a warning. The result's ``source`` says
+    which you got. ``source="uci"`` insists on the real ones,
+    ``"synthetic"`` asks for the generated ones.
+
+    Parameters
+    ----------
+    n_class : int, default 10
+        Keep the digits 0 .. n_class - 1.
+    source : {"auto", "uci", "synthetic"}
+
+    Returns
+    -------
+    Digits
+        ``data`` (n, 64), ``target`` (n,), ``images`` (n, 8, 8), ``source``;
+        ``X, y = load_digits()`` unpacks the first two.
+
+    Example
+    -------
+    >>> import warnings
+    >>> from diffkit import data
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")       # (the fallback's warning, where scikit-learn is missing)
+    ...     d = data.load_digits()
+    >>> d.data.shape, d.images.shape, d.source in ("uci", "synthetic")
+    ((1797, 64), (1797, 8, 8), True)
+    """
+    if source not in ("auto", "uci", "synthetic"):
+        raise ArgumentError(f"load_digits(): source must be 'auto', 'uci' or 'synthetic', got {source!r}")
+    if isinstance(n_class, bool) or not isinstance(n_class, (int, np.integer)) or not 1 <= n_class <= 10:
+        raise ArgumentError(f"load_digits(): n_class must be a whole number from 1 to 10, got {n_class!r}")
+    real = None if source == "synthetic" else _bundled_uci_digits()
+    if real is not None:
+        (X, y), source = real, "uci"
+    else:
+        if source == "uci":
+            raise DiffkitError("load_digits(source='uci') reads scikit-learn's bundled copy of the UCI digits, and "
+                               "scikit-learn is not installed: pip install 'diffkit[data]' (or scikit-learn)")
+        if source == "auto":
+            warnings.warn("scikit-learn is not installed, so load_digits() returns synthetic digits "
+                          "(dk.data.digits()), not the real UCI ones: pip install 'diffkit[data]' for those; "
+                          "result.source says which you have", UserWarning, stacklevel=2)
+        (X, y), source = digits(), "synthetic"
+    keep = y < n_class
+    X, y = X[keep], y[keep]
+    return Digits(X, y, X.reshape(-1, 8, 8), source)
+
+
+def _bundled_uci_digits() -> tuple[np.ndarray, np.ndarray] | None:
+    """scikit-learn's copy of the UCI digits as (X, y), or None without scikit-learn.
+
+    Read straight from the package's data file (25 ms) rather than through
+    ``import sklearn.datasets`` (4 s: it loads SciPy); through the public
+    loader where the file is not where scikit-learn has always kept it.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None:
+        return None
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder, "datasets", "data", "digits.csv.gz")
+        if path.is_file():
+            table = np.loadtxt(path, delimiter=",")
+            return table[:, :-1], table[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits as bundled
+
+    found = bundled()
+    return np.asarray(found.data, dtype=np.float64), np.asarray(found.target, dtype=np.int64)
 
 
 def train_test_split(*arrays: np.ndarray, test_size: float = 0.25, seed: int = 0) -> list[np.ndarray]:

@@ -31,10 +31,31 @@ from ..ad.backend import device_of, namespace_of, to_device
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ArgumentIndexError, ArgumentTypeError
 from ..expr import ops
+from .functional_act import elu, gelu, silu, softplus
+from .functional_conv import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    max_pool1d,
+    max_pool2d,
+    pad,
+)
+from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm
 from .random import resolve_generator
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "one_hot",
+    "gelu", "silu", "softplus", "elu", "embedding",
+    "pad", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "batch_norm", "instance_norm", "layer_norm", "group_norm",
     "mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
 ]
@@ -503,3 +524,58 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
     if weight is not None:
         loss = loss * _target_like(weight, input)
     return _reduce(loss, reduction)
+
+
+def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Any:
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input``: shape ``input.shape + (dim,)``.
+
+    Entries equal to ``padding_idx`` give their row but send no gradient to
+    it. With ``max_norm``, the rows looked up are first rescaled in place to
+    at most that norm, as in PyTorch.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import diffkit as dk
+    >>> from diffkit.nn.functional import embedding
+    >>> w = dk.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> out = embedding(np.array([[1, 2], [0, 1]]), w, padding_idx=0)
+    >>> out.shape
+    (2, 2, 2)
+    >>> out.sum().backward(); w.grad.tolist()          # row 0 is padding: no gradient
+    [[0.0, 0.0], [2.0, 2.0], [1.0, 1.0]]
+    """
+    if scale_grad_by_freq or sparse:
+        raise ArgumentError("embedding(): scale_grad_by_freq and sparse gradients are not supported; the gradient is "
+                            "always the dense sum over the looked-up rows")
+    index = _raw(input)
+    index = namespace_of(index).asarray(index) if hasattr(index, "shape") else np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise ArgumentTypeError(f"embedding() needs integer indices, got dtype {index.dtype}")
+    shape = _shape(weight)
+    if len(shape) != 2:
+        raise ArgumentError(f"embedding(): the weight must be 2-d (num_embeddings, embedding_dim), got shape {shape}")
+    index = _array_like(index, weight)
+    xp = namespace_of(index)
+    if index.size and (int(xp.min(index)) < -shape[0] or int(xp.max(index)) >= shape[0]):
+        raise ArgumentIndexError(f"embedding(): index out of range: the {shape[0]} rows take indices "
+                                 f"0..{shape[0] - 1}, got {int(xp.min(index))}..{int(xp.max(index))}")
+    index = xp.where(index < 0, index + shape[0], index)
+    if max_norm is not None:
+        _renorm_rows(_raw(weight), index, float(max_norm), float(norm_type))
+    rows = ops.getitem(weight, index=(index, slice(None)))
+    if padding_idx is None:
+        return rows
+    pad_row = padding_idx + shape[0] if padding_idx < 0 else padding_idx
+    keep = xp.reshape(index != pad_row, tuple(index.shape) + (1,))
+    return ops.where(keep, rows, _raw(rows))  # same values; the padding entries' gradient stops here
+
+
+def _renorm_rows(table: Any, index: Any, max_norm: float, norm_type: float) -> None:
+    """Rescale in place the looked-up rows of ``table`` whose norm exceeds ``max_norm`` (``embedding_renorm_``)."""
+    xp = namespace_of(table)
+    used = xp.unique_values(xp.reshape(index, (-1,)))
+    norms = xp.sum(xp.abs(table[used]) ** norm_type, axis=1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    table[used] = table[used] * xp.reshape(scale, (-1, 1)).astype(table.dtype)

@@ -26,7 +26,22 @@ from . import init
 from .module import Module, Parameter
 
 __all__ = ["Linear", "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten",
-           "Dropout"]
+           "Unflatten", "Dropout"]
+
+
+def empty_parameter(shape: tuple, device: Any = None, dtype: Any = None) -> Parameter:
+    """An uninitialised Parameter: float32 on the CPU unless ``dtype`` and ``device`` say otherwise (PyTorch's default).
+
+    Example
+    -------
+    >>> from diffkit.nn.layers import empty_parameter
+    >>> p = empty_parameter((2, 3))
+    >>> p.shape, p.dtype, p.device
+    ((2, 3), dtype('float32'), 'cpu')
+    """
+    dt = np.dtype(resolve_dtype(np, dtype)) if dtype is not None else np.dtype(np.float32)
+    dev = normalize_device(device) if device is not None else "cpu"
+    return Parameter(to_device(np.empty(tuple(shape), dtype=dt), dev))
 
 
 class Linear(Module):
@@ -63,11 +78,9 @@ class Linear(Module):
                 raise ArgumentError(f"Linear: {name} must be a non-negative integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        dt = np.dtype(resolve_dtype(np, dtype)) if dtype is not None else np.dtype(np.float32)
-        dev = normalize_device(device) if device is not None else "cpu"
-        self.weight = Parameter(to_device(np.empty((self.out_features, self.in_features), dtype=dt), dev))
+        self.weight = empty_parameter((self.out_features, self.in_features), device, dtype)
         if bias:
-            self.bias = Parameter(to_device(np.empty(self.out_features, dtype=dt), dev))
+            self.bias = empty_parameter((self.out_features,), device, dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -252,6 +265,39 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size`` (one entry may be -1): the inverse of :class:`Flatten`.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit import nn
+    >>> layer = nn.Unflatten(1, (2, 8))
+    >>> layer, layer(np.zeros((5, 16))).shape
+    (Unflatten(dim=1, unflattened_size=(2, 8)), (5, 2, 8))
+    """
+
+    def __init__(self, dim: int, unflattened_size: Any):
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, input: Any) -> Any:
+        shape = tuple(input.shape)
+        dim = self.dim % len(shape) if shape else 0
+        sizes = list(self.unflattened_size)
+        known = math.prod(n for n in sizes if n != -1)
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != shape[dim]) or (known and shape[dim] % known):
+            raise ArgumentError(f"Unflatten: unflattened_size {self.unflattened_size} does not fit dimension "
+                                f"{self.dim} of size {shape[dim]} (input of shape {shape})")
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = shape[dim] // known
+        return ops.reshape(input, shape=shape[:dim] + tuple(sizes) + shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Dropout(Module):

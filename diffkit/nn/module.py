@@ -339,8 +339,12 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         self._parameters[name] = param
 
-    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
-        """Add state that is not a parameter (a running mean, a mask); in ``state_dict`` if persistent.
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add state that is not a parameter (a running mean, a mask): a Tensor, or None for one declared but absent.
+
+        Buffers are moved and cast by ``to()`` (floating ones only), listed by
+        ``buffers()``, and saved in ``state_dict()`` unless ``persistent=False``;
+        optimizers never see them.
 
         Example
         -------
@@ -348,14 +352,18 @@ class Module:
         >>> from diffkit import nn
         >>> m = nn.Module()
         >>> m.register_buffer("steps", dk.tensor(0.0))
-        >>> list(m.state_dict()), list(m.parameters())
-        (['steps'], [])
+        >>> m.register_buffer("cache", dk.zeros(3), persistent=False)
+        >>> list(m.state_dict()), list(m.parameters()), [n for n, _ in m.named_buffers()]
+        (['steps'], [], ['steps', 'cache'])
         """
         self._check_init("buffers")
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"buffer name must be a non-empty string without '.', got {name!r}")
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise ArgumentTypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (a Tensor or "
+                                    "None required; wrap an array with dk.tensor(...))")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -408,6 +416,9 @@ class Module:
                                         "(nn.Module or None expected)")
             d["_modules"][name] = None
         elif name in d.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise ArgumentTypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (a Tensor or "
+                                        "None expected)")
             d["_buffers"][name] = value
         else:
             object.__setattr__(self, name, value)
@@ -692,7 +703,7 @@ class Module:
                 destination[prefix + name] = p if keep_vars else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers:
-                destination[prefix + name] = b if keep_vars or not isinstance(b, Tensor) else b.detach()
+                destination[prefix + name] = b if keep_vars else b.detach()
 
     def state_dict(self, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict:
@@ -774,10 +785,7 @@ class Module:
             cls = StateDictShapeError if shape_error else StateDictError
             raise cls(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         for target, value in staged:
-            if isinstance(target, Tensor):
-                _assign(target, value)
-            else:  # a plain-array buffer
-                target[...] = to_device(np.asarray(value, dtype=target.dtype), device_of(target))
+            _assign(target, value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ device, dtype
@@ -791,11 +799,9 @@ class Module:
                     p.data = new
                     if p.grad is not None:
                         p.grad.data = fn(p.grad._data)
-            for name, b in module._buffers.items():
-                if isinstance(b, Tensor):
+            for b in module._buffers.values():
+                if b is not None:
                     b.data = fn(b._data)
-                elif b is not None:
-                    module._buffers[name] = fn(b)
         return self
 
     def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:

@@ -1,5 +1,9 @@
-import numpy as np
+import warnings
 
+import numpy as np
+import pytest
+
+import diffkit as dk
 from diffkit import data
 
 
@@ -50,3 +54,35 @@ def test_train_test_split():
     assert len(atr) == 8 and len(ate) == 2
     np.testing.assert_array_equal(btr, atr * 2)
     assert sorted(np.concatenate([atr, ate]).tolist()) == list(range(10))
+
+
+def test_load_digits_reads_the_real_uci_digits_from_scikit_learn():
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the real data comes without a warning
+        d = data.load_digits()
+    real = sklearn_datasets.load_digits()
+    assert d.source == "uci"
+    np.testing.assert_array_equal(d.data, real.data)
+    np.testing.assert_array_equal(d.target, real.target)
+    np.testing.assert_array_equal(d.images, real.images)
+    assert d.data.dtype == np.float64 and d.target.dtype == np.int64
+    X, y = data.load_digits(n_class=3)  # unpacks as X, y; the first three classes, as scikit-learn's n_class
+    assert sorted(set(y.tolist())) == [0, 1, 2] and len(X) == int((real.target < 3).sum())
+
+
+def test_load_digits_falls_back_to_the_synthetic_digits_and_says_so(monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.split(".")[0] == "sklearn" else real_find_spec(name, *a))
+    with pytest.warns(UserWarning, match="synthetic digits"):
+        d = data.load_digits()
+    assert d.source == "synthetic"
+    X, y = data.digits()
+    np.testing.assert_array_equal(d.data, X)
+    np.testing.assert_array_equal(d.target, y)
+    with pytest.raises(dk.DiffkitError, match="scikit-learn is not installed"):
+        data.load_digits(source="uci")
+    assert data.load_digits(source="synthetic").source == "synthetic"

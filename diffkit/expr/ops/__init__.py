@@ -50,7 +50,15 @@ Example
 
 from __future__ import annotations
 
-from . import elementwise, fused, reductions, shapes  # noqa: F401 - each registers its family of ops
+from . import (  # noqa: F401 - each registers its family of ops
+    convolution,
+    elementwise,
+    fused,
+    normalization,
+    pooling,
+    reductions,
+    shapes,
+)
 
 # isort: split
 from . import (  # noqa: F401 - the array vocabulary, one family per module

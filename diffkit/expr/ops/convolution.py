@@ -1,0 +1,170 @@
+"""Convolution: three ops that are each other's derivatives.
+
+``conv(x, w)`` is PyTorch's convolution (a cross-correlation) of ``x``
+(N, C, *S) with ``w`` (O, C / groups, *K), over one to three spatial axes,
+with stride, padding ``((lo, hi), ...)``, dilation and groups. It is bilinear
+in ``(x, w)``, and so are the two contractions its reverse rule needs:
+
+* ``conv_transpose(g, w)``, the cotangent of ``x``: every output cotangent
+  sent back through the window it came from (col2im). For stride 1 it is the
+  convolution of the zero-padded ``g`` with the flipped kernel, channels
+  swapped: *the backward pass of a convolution is a convolution*. It is also
+  what ``nn.ConvTranspose2d`` computes.
+* ``conv_weight(x, g)``, the cotangent of ``w``: the correlation of the input
+  windows with ``g``.
+
+Each of the three is the others' derivative (``<conv(x, w), g> =
+<x, conv_transpose(g, w)> = <w, conv_weight(x, g)>``), so their rules are
+written with one another and differentiate again to any order.
+
+All three are one matrix product on the windows of :mod:`.windows`:
+windows (N*L, K*C) times the kernel as a (K*C, O) matrix, one GEMM for the
+batch. Outputs come back channels last in memory (a transposed view), which
+is what the next convolution or pooling wants to read.
+
+Example
+-------
+>>> import numpy as np
+>>> from diffkit.expr.ops.convolution import conv, conv_transpose
+>>> x = np.arange(5.0).reshape(1, 1, 5)
+>>> conv(x, np.array([[[1.0, 0.0, -1.0]]])).tolist()              # x[i] - x[i + 2]
+[[[-2.0, -2.0, -2.0]]]
+>>> conv_transpose(np.ones((1, 1, 3)), np.array([[[1.0, 0.0, -1.0]]]), size=(5,)).tolist()
+[[[1.0, 1.0, 0.0, -1.0, -1.0]]]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .core import _defop
+from .shapes import getitem
+from .windows import channels_first, col2im, geometry, out_size, windows
+
+__all__ = ["conv", "conv_transpose", "conv_weight"]
+
+
+def _kernel_last(xp: Any, w: Any) -> Any:
+    """w (O, Cg, *K) as (O, *K, Cg): the order of a window's entries."""
+    nd = w.ndim - 2
+    return xp.permute_dims(w, (0,) + tuple(range(2, nd + 2)) + (1,))
+
+
+def _rows(xp: Any, g: Any) -> Any:
+    """An (N, O, *S) array as (N * prod(S), O) rows, channels last."""
+    nd = g.ndim - 2
+    gl = xp.permute_dims(g, (0,) + tuple(range(2, nd + 2)) + (1,))
+    return xp.reshape(gl, (math.prod(gl.shape[:-1]), g.shape[1]))
+
+
+def _grouped(xp: Any, a: Any, groups: int) -> Any:
+    """(L, G * m) rows as (G, L, m) stacked matrices."""
+    return xp.permute_dims(xp.reshape(a, (a.shape[0], groups, a.shape[1] // groups)), (1, 0, 2))
+
+
+def _ungrouped(xp: Any, a: Any) -> Any:
+    """(G, L, m) stacked matrices as (L, G * m) rows."""
+    return xp.reshape(xp.permute_dims(a, (1, 0, 2)), (a.shape[1], a.shape[0] * a.shape[2]))
+
+
+def _window_rows(xp: Any, x: Any, kernel: tuple, geo: Any, groups: int, out: tuple | None = None) -> Any:
+    """The windows of x as (N * L, K * C) rows, or (G, N * L, K * Cg) per group."""
+    win = windows(xp, x, kernel, geo, out=out)
+    k, c = math.prod(kernel), x.shape[1]
+    rows = math.prod(win.shape[:-1 - len(kernel)])
+    if groups == 1:
+        return xp.reshape(win, (rows, k * c))
+    per_group = xp.reshape(win, (rows, k, groups, c // groups))
+    return xp.reshape(xp.permute_dims(per_group, (2, 0, 1, 3)), (groups, rows, k * (c // groups)))
+
+
+def _kernel_matrix(xp: Any, w: Any, groups: int) -> Any:
+    """w (O, Cg, *K) as (O, K * Cg), or (G, O / G, K * Cg) per group."""
+    wl = xp.reshape(_kernel_last(xp, w), (w.shape[0], math.prod(w.shape[1:])))
+    return wl if groups == 1 else xp.reshape(wl, (groups, w.shape[0] // groups, wl.shape[1]))
+
+
+def _conv_impl(xp, x, w, stride=1, padding=0, dilation=1, groups=1):
+    nd = x.ndim - 2
+    geo = geometry(nd, stride, padding, dilation)
+    kernel = tuple(w.shape[2:])
+    out = out_size(tuple(x.shape[2:]), kernel, geo)
+    cols = _window_rows(xp, x, kernel, geo, groups)
+    wm = _kernel_matrix(xp, w, groups)
+    if groups == 1:
+        y = xp.matmul(cols, xp.matrix_transpose(wm))
+    else:
+        y = _ungrouped(xp, xp.matmul(cols, xp.matrix_transpose(wm)))
+    return channels_first(xp, xp.reshape(y, (x.shape[0],) + out + (w.shape[0],)))
+
+
+def _conv_transpose_impl(xp, g, w, size, stride=1, padding=0, dilation=1, groups=1):
+    nd = g.ndim - 2
+    geo = geometry(nd, stride, padding, dilation)
+    kernel = tuple(w.shape[2:])
+    k, rows = math.prod(kernel), _rows(xp, g)  # rows: (L, O)
+    o, cg = w.shape[0], w.shape[1]
+    # the columns offset by offset, (K, L, C): what col2im adds back slab by slab
+    per_offset = xp.permute_dims(xp.reshape(w, (groups, o // groups, cg, k)), (0, 3, 1, 2))  # (G, K, O/G, Cg)
+    if groups == 1:
+        cols = xp.matmul(rows, per_offset[0, ...])
+    else:
+        cols = xp.matmul(xp.expand_dims(_grouped(xp, rows, groups), axis=1), per_offset)  # (G, K, L, Cg)
+        cols = xp.reshape(xp.permute_dims(cols, (1, 2, 0, 3)), (k, rows.shape[0], groups * cg))
+    cols = xp.reshape(cols, (k, g.shape[0]) + tuple(g.shape[2:]) + (groups * cg,))
+    return col2im(xp, cols, tuple(size), kernel, geo)
+
+
+def _conv_weight_impl(xp, x, g, size, stride=1, padding=0, dilation=1, groups=1):
+    nd = x.ndim - 2
+    geo = geometry(nd, stride, padding, dilation)
+    kernel = tuple(size)
+    cols = _window_rows(xp, x, kernel, geo, groups, out=tuple(g.shape[2:]))
+    gr = _rows(xp, g)
+    if groups == 1:
+        gw = xp.matmul(xp.matrix_transpose(gr), cols)  # (O, K * C)
+    else:
+        gw = xp.matmul(xp.matrix_transpose(_grouped(xp, gr, groups)), cols)  # (G, O / G, K * Cg)
+    o, cg = g.shape[1], x.shape[1] // groups
+    wl = xp.reshape(gw, (o,) + kernel + (cg,))
+    return xp.permute_dims(wl, (0, nd + 1) + tuple(range(1, nd + 1)))
+
+
+def _fit(a: Any, shape: tuple) -> Any:
+    """``a`` cut to ``shape``: the convolution of a transposed convolution's output may see a window more
+    than the transposed convolution had (an output padding of at least the stride)."""
+    if tuple(a.shape) == tuple(shape):
+        return a
+    return getitem(a, index=tuple(slice(0, n) for n in shape))
+
+
+conv = _defop(
+    "conv", 2, _conv_impl,
+    jvp=(lambda t, ans, x, w, **p: conv(t, w, **p), lambda t, ans, x, w, **p: conv(x, t, **p)),
+    vjp=(lambda g, ans, x, w, **p: conv_transpose(g, w, size=tuple(x.shape[2:]), **p),
+         lambda g, ans, x, w, **p: conv_weight(x, g, size=tuple(w.shape[2:]), **p)),
+    kind="array", cost=lambda out, args, p: 2 * int(out.size) * math.prod(args[1].shape[1:]),
+    template="conv({0}, {1})",
+    doc="PyTorch's convolution (cross-correlation) of x (N, C, *S) with w (O, C / groups, *K)",
+)
+conv_transpose = _defop(
+    "conv_transpose", 2, _conv_transpose_impl,
+    jvp=(lambda t, ans, g, w, size, **p: conv_transpose(t, w, size=size, **p),
+         lambda t, ans, g, w, size, **p: conv_transpose(g, t, size=size, **p)),
+    vjp=(lambda c, ans, g, w, size, **p: _fit(conv(c, w, **p), g.shape),
+         lambda c, ans, g, w, size, **p: conv_weight(c, g, size=tuple(w.shape[2:]), **p)),
+    kind="array", cost=lambda out, args, p: 2 * int(args[0].size) * math.prod(args[1].shape[1:]),
+    template="conv_transpose({0}, {1})",
+    doc="the transposed convolution: g (N, O, *O') sent back through w (O, C / groups, *K) to shape (N, C, *size)",
+)
+conv_weight = _defop(
+    "conv_weight", 2, _conv_weight_impl,
+    jvp=(lambda t, ans, x, g, size, **p: conv_weight(t, g, size=size, **p),
+         lambda t, ans, x, g, size, **p: conv_weight(x, t, size=size, **p)),
+    vjp=(lambda c, ans, x, g, size, **p: conv_transpose(g, c, size=tuple(x.shape[2:]), **p),
+         lambda c, ans, x, g, size, **p: conv(x, c, **p)),
+    kind="array", cost=lambda out, args, p: 2 * int(args[1].size) * math.prod(out.shape[1:]),
+    template="conv_weight({0}, {1})",
+    doc="the kernel's cotangent of a convolution: the windows of x (N, C, *S) correlated with g (N, O, *O')",
+)
