@@ -18,6 +18,7 @@ from .errors import (
     ArgumentIndexError,
     ArgumentTypeError,
     BackendError,
+    BatchingError,
     DiffkitError,
     ExpressionError,
     GradientError,
@@ -29,6 +30,7 @@ from .expr.ops import (
     minimum, mul, neg, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square, stack, step, sub, sum,
     tan, tanh, transpose, where,
 )
+from .expr.array_functions import flatten, max, min, reciprocal, squeeze, std, unsqueeze, var
 from .table import Table
 
 # The interface every method implements, and the comparison of all of them.
@@ -57,11 +59,12 @@ __all__ = [
     # front-end
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
-    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError",
+    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "BatchingError",
     "abs", "add", "asin", "atan", "cat", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
+    "max", "min", "var", "std", "squeeze", "unsqueeze", "flatten", "reciprocal",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

@@ -24,6 +24,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ArgumentIndexError",
+    "BatchingError",
 ]
 
 
@@ -164,5 +165,17 @@ class ArgumentIndexError(DiffkitError, IndexError):
     -------
     >>> import diffkit as dk
     >>> issubclass(dk.ArgumentIndexError, IndexError) and issubclass(dk.ArgumentIndexError, dk.DiffkitError)
+    True
+    """
+
+
+class BatchingError(DiffkitError, NotImplementedError):
+    """``vmap`` met something it can't run on a whole batch at once: an op without a batching rule,
+    control flow on a batched value, a batch axis that doesn't exist.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.BatchingError, NotImplementedError) and issubclass(dk.BatchingError, dk.DiffkitError)
     True
     """

@@ -37,9 +37,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
+from ..expr import array_functions as _stats
 from ..expr.counting import COUNTER
 from ..expr.methods import ArrayMethods
-from ..expr.ops import OPS, Op
+from ..expr.ops import OPS, Op, apply
 from . import backend
 from .blas import axpy
 from .grad_mode import STATE
@@ -131,6 +132,8 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         ns = ad
         an = a._node
     else:
+        if getattr(type(a), "_dk_level", 0) > 2:  # a function transform's value: its level takes the op
+            return apply(op, a, b, **params)
         an = None
         ad = a = a.item() if isinstance(a, np.generic) else a  # a NumPy scalar is weak, as in PyTorch
         ar = False
@@ -141,6 +144,8 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         if not isinstance(a, Tensor):
             ns = bd
     else:
+        if getattr(type(b), "_dk_level", 0) > 2:
+            return apply(op, a, b, **params)
         bn = None
         bd = b = b.item() if isinstance(b, np.generic) else b  # float32 * np.float64(2) stays float32
         br = False
@@ -1433,14 +1438,7 @@ class Tensor(ArrayMethods):
         >>> x.var(), x.var(correction=0)
         (tensor(2.5), tensor(2.))
         """
-        a = _axis(dim, axis)
-        k = _keep(keepdim, keepdims)
-        if correction is None:
-            correction = 0 if unbiased is False else 1
-        d = self - self.mean(a, keepdim=True)
-        n = self.numel() if a is None else math.prod(
-            self.shape[i] for i in ((a,) if isinstance(a, int) else a))
-        return (d * d).sum(a, keepdim=k) / float(max(n - correction, 0))
+        return _stats.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
@@ -1452,7 +1450,7 @@ class Tensor(ArrayMethods):
         >>> dk.tensor([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).std(correction=0)
         tensor(2.)
         """
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+        return _stats.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
     def norm(self) -> Tensor:
         """The 2-norm of all entries.
@@ -1463,7 +1461,7 @@ class Tensor(ArrayMethods):
         >>> dk.tensor([3.0, 4.0]).norm()
         tensor(5.)
         """
-        return (self * self).sum().sqrt()
+        return _unary(OPS["norm"], self, {"axis": None, "keepdims": False})
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                   keepdims: bool | None = None) -> Tensor:

@@ -50,7 +50,7 @@ Example
 
 from __future__ import annotations
 
-from . import elementwise, fused, reductions, shapes  # noqa: F401 - each registers its family of ops
+from . import elementwise, fused, reductions, shapes, statistics  # noqa: F401 - each registers its family of ops
 from .core import ALIASES, FUNCTIONS, OPS, Op, apply, namespace
 
 __all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "EXPR_OPS"]

@@ -64,6 +64,12 @@ class Op:
         Whether the reverse rule reads the inputs' values. False for rules that
         only need their shapes (``add``, ``sum``, ``getitem``, ``reshape``...): an
         input changed in place afterwards doesn't spoil them, as in PyTorch.
+    batch : str, callable or None
+        The batching rule ``vmap`` uses (see :mod:`diffkit.expr.ops.batching`):
+        a rule, or the name of a generic one (``"broadcast"``, ``"axis"``,
+        ``"flat_axis"``). ``None`` derives it from ``kind`` and the options:
+        elementwise and comparison ops broadcast, ops with an ``axis`` option
+        shift it; anything else can't be batched until it is given one.
 
     Example
     -------
@@ -85,6 +91,7 @@ class Op:
     precedence: int = 100
     vjp_arrays: Callable[..., Any] | None = None
     reads_inputs: bool = True
+    batch: str | Callable[..., Any] | None = None
     doc: str = field(default="", compare=False)
 
     @property

@@ -1,0 +1,256 @@
+"""Levels of nested function transforms, and what their values have in common.
+
+Every op of the table goes through :func:`~diffkit.expr.ops.apply`, which hands
+it to the argument type with the highest ``_dk_level`` (traced values 1,
+Tensors 2). Each *invocation* of a function transform (``jvp``, ``grad``,
+``vmap``...) takes the next level up, :data:`BASE_LEVEL` plus the number of
+transforms already running in this thread, so the values it makes sit above
+every value it can meet: an inner transform's values hold the outer ones'
+inside, and ops on a mix go to the inner transform first, which treats the
+outer values as constants. That is how perturbations stay apart (JAX's
+levels, HIPS autograd's trace ids).
+
+:class:`LevelValue` is the base of the three kinds of transform values: the
+forward-mode :class:`~diffkit.expr.dual.Dual`, the reverse-mode box of
+:mod:`diffkit.ad.transforms.reverse` and the batched value of
+:mod:`diffkit.ad.transforms.batching`. It gives them Python's operators, the
+array methods of :class:`~diffkit.expr.methods.ArrayMethods`, NumPy's ufunc
+protocol, and refuses ``float()``, which would drop a derivative silently.
+
+Example
+-------
+>>> from diffkit.expr.levels import depth, new_level
+>>> depth()
+0
+>>> with new_level() as d:
+...     d, depth()
+(0, 1)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import GradientError
+from .arithmetic import OpArithmetic
+from .methods import ArrayMethods
+from .ops import OPS, apply, namespace
+
+__all__ = ["BASE_LEVEL", "depth", "new_level", "level_class", "LevelValue", "lowest", "constant_like",
+           "is_transform_value"]
+
+#: Tensor has level 2; transform values sit above it (a transform may carry Tensors).
+BASE_LEVEL = 3
+
+_state = threading.local()
+
+
+def depth() -> int:
+    """How many function transforms are running in this thread (the next one's depth).
+
+    Example
+    -------
+    >>> from diffkit.expr.levels import depth
+    >>> depth()
+    0
+    """
+    return getattr(_state, "depth", 0)
+
+
+@contextlib.contextmanager
+def new_level() -> Iterator[int]:
+    """Run a transform one level above those running: yields its depth (level ``BASE_LEVEL + depth``).
+
+    Example
+    -------
+    >>> from diffkit.expr.levels import new_level
+    >>> with new_level() as outer, new_level() as inner:
+    ...     outer, inner
+    (0, 1)
+    """
+    d = depth()
+    _state.depth = d + 1
+    try:
+        yield d
+    finally:
+        _state.depth = d
+
+
+_CLASSES: dict[tuple[type, int], type] = {}
+
+
+def level_class(base: type, d: int) -> type:
+    """The subclass of ``base`` for transform depth ``d`` (its ``_dk_level`` is ``BASE_LEVEL + d``).
+
+    ``level_class(base, 0)`` is ``base`` itself.
+
+    Example
+    -------
+    >>> from diffkit.expr.dual import Dual
+    >>> from diffkit.expr.levels import level_class
+    >>> level_class(Dual, 2).__name__, level_class(Dual, 2)._dk_level
+    ('Dual2', 5)
+    """
+    if d == 0:
+        return base
+    cls = _CLASSES.get((base, d))
+    if cls is None:
+        cls = _CLASSES[(base, d)] = type(f"{base.__name__}{d}", (base,),
+                                         {"__slots__": (), "_dk_level": BASE_LEVEL + d})
+    return cls
+
+
+def is_transform_value(x: Any) -> bool:
+    """Whether ``x`` is a value of a running (or finished) function transform.
+
+    Example
+    -------
+    >>> from diffkit.expr.dual import Dual
+    >>> from diffkit.expr.levels import is_transform_value
+    >>> is_transform_value(Dual(1.0, 1.0)), is_transform_value(1.0)
+    (True, False)
+    """
+    return isinstance(x, LevelValue)
+
+
+def lowest(x: Any) -> Any:
+    """The plain value under every transform level (and under a Tensor): an array or a number.
+
+    Example
+    -------
+    >>> from diffkit.expr.dual import Dual
+    >>> from diffkit.expr.levels import lowest
+    >>> lowest(Dual(Dual(2.0, 1.0), 0.5))
+    2.0
+    """
+    while True:
+        if isinstance(x, LevelValue):
+            x = x._dk_inner()
+        elif getattr(type(x), "_dk_level", 0) == 2 and hasattr(x, "_data"):  # a Tensor
+            return x._data
+        else:
+            return x
+
+
+def constant_like(x: Any, fill: float) -> Any:
+    """A constant (no derivative at any level) of ``x``'s shape and dtype filled with ``fill``.
+
+    Floats give floats; arrays give arrays of the same namespace.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.dual import Dual
+    >>> from diffkit.expr.levels import constant_like
+    >>> constant_like(Dual(np.ones(2), None), 0.0), constant_like(3.0, 1.0)
+    (array([0., 0.]), 1.0)
+    """
+    raw = lowest(x)
+    shape = tuple(getattr(x, "shape", ()))
+    if not hasattr(raw, "shape"):
+        return complex(fill) if isinstance(raw, complex) else float(fill)
+    xp = namespace(raw)
+    return xp.full(shape, fill, dtype=getattr(x, "dtype", None) or raw.dtype)
+
+
+# NumPy ufuncs that are ops of the table: np.sin(value), ndarray * value, ndarray @ value.
+UFUNCS = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+    "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
+    "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
+    "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
+    "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal", "less": "less",
+    "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
+}
+
+
+class LevelValue(OpArithmetic, ArrayMethods):
+    """Base of the values function transforms make: operators, array methods, NumPy's protocols.
+
+    Subclasses keep the value one level down and return it from
+    ``_dk_inner()``; they implement ``_dk_apply(op, args, params)`` (the op's
+    rule at their level) and ``_dk_function(fn, args, kwargs, below)`` (a
+    custom :class:`~diffkit.Function` at their level).
+
+    Example
+    -------
+    >>> from diffkit.expr.dual import Dual
+    >>> from diffkit.expr.levels import LevelValue
+    >>> isinstance(Dual(1.0, 0.0), LevelValue)
+    True
+    """
+
+    __slots__ = ()
+    __array_priority__ = 2000  # ndarray <op> value defers to the value
+
+    def _dk_inner(self) -> Any:
+        raise NotImplementedError
+
+    # -- what the rules and user code read -------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        """The shape of the value (what the function being transformed sees)."""
+        return tuple(getattr(self._dk_inner(), "shape", ()))
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return len(self.shape)
+
+    @property
+    def dtype(self) -> Any:
+        """The dtype of the value (None for a Python number)."""
+        return getattr(self._dk_inner(), "dtype", None)
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    # -- comparisons give plain (or batched) booleans; equality is elementwise, as in NumPy --
+    def __lt__(self, o: Any) -> Any: return apply(OPS["less"], self, o)
+    def __le__(self, o: Any) -> Any: return apply(OPS["less_equal"], self, o)
+    def __gt__(self, o: Any) -> Any: return apply(OPS["greater"], self, o)
+    def __ge__(self, o: Any) -> Any: return apply(OPS["greater_equal"], self, o)
+    def __eq__(self, o: Any) -> Any: return apply(OPS["equal"], self, o)  # type: ignore[override]
+    def __ne__(self, o: Any) -> Any: return apply(OPS["not_equal"], self, o)  # type: ignore[override]
+    __hash__ = object.__hash__
+
+    # Control flow on the value is allowed (the derivative follows the branch taken);
+    # a batched value refuses it.
+    def __bool__(self) -> bool:
+        return bool(self._dk_inner())
+
+    def __float__(self) -> float:
+        raise GradientError(
+            f"float() of a {type(self).__name__} (a value being differentiated or batched) would drop its "
+            "derivative silently; keep it as a value and use diffkit ops on it (dk.sin, x * y, x.sum(), ...), "
+            "or take float() of the transform's result")
+
+    __int__ = __float__
+    __complex__ = __float__
+
+    def item(self) -> Any:
+        """Refused, as ``float()``: a Python number can't carry a derivative."""
+        return self.__float__()
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        name = UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or name is None or kwargs:
+            return NotImplemented
+        return apply(OPS[name], *inputs)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        new = apply(OPS["setitem"], self, value, index=self._index(index))
+        if type(new) is not type(self):
+            raise GradientError(
+                f"can't assign a value of an inner transform into a {type(self).__name__} of an outer one; "
+                "build the result out of place with dk.where or dk.concat")
+        for slot in type(self)._dk_slots:
+            setattr(self, slot, getattr(new, slot))
