@@ -98,7 +98,6 @@ class Dual(LevelValue):
     """
 
     __slots__ = ("primal", "tangent")
-    _dk_slots = ("primal", "tangent")
     _dk_level = BASE_LEVEL
 
     def __init__(self, primal: Any, tangent: Any = None):

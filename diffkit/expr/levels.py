@@ -34,7 +34,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import GradientError
+from ..errors import ArgumentTypeError, GradientError
 from .arithmetic import OpArithmetic
 from .methods import ArrayMethods
 from .ops import OPS, apply, namespace
@@ -246,11 +246,19 @@ class LevelValue(OpArithmetic, ArrayMethods):
             return NotImplemented
         return apply(OPS[name], *inputs)
 
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        from .numpy_functions import array_function
+
+        return array_function(func, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        raise GradientError(
+            f"np.asarray of a {type(self).__name__} (a value being differentiated or batched) would make an array "
+            "without its derivative; use diffkit ops (dk.stack, dk.concat, x.reshape...) on it instead")
+
+    numpy = tolist = __array__
+
     def __setitem__(self, index: Any, value: Any) -> None:
-        new = apply(OPS["setitem"], self, value, index=self._index(index))
-        if type(new) is not type(self):
-            raise GradientError(
-                f"can't assign a value of an inner transform into a {type(self).__name__} of an outer one; "
-                "build the result out of place with dk.where or dk.concat")
-        for slot in type(self)._dk_slots:
-            setattr(self, slot, getattr(new, slot))
+        raise ArgumentTypeError(
+            f"a {type(self).__name__} (a value being differentiated or batched) can't be changed in place; "
+            "write x = x.at[index].set(value) (or .add(value)), as in JAX")

@@ -335,4 +335,73 @@ class ArrayMethods:
         """The same values laid out in row-major order."""
         return self._op("contiguous")
 
+    def clone(self) -> Any:
+        """A copy (values here are never changed in place, so it is the same values)."""
+        return self._op("contiguous")
+
+    def float(self) -> Any:
+        """Cast to float32 (PyTorch's name)."""
+        return self.astype("float32")
+
+    def half(self) -> Any:
+        """Cast to float16."""
+        return self.astype("float16")
+
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Cast to ``dtype`` (a device name other than "cpu" is refused: the value lives where it is)."""
+        if isinstance(dtype, str) and dtype in ("cpu", "cuda"):
+            if dtype != "cpu":
+                raise ArgumentError("to('cuda') inside a function transform: move the arguments before")
+            return self
+        return self if dtype is None else self.astype(dtype)
+
+    def type_as(self, other: Any) -> Any:
+        """Cast to ``other``'s dtype."""
+        return self.astype(other.dtype)
+
+    @property
+    def at(self) -> _At:
+        """Functional updates, as JAX's: ``x.at[index].set(v)`` and ``x.at[index].add(v)`` give new values.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> dk.ad.grad(lambda x: dk.sum(x.at[0].set(x[1] ** 2).at[1].add(x[0])))(np.array([1.0, 2.0, 3.0]))
+        array([1., 5., 1.])
+        """
+        return _At(self)
+
+
+class _At:
+    """``x.at``: indexing it gives the place of a functional update."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, x: Any):
+        self.x = x
+
+    def __getitem__(self, index: Any) -> _AtIndex:
+        return _AtIndex(self.x, self.x._index(index))
+
+
+class _AtIndex:
+    """``x.at[index]``: ``set(v)`` or ``add(v)`` there, returning a new value."""
+
+    __slots__ = ("x", "index")
+
+    def __init__(self, x: Any, index: tuple):
+        self.x = x
+        self.index = index
+
+    def set(self, v: Any) -> Any:
+        """A copy of x with ``x[index] = v``: x's entries there get no gradient, v gets theirs."""
+        return apply(OPS["setitem"], self.x, v, index=self.index)
+
+    def add(self, v: Any) -> Any:
+        """A copy of x with v added at index (repeated indices add up, as NumPy's ``add.at``)."""
+        x = self.x
+        part = apply(OPS["broadcast_to"], v, shape=tuple(x[self.index].shape))
+        return x + apply(OPS["index_add"], part, index=self.index, shape=tuple(x.shape))
+
     # -- the array vocabulary: scans, sorting, shape, products, indexing -------------

@@ -68,7 +68,6 @@ class Batched(LevelValue):
     """
 
     __slots__ = ("value",)
-    _dk_slots = ("value",)
     _dk_level = BASE_LEVEL
 
     def __init__(self, value: Any):

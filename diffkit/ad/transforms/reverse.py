@@ -93,7 +93,6 @@ class Box(LevelValue):
     """
 
     __slots__ = ("value", "node")
-    _dk_slots = ("value", "node")
     _dk_level = BASE_LEVEL
 
     def __init__(self, value: Any, node: Any):
