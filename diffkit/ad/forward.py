@@ -34,7 +34,8 @@ from ..expr.counting import COUNTER
 from ..expr.dual import Dual, dual_type, zeros_like
 from ..expr.graph import Graph
 from ..expr.levels import constant_like, new_level
-from .transforms.pytree import as_arrays, broadcast_prefix, flatten, tree_map, unflatten
+from .transforms.arguments import plain_value
+from .transforms.pytree import as_arrays, broadcast_prefix, flatten, number_as_array, tree_map, unflatten
 
 __all__ = ["Dual", "dual_type", "tangent_sweep", "forward", "jvp_function", "zeros_like"]
 
@@ -56,11 +57,14 @@ def jvp_function(fn: Callable[..., Any], primals: Sequence[Any], tangents: Seque
     >>> jvp_function(lambda x, y: x * y, (3.0, 4.0), (1.0, 0.0))
     (12.0, 4.0)
     """
-    primals, tangents = as_arrays(tuple(primals)), as_arrays(tuple(tangents))
+    primals = tuple(as_arrays(p) for p in primals)
+    tangents = tuple(as_arrays(t) for t in tangents)
     if len(primals) != len(tangents):
         raise ShapeError(f"{len(primals)} primals but {len(tangents)} tangents; give one tangent per primal")
     leaves, tree = flatten(primals)
     seeds = broadcast_prefix(tangents, primals, "tangents")
+    leaves = [number_as_array(p) for p in leaves]
+    seeds = [number_as_array(t) for t in seeds]
     for p, t in zip(leaves, seeds):
         ps, ts = tuple(getattr(p, "shape", ())), tuple(getattr(t, "shape", ()))
         if t is not None and ts != ps and ts != ():
@@ -83,7 +87,7 @@ def jvp_function(fn: Callable[..., Any], primals: Sequence[Any], tangents: Seque
         else:  # does not depend on the primals at this level
             values.append(o)
             dots.append(constant_like(o, 0.0))
-    result = unflatten(out_tree, values), unflatten(out_tree, dots)
+    result = unflatten(out_tree, [plain_value(v) for v in values]), unflatten(out_tree, [plain_value(t) for t in dots])
     return result + (aux,) if has_aux else result
 
 

@@ -48,7 +48,7 @@ from .transforms.arguments import check_scalar, like_tree, pick_argnums, plain_v
 from .transforms.batching import vmap
 from .transforms.exprs import as_expr_or_none, expr_hessian, expr_jacobian, expr_jvp, expr_value_and_grad, expr_vjp
 from .transforms.jacobians import jacobian, with_args
-from .transforms.pytree import as_arrays, tree_map
+from .transforms.pytree import tree_map
 from .transforms.reverse import vjp_of
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap"]
@@ -143,7 +143,7 @@ def jvp(f: Any, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool =
     >>> dk.ad.jvp(dk.expr("log(x1) + x1*x2 - sin(x2)"), (2.0, 5.0), (1.0, 0.0))
     (11.652071455223084, 5.5)
     >>> dk.ad.jvp(lambda x: dk.sum(x + np.ones(4)), (2.0,), (1.0,))
-    (np.float64(12.0), np.float64(4.0))
+    (12.0, 4.0)
     """
     e = as_expr_or_none(f)
     if e is not None:
@@ -177,7 +177,7 @@ def vjp(f: Any, *primals: Any, has_aux: bool = False) -> tuple:
     out, pullback, aux = vjp_of(f, picked, has_aux)
 
     def vjp_fn(cotangent: Any) -> tuple:
-        return like_tree(pullback(as_arrays(cotangent)), picked)
+        return like_tree(pullback(cotangent), picked)
 
     value = tree_map(plain_value, out)
     return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)

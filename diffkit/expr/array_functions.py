@@ -22,13 +22,13 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from .ops import OPS, apply, namespace
 
 # This module defines max and min (PyTorch's): the builtins are not used below.
 
 __all__ = ["MaxMin", "max", "min", "amax", "amin", "var", "std", "squeeze", "unsqueeze", "flatten",
-           "reciprocal", "split", "dims"]
+           "reciprocal", "split", "dims", "pick"]
 
 
 class MaxMin(NamedTuple):
@@ -90,9 +90,9 @@ def amin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, ke
     return -amax(-x, dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def _pick(x: Any, idx: Any, dim: int, keepdim: bool) -> Any:
-    """The entries of ``x`` at ``idx`` along ``dim`` (idx kept as a size-1 axis): the gradient goes
-    to those entries only, as PyTorch's ``max(dim)`` gives it."""
+def _take(x: Any, idx: Any, dim: int, keepdim: bool) -> Any:
+    """The entries of ``x`` at integer ``idx`` along ``dim`` (idx broadcasts against x with ``dim`` of
+    size 1), by a mask: the gradient goes to those entries only, and every transform level sees ops."""
     shape = _shape(x)
     from .levels import lowest
 
@@ -112,7 +112,7 @@ def _extreme(name: str, x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: bo
     idx = apply(OPS["argmax" if name == "max" else "argmin"], x, axis=d, keepdims=True)
     if ndim == 0:
         return MaxMin(x, apply(OPS["reshape"], idx, shape=()))
-    values = _pick(x, idx, d, keep)
+    values = _take(x, idx, d, keep)  # the gradient goes to the index returned, as PyTorch's
     return MaxMin(values, idx if keep else apply(OPS["reshape"], idx, shape=_shape(values)))
 
 
@@ -295,3 +295,32 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
         pieces.append(apply(OPS["getitem"], x, index=index))
         start += k
     return tuple(pieces)
+
+
+def pick(x: Any, index: Any) -> Any:
+    """``x[index]`` where the index holds integers that are themselves a transform's values (a label per
+    example under ``vmap``): each is picked with a mask, so every level sees ops it knows.
+
+    The entries may be such integers and full slices ``:``, with a trailing ``...``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import diffkit as dk
+    >>> logits = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    >>> dk.ad.vmap(lambda row, t: row[t])(logits, np.array([2, 0]))
+    array([3., 4.])
+    """
+    index = index if isinstance(index, tuple) else (index,)
+    if index and index[-1] is Ellipsis:
+        index = index[:-1]
+    for k in range(len(index) - 1, -1, -1):
+        i = index[k]
+        if isinstance(i, slice) and i == slice(None):
+            continue
+        if getattr(type(i), "_dk_level", 0) <= 2 or _shape(i) or getattr(i.dtype, "kind", "") not in "iu":
+            raise ArgumentTypeError(
+                f"x[{index}]: an index holding a transform's values works for integers one per example, "
+                "beside full slices (x[t], x[:, t]); gather in two steps, or pick with dk.where")
+        x = _take(x, i, k, False)
+    return x

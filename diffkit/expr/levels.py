@@ -167,6 +167,23 @@ UFUNCS = {
 }
 
 
+class _Size(int):
+    """An element count that, called, gives the shape: ``x.size`` (NumPy) and ``x.size(0)`` (PyTorch) both work."""
+
+    shape: tuple
+
+    def __new__(cls, shape: tuple) -> _Size:
+        n = 1
+        for s in shape:
+            n *= s
+        self = super().__new__(cls, n)
+        self.shape = tuple(shape)
+        return self
+
+    def __call__(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+
 class LevelValue(OpArithmetic, ArrayMethods):
     """Base of the values function transforms make: operators, array methods, NumPy's protocols.
 
@@ -206,12 +223,9 @@ class LevelValue(OpArithmetic, ArrayMethods):
         return getattr(self._dk_inner(), "dtype", None)
 
     @property
-    def size(self) -> int:
-        """Number of elements."""
-        n = 1
-        for s in self.shape:
-            n *= s
-        return n
+    def size(self) -> _Size:
+        """Number of elements, as NumPy's ``x.size``; called, the shape, as PyTorch's ``x.size(dim=None)``."""
+        return _Size(self.shape)
 
     # -- comparisons give plain (or batched) booleans; equality is elementwise, as in NumPy --
     def __lt__(self, o: Any) -> Any: return apply(OPS["less"], self, o)

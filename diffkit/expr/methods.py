@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import ArgumentError, ArgumentTypeError
+from ..errors import ArgumentError
 from . import array_functions as af
 from .ops import OPS, apply
 
@@ -67,16 +67,15 @@ class ArrayMethods:
         for i in index:
             if getattr(type(i), "_dk_level", 0) == 2 and hasattr(i, "_data"):  # an integer Tensor
                 i = i._data
-            elif getattr(type(i), "_dk_level", 0) > 2:
-                raise ArgumentTypeError(
-                    f"an index can't be a {type(i).__name__} (a value being differentiated or batched); index "
-                    "with plain integers or arrays, or pick with dk.where")
             out.append(i)
         if not any(i is Ellipsis for i in out) and sum(i is not None for i in out) < self.ndim:
             out.append(Ellipsis)
         return tuple(out)
 
     def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, tuple) and any(getattr(type(i), "_dk_level", 0) > 2 for i in index) \
+                or getattr(type(index), "_dk_level", 0) > 2:
+            return af.pick(self, index)
         return self._op("getitem", index=self._index(index))
 
     def __len__(self) -> int:

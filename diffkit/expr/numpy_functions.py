@@ -48,6 +48,15 @@ def _method(name: str) -> Callable[..., Any]:
     return call
 
 
+def _spread(name: str) -> Callable[..., Any]:
+    # NumPy's own default: ddof=0 (the methods default to PyTorch's correction=1)
+    def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: bool = False,
+             **kwargs: Any) -> Any:
+        return getattr(a, name)(axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
+
+    return call
+
+
 def _zeros_like(a: Any, *args: Any, **kwargs: Any) -> Any:
     from .levels import constant_like
 
@@ -62,7 +71,7 @@ def _ones_like(a: Any, *args: Any, **kwargs: Any) -> Any:
 
 HANDLED: dict[Any, Callable[..., Any]] = {
     np.sum: _method("sum"), np.mean: _method("mean"), np.max: _method("max"), np.min: _method("min"),
-    np.amax: _method("max"), np.amin: _method("min"), np.var: _method("var"), np.std: _method("std"),
+    np.amax: _method("max"), np.amin: _method("min"), np.var: _spread("var"), np.std: _spread("std"),
     np.argmax: _method("argmax"), np.argmin: _method("argmin"), np.reshape: _method("reshape"),
     np.transpose: _method("transpose"), np.squeeze: _method("squeeze"), np.clip: _method("clip"),
     np.ravel: lambda a: af.flatten(a), np.expand_dims: lambda a, axis: af.unsqueeze(a, axis),

@@ -72,8 +72,8 @@ def prepare(x: Any) -> Any:
     Example
     -------
     >>> from diffkit.ad.transforms.arguments import prepare
-    >>> prepare({"a": 1, "b": [1.0, 2.0]})
-    {'a': 1.0, 'b': array([1., 2.])}
+    >>> prepare([1, 2]), prepare({"a": 1, "b": 2.0})
+    (array([1., 2.]), {'a': 1.0, 'b': 2.0})
     """
     return tree_map(_leaf, as_arrays(x))
 

@@ -155,7 +155,7 @@ def vmap(fn: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callabl
     """
 
     def batched_fn(*args: Any) -> Any:
-        args = as_arrays(args)
+        args = tuple(as_arrays(a) for a in args)
         leaves, tree = flatten(args)
         spec = tuple(in_axes) if isinstance(in_axes, (tuple, list)) else in_axes
         if isinstance(spec, tuple) and len(spec) != len(args):

@@ -6,7 +6,7 @@ numbers), works on those, and builds results of the same structure:
 Containers are tuples (named tuples too), lists and dicts; ``None`` is an
 empty container, as in JAX. Anything else is a leaf.
 
-A list of plain numbers given as an argument (``[1.0, 2.0]``) is an array, as
+An argument that is a list of plain numbers (``f([1.0, 2.0])``) is an array, as
 NumPy reads it, not a list of two scalars: see :func:`as_arrays`.
 
 Example
@@ -28,7 +28,7 @@ import numpy as np
 
 from ...errors import ShapeError
 
-__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "broadcast_prefix", "as_arrays", "LEAF"]
+__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "broadcast_prefix", "as_arrays", "number_as_array", "LEAF"]
 
 
 class TreeDef:
@@ -192,23 +192,37 @@ def _numeric_list(x: Any) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
 
-def as_arrays(tree: Any) -> Any:
-    """The arguments of a transform, with lists of plain numbers made arrays (as NumPy reads them).
+def as_arrays(arg: Any) -> Any:
+    """A transform's argument, an array if it is a (nested, rectangular) list of plain numbers, as NumPy
+    reads it; lists inside other containers stay containers.
 
     Example
     -------
     >>> import numpy as np
     >>> from diffkit.ad.transforms.pytree import as_arrays
-    >>> as_arrays(([1.0, 2.0], {"a": [3, 4]}, [np.ones(2), 5.0]))
-    (array([1., 2.]), {'a': array([3., 4.])}, [array([1., 1.]), 5.0])
+    >>> as_arrays([1.0, 2.0]), as_arrays([[1.0], 2.0]), as_arrays({"a": [3.0, 4.0]})
+    (array([1., 2.]), [[1.0], 2.0], {'a': [3.0, 4.0]})
     """
-    if isinstance(tree, list) and _numeric_list(tree):
+    if isinstance(arg, list) and _numeric_list(arg):
         try:
-            return np.asarray(tree, dtype=float)
+            return np.asarray(arg, dtype=float)
         except ValueError:  # ragged: a container after all
             pass
-    parts = _children(tree)
-    if parts is None:
-        return tree
-    kind, meta, kids = parts
-    return unflatten(TreeDef(kind, meta, (LEAF,) * len(kids)), [as_arrays(k) for k in kids])
+    return arg
+
+
+def number_as_array(x: Any) -> Any:
+    """A Python number as a 0-d float64 array (what the engines carry), anything else as it is.
+
+    The ops' rules read ``.shape`` and ``.ndim`` of what they differentiate;
+    results go back to Python numbers where the arguments were numbers.
+
+    Example
+    -------
+    >>> from diffkit.ad.transforms.pytree import number_as_array
+    >>> number_as_array(2), number_as_array(2.5).shape
+    (array(2.), ())
+    """
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return np.asarray(float(x))
+    return x

@@ -32,7 +32,7 @@ import numpy as np
 from ...errors import GradientError, ShapeError
 from ...expr.levels import BASE_LEVEL, LevelValue, constant_like, level_class, new_level
 from ...expr.ops import Op, apply, broadcast_to, sum_to
-from .pytree import flatten, tree_map, unflatten
+from .pytree import flatten, number_as_array, tree_map, unflatten
 
 __all__ = ["Box", "vjp_of", "backward", "split_aux"]
 
@@ -248,6 +248,7 @@ def vjp_of(fn: Callable[..., Any], primals: tuple, has_aux: bool = False) -> tup
     ({'a': array([3., 3.]), 'b': array(3.)},)
     """
     leaves, tree = flatten(primals)
+    leaves = [number_as_array(x) for x in leaves]
     marks = [_Leaf(i) for i in range(len(leaves))]
     with new_level() as d:
         cls = level_class(Box, d)
@@ -261,6 +262,7 @@ def vjp_of(fn: Callable[..., Any], primals: tuple, has_aux: bool = False) -> tup
 
     def pullback(cotangent: Any) -> tuple:
         cts, ct_tree = flatten(cotangent)
+        cts = [number_as_array(c) for c in cts]
         if ct_tree != out_tree:
             raise ShapeError(f"the cotangent has the structure {ct_tree}; the function's output has {out_tree}")
         roots = []
