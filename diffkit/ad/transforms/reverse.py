@@ -166,8 +166,8 @@ def backward(roots: list[tuple[Any, Any]], leaves: list[_Leaf]) -> list:
     -------
     >>> from diffkit.ad.transforms.reverse import vjp_of
     >>> _, pullback, _ = vjp_of(lambda x: x * x + x, (3.0,))
-    >>> pullback(1.0)
-    (7.0,)
+    >>> [float(g) for g in pullback(1.0)]
+    [7.0]
     """
     deps: dict[Any, int] = {}
     grads: dict[Any, Any] = {}
