@@ -76,7 +76,7 @@ def jvp_function(fn: Callable[..., Any], primals: Sequence[Any], tangents: Seque
     if has_aux:
         from .transforms.reverse import split_aux
 
-        out, aux = split_aux(out, "jvp")
+        out, aux = split_aux(out)
         aux = tree_map(lambda a: a.primal if type(a) is cls else a, aux)
     outs, out_tree = flatten(out)
     values, dots = [], []

@@ -276,3 +276,19 @@ class LevelValue(OpArithmetic, ArrayMethods):
         raise ArgumentTypeError(
             f"a {type(self).__name__} (a value being differentiated or batched) can't be changed in place; "
             "write x = x.at[index].set(value) (or .add(value)), as in JAX")
+
+
+def _in_place(name: str) -> Any:
+    def refuse(self: LevelValue, *args: Any, **kwargs: Any) -> Any:
+        raise ArgumentTypeError(
+            f"{name}() would change a {type(self).__name__} (a value being differentiated or batched) in place; "
+            "write it out of place (x = x + y for x.add_(y), x = x.at[index].set(v) for x[index] = v), as in JAX")
+
+    refuse.__name__ = name
+    refuse.__doc__ = "Refused: values inside a transform are changed out of place (``x = x + y``)."
+    return refuse
+
+
+for _name in ("add_", "sub_", "mul_", "div_", "pow_", "neg_", "sqrt_", "clamp_", "zero_", "fill_", "copy_",
+              "addcmul_", "addcdiv_"):
+    setattr(LevelValue, _name, _in_place(_name))

@@ -216,18 +216,18 @@ def backward(roots: list[tuple[Any, Any]], leaves: list[_Leaf]) -> list:
     return out
 
 
-def split_aux(result: Any, name: str) -> tuple[Any, Any]:
+def split_aux(result: Any) -> tuple[Any, Any]:
     """``(output, aux)`` of a function called with ``has_aux=True``.
 
     Example
     -------
     >>> from diffkit.ad.transforms.reverse import split_aux
-    >>> split_aux((1.0, {"n": 3}), "grad")
+    >>> split_aux((1.0, {"n": 3}))
     (1.0, {'n': 3})
     """
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise GradientError(f"{name}(..., has_aux=True) needs the function to return a pair (output, aux); "
-                            f"it returned {type(result).__name__}")
+        got = f"{len(result)} values" if isinstance(result, (tuple, list)) else "one value"
+        raise GradientError(f"has_aux=True needs the function to return a pair (output, aux); it returned {got}")
     return result[0], result[1]
 
 
@@ -255,7 +255,7 @@ def vjp_of(fn: Callable[..., Any], primals: tuple, has_aux: bool = False) -> tup
         result = fn(*unflatten(tree, [cls(x, m) for x, m in zip(leaves, marks)]))
     aux = None
     if has_aux:
-        result, aux = split_aux(result, "vjp")
+        result, aux = split_aux(result)
         aux = tree_map(lambda a: a.value if type(a) is cls else a, aux)
     outs, out_tree = flatten(result)
     values = [o.value if type(o) is cls else o for o in outs]
