@@ -147,6 +147,16 @@ def _check_shape(name: str, i: int, grad: Any, arg: Any) -> None:
                          f"{want}; return one gradient per input, shaped like it")
 
 
+def per_input(name: str, grads: Any, n: int) -> tuple:
+    """What a Function's ``backward`` returned, as one gradient per input (or an error saying so)."""
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != n:
+        raise GradientError(f"{name}.backward returned {len(grads)} gradient(s) but forward took {n} input(s); "
+                            "return one per input (None for inputs without a gradient)")
+    return grads
+
+
 class _FunctionOp:
     """Stands in for an ops-table entry on the tape: its VJP calls the user's ``backward``."""
 
@@ -168,13 +178,7 @@ class _FunctionOp:
 
     def vjps(self, g: Any, ans: Any, args: tuple, params: dict, needs: tuple) -> list:
         recording = isinstance(g, Tensor)  # create_graph: gradients are Tensors with a history
-        grads = self.fn.backward(self.ctx, g if recording else _make(g))
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(needs):
-            raise GradientError(
-                f"{self.name}.backward returned {len(grads)} gradient(s) but forward took {len(needs)} "
-                "input(s); return one per input (None for inputs without a gradient)")
+        grads = per_input(self.name, self.fn.backward(self.ctx, g if recording else _make(g)), len(needs))
         keep = {id(t._data) for t in self.saved if isinstance(t, Tensor)}
         keep.update(id(a) for a in args)
         out = []
@@ -364,11 +368,13 @@ def _uses_setup_context(fn: type) -> bool:
 
 
 def _top_transform_value(args: tuple) -> Any:
+    """The argument of the innermost function transform among ``args``, or None."""
+    from ..expr.levels import LevelValue
+
     top, level = None, 2
     for a in args:
-        lv = getattr(type(a), "_dk_level", 0)
-        if lv > level:
-            top, level = a, lv
+        if isinstance(a, LevelValue) and a._dk_level > level:
+            top, level = a, a._dk_level
     return top
 
 

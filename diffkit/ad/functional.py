@@ -44,10 +44,10 @@ from typing import Any
 
 from ..expr.levels import constant_like
 from .forward import jvp_function
-from .transforms.arguments import check_scalar, like_tree, pick_argnums, plain_value, prepare
+from .transforms.arguments import check_scalar, like_tree, plain_value, prepare, restrict
 from .transforms.batching import vmap
 from .transforms.exprs import as_expr_or_none, expr_hessian, expr_jacobian, expr_jvp, expr_value_and_grad, expr_vjp
-from .transforms.jacobians import jacobian, with_args
+from .transforms.jacobians import jacobian
 from .transforms.pytree import tree_map
 from .transforms.reverse import vjp_of
 
@@ -56,12 +56,8 @@ __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"
 
 def _fn_value_and_grad(fn: Callable[..., Any], argnums: Any, has_aux: bool, name: str) -> Callable[..., tuple]:
     def value_and_grad_fn(*args: Any, **kwargs: Any) -> tuple:
-        nums, single = pick_argnums(argnums, len(args))
-        args = list(args)
-        for i in nums:
-            args[i] = prepare(args[i])
-        picked = tuple(args[i] for i in nums)
-        out, pullback, aux = vjp_of(with_args(fn, tuple(args), nums, kwargs), picked, has_aux)
+        g, picked, single = restrict(fn, args, kwargs, argnums)
+        out, pullback, aux = vjp_of(g, picked, has_aux)
         check_scalar(out, name)
         grads = like_tree(pullback(constant_like(out, 1.0)), picked)
         value = plain_value(out)

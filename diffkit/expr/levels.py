@@ -35,12 +35,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ArgumentTypeError, GradientError
-from .arithmetic import OpArithmetic
+from .arithmetic import UFUNCS, OpArithmetic
 from .methods import ArrayMethods
 from .ops import OPS, apply, namespace
 
-__all__ = ["BASE_LEVEL", "depth", "new_level", "level_class", "LevelValue", "lowest", "constant_like",
-           "is_transform_value"]
+__all__ = ["BASE_LEVEL", "depth", "new_level", "level_class", "LevelValue", "lowest", "constant_like"]
 
 #: Tensor has level 2; transform values sit above it (a transform may carry Tensors).
 BASE_LEVEL = 3
@@ -103,19 +102,6 @@ def level_class(base: type, d: int) -> type:
     return cls
 
 
-def is_transform_value(x: Any) -> bool:
-    """Whether ``x`` is a value of a running (or finished) function transform.
-
-    Example
-    -------
-    >>> from diffkit.expr.dual import Dual
-    >>> from diffkit.expr.levels import is_transform_value
-    >>> is_transform_value(Dual(1.0, 1.0)), is_transform_value(1.0)
-    (True, False)
-    """
-    return isinstance(x, LevelValue)
-
-
 def lowest(x: Any) -> Any:
     """The plain value under every transform level (and under a Tensor): an array or a number.
 
@@ -154,17 +140,6 @@ def constant_like(x: Any, fill: float) -> Any:
         return complex(fill) if isinstance(raw, complex) else float(fill)
     xp = namespace(raw)
     return xp.full(shape, fill, dtype=getattr(x, "dtype", None) or raw.dtype)
-
-
-# NumPy ufuncs that are ops of the table: np.sin(value), ndarray * value, ndarray @ value.
-UFUNCS = {
-    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-    "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
-    "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
-    "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
-    "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal", "less": "less",
-    "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
-}
 
 
 class _Size(int):

@@ -44,10 +44,13 @@ class ArrayMethods:
 
     Example
     -------
+    >>> import numpy as np
     >>> import diffkit as dk
     >>> from diffkit.expr.methods import ArrayMethods
     >>> isinstance(dk.tensor([1.0]), ArrayMethods)
     True
+    >>> dk.ad.grad(lambda x: x.reshape(2, 2).T.softmax(1)[0, 1] + x.var(0).sum())(np.arange(4.0)).round(4)
+    array([-1.105 , -0.3333,  0.4383,  1.    ])
     """
 
     __slots__ = ()
@@ -167,7 +170,15 @@ class ArrayMethods:
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None,
             out: Any = None) -> Any:
-        """Maximum; ``(values, indices)`` over an int ``dim``, as ``torch.max`` (see :func:`dk.max`)."""
+        """Maximum; ``(values, indices)`` over an int ``dim``, as ``torch.max`` (see :func:`dk.max`).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> dk.ad.grad(lambda x: x.max(1).values.sum())(np.array([[1.0, 3.0, 3.0]]))  # to the index returned
+        array([[0., 1., 0.]])
+        """
         _no_out(out)
         return af.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
@@ -202,19 +213,43 @@ class ArrayMethods:
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None, ddof: Any = None,
             dtype: Any = None, out: Any = None) -> Any:
-        """Variance over ``dim`` (``correction=1`` by default; NumPy's ``ddof`` too)."""
+        """Variance over ``dim`` (``correction=1`` by default; NumPy's ``ddof`` too).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> dk.ad.jvp(lambda x: x.var(), (np.array([1.0, 2.0, 3.0]),), (np.array([1.0, 0.0, 0.0]),))
+        (1.0, -1.0)
+        """
         _no_out(out)
         return af.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None, ddof: Any = None,
             dtype: Any = None, out: Any = None) -> Any:
-        """Standard deviation over ``dim``; slope 0 where it is 0, as in PyTorch."""
+        """Standard deviation over ``dim``; slope 0 where it is 0, as in PyTorch.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> dk.ad.grad(lambda x: x.std(correction=0))(np.array([2.0, 2.0]))  # a constant sample: 0, not nan
+        array([0., 0.])
+        """
         _no_out(out)
         return af.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Any:
-        """The 2-norm over ``dim`` (all entries by default); slope 0 at 0, as in PyTorch."""
+        """The 2-norm over ``dim`` (all entries by default); slope 0 at 0, as in PyTorch.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> dk.ad.grad(lambda x: x.norm())(np.array([3.0, 4.0])), dk.ad.grad(lambda x: x.norm())(np.zeros(2))
+        (array([0.6, 0.8]), array([0., 0.]))
+        """
         if p not in ("fro", 2, 2.0):
             raise ArgumentError(f"norm(p={p!r}): only the 2-norm (p=2 or 'fro') is here")
         return self._op("norm", axis=af.dims(dim, None), keepdims=bool(keepdim))
@@ -254,7 +289,15 @@ class ArrayMethods:
         return af.flatten(self, start_dim, end_dim)
 
     def squeeze(self, dim: Any = None, *, axis: Any = None) -> Any:
-        """Drop axes of size 1 (only ``dim`` if given)."""
+        """Drop axes of size 1 (only ``dim`` if given).
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> dk.ad.vmap(lambda x: x.squeeze().shape and x.squeeze())(np.ones((2, 1, 3))).shape
+        (2, 3)
+        """
         return af.squeeze(self, dim, axis=axis)
 
     def unsqueeze(self, dim: int) -> Any:
@@ -266,7 +309,15 @@ class ArrayMethods:
         return af.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        """At most ``chunks`` pieces along ``dim``, of equal size but the last."""
+        """At most ``chunks`` pieces along ``dim``, of equal size but the last.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> dk.ad.jacfwd(lambda x: x.chunk(2)[1] * 2.0)(np.ones(3))
+        array([[0., 0., 2.]])
+        """
         if chunks < 1:
             raise ArgumentError(f"chunks must be a positive number, got {chunks}")
         return self.split(-(-self.shape[dim] // chunks) or 1, dim)

@@ -18,6 +18,7 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from ...errors import ArgumentError, ArgumentTypeError, GradientError
 from ...expr.levels import LevelValue
 from .pytree import as_arrays, flatten, tree_map
 
-__all__ = ["pick_argnums", "prepare", "like", "like_tree", "plain_value", "check_scalar"]
+__all__ = ["pick_argnums", "prepare", "restrict", "with_args", "like", "like_tree", "plain_value", "check_scalar"]
 
 
 def pick_argnums(argnums: Any, nargs: int) -> tuple[tuple[int, ...], bool]:
@@ -76,6 +77,44 @@ def prepare(x: Any) -> Any:
     (array([1., 2.]), {'a': 1.0, 'b': 2.0})
     """
     return tree_map(_leaf, as_arrays(x))
+
+
+def with_args(fn: Callable[..., Any], args: tuple, nums: tuple[int, ...], kwargs: dict) -> Callable[..., Any]:
+    """``fn`` as a function of the arguments at ``nums`` only, the others fixed to ``args``.
+
+    Example
+    -------
+    >>> from diffkit.ad.transforms.arguments import with_args
+    >>> with_args(lambda a, b, c: a - b * c, (1.0, 2.0, 3.0), (1,), {})(10.0)
+    -29.0
+    """
+
+    def restricted(*picked: Any) -> Any:
+        full = list(args)
+        for i, v in zip(nums, picked):
+            full[i] = v
+        return fn(*full, **kwargs)
+
+    return restricted
+
+
+def restrict(fn: Callable[..., Any], args: tuple, kwargs: dict, argnums: Any) -> tuple[Callable[..., Any], tuple, bool]:
+    """``(g, picked, single)``: ``fn`` as a function ``g`` of the arguments ``argnums`` picks, those
+    arguments (prepared), and whether ``argnums`` was a single int.
+
+    Example
+    -------
+    >>> from diffkit.ad.transforms.arguments import restrict
+    >>> g, picked, single = restrict(lambda a, b: a * b, (2, 3.0), {}, 0)
+    >>> g(*picked), picked, single
+    (6.0, (2.0,), True)
+    """
+    nums, single = pick_argnums(argnums, len(args))
+    full = list(args)
+    for i in nums:
+        full[i] = prepare(full[i])
+    picked = tuple(full[i] for i in nums)
+    return with_args(fn, tuple(full), nums, kwargs), picked, single
 
 
 def like(result: Any, original: Any) -> Any:

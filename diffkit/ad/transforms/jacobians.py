@@ -29,30 +29,11 @@ from typing import Any
 from ...expr.levels import constant_like, lowest
 from ...expr.ops import OPS, apply, namespace
 from ..forward import jvp_function
-from .arguments import like, pick_argnums, prepare
+from .arguments import like, restrict
 from .pytree import flatten, unflatten
 from .reverse import vjp_of
 
-__all__ = ["jacobian", "with_args"]
-
-
-def with_args(fn: Callable[..., Any], args: tuple, nums: tuple[int, ...], kwargs: dict) -> Callable[..., Any]:
-    """``fn`` as a function of the arguments at ``nums`` only, the others fixed to ``args``.
-
-    Example
-    -------
-    >>> from diffkit.ad.transforms.jacobians import with_args
-    >>> with_args(lambda a, b, c: a - b * c, (1.0, 2.0, 3.0), (1,), {})(10.0)
-    -29.0
-    """
-
-    def restricted(*picked: Any) -> Any:
-        full = list(args)
-        for i, v in zip(nums, picked):
-            full[i] = v
-        return fn(*full, **kwargs)
-
-    return restricted
+__all__ = ["jacobian"]
 
 
 def _units(x: Any) -> Iterator[Any]:
@@ -98,13 +79,8 @@ def jacobian(fn: Callable[..., Any], argnums: Any, has_aux: bool, mode: str) -> 
     """
 
     def jac(*args: Any, **kwargs: Any) -> Any:
-        nums, single = pick_argnums(argnums, len(args))
-        args = list(args)
-        for i in nums:
-            args[i] = prepare(args[i])
-        picked = tuple(args[i] for i in nums)
+        g, picked, single = restrict(fn, args, kwargs, argnums)
         ins, in_tree = flatten(picked)
-        g = with_args(fn, tuple(args), nums, kwargs)
         if mode == "rev":
             out, pullback, aux = vjp_of(g, picked, has_aux)
             outs, out_tree = flatten(out)

@@ -70,13 +70,9 @@ class _FunctionRule:
         self.name = fn.__name__
 
     def vjps(self, g: Any, ans: Any, args: tuple, params: dict, needs: tuple) -> list:
-        grads = self.fn.backward(self.ctx, g)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(needs):
-            raise GradientError(
-                f"{self.name}.backward returned {len(grads)} gradient(s) but forward took {len(needs)} "
-                "input(s); return one per input (None for inputs without a gradient)")
+        from ..function import per_input
+
+        grads = per_input(self.name, self.fn.backward(self.ctx, g), len(needs))
         return [gi if need else None for gi, need in zip(grads, needs)]
 
 
