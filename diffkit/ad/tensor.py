@@ -40,6 +40,7 @@ from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
 from ..expr import array_functions as _stats
 from ..expr.arithmetic import UFUNCS
 from ..expr.counting import COUNTER
+from ..expr.levels import LevelValue
 from ..expr.methods import ArrayMethods
 from ..expr.ops import OPS, Op, apply
 from . import backend
@@ -133,7 +134,7 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         ns = ad
         an = a._node
     else:
-        if getattr(type(a), "_dk_level", 0) > 2:  # a function transform's value: its level takes the op
+        if isinstance(a, LevelValue):  # a function transform's value: its level takes the op
             return apply(op, a, b, **params)
         an = None
         ad = a = a.item() if isinstance(a, np.generic) else a  # a NumPy scalar is weak, as in PyTorch
@@ -145,7 +146,7 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         if not isinstance(a, Tensor):
             ns = bd
     else:
-        if getattr(type(b), "_dk_level", 0) > 2:
+        if isinstance(b, LevelValue):
             return apply(op, a, b, **params)
         bn = None
         bd = b = b.item() if isinstance(b, np.generic) else b  # float32 * np.float64(2) stays float32
