@@ -243,7 +243,8 @@ class LevelValue(OpArithmetic, ArrayMethods):
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         raise GradientError(
             f"np.asarray of a {type(self).__name__} (a value being differentiated or batched) would make an array "
-            "without its derivative; use diffkit ops (dk.stack, dk.concat, x.reshape...) on it instead")
+            "without its derivative (NumPy asks for one in np.asarray, np.array([...]), and when a NumPy array is "
+            "indexed by it); use diffkit ops (dk.stack, dk.concat, x.reshape...) on it instead")
 
     numpy = tolist = __array__
 

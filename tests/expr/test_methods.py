@@ -89,23 +89,6 @@ def test_shape_queries_len_iter_and_numpys_protocol():
     np.testing.assert_allclose(gf, num, rtol=1e-6, atol=1e-8)
 
 
-def test_module_functions_take_every_kind_of_value():
-    for fn, args in ((dk.min, {}), (dk.max, {"dim": 1}), (dk.var, {"dim": 0}), (dk.std, {}),
-                     (dk.squeeze, {}), (dk.unsqueeze, {"dim": 0}), (dk.flatten, {}), (dk.reciprocal, {})):
-        plain = fn(X, **args)
-        t = fn(dk.tensor(X, dtype="float64"), **args)
-        inside = dk.ad.jvp(lambda x, fn=fn, args=args: fn(x, **args), (X,), (X,))[0]
-        plain, t, inside = (v.values if isinstance(v, tuple) else v for v in (plain, t, inside))
-        np.testing.assert_allclose(np.asarray(t.numpy() if hasattr(t, "numpy") else t), plain, rtol=1e-14)
-        np.testing.assert_allclose(inside, plain, rtol=1e-14)
-
-
-def test_max_over_dim_sends_the_gradient_to_the_index_returned():
-    x = np.array([[1.0, 3.0, 3.0]])
-    np.testing.assert_array_equal(dk.ad.grad(lambda v: v.max(1).values.sum())(x), [[0.0, 1.0, 0.0]])
-    np.testing.assert_array_equal(dk.ad.grad(lambda v: v.amax(1).sum())(x), [[0.0, 0.5, 0.5]])
-
-
 def test_what_would_drop_a_derivative_is_refused():
     with pytest.raises(dk.GradientError, match="float"):
         dk.ad.grad(lambda x: float(x))(1.0)
