@@ -131,7 +131,7 @@ def like(result: Any, original: Any) -> Any:
         return result
     if _is_tensor(original):
         if _is_tensor(result):
-            return result
+            return result if result.dtype == original.dtype else result.to(original.dtype)
         from ..tensor import tensor
 
         return tensor(result, dtype=original.dtype, device=original.device)

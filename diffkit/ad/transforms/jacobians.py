@@ -68,6 +68,42 @@ def _block(parts: list, out_like: Any, in_like: Any, axis: int) -> Any:
     return like(j, in_like)
 
 
+def _rows(g: Callable[..., Any], picked: tuple, has_aux: bool) -> tuple:
+    """One forward pass, then one pullback per output element: the rows of every block."""
+    out, pullback, aux = vjp_of(g, picked, has_aux)
+    outs, out_tree = flatten(out)
+    blocks: list = [[[] for _ in flatten(picked)[0]] for _ in outs]
+    for k, o in enumerate(outs):
+        cotangents = [constant_like(v, 0.0) for v in outs]
+        for e in _units(o):
+            cotangents[k] = e
+            for j, r in enumerate(flatten(pullback(unflatten(out_tree, cotangents)))[0]):
+                blocks[k][j].append(r)
+    return outs, out_tree, blocks, aux
+
+
+def _columns(g: Callable[..., Any], picked: tuple, has_aux: bool) -> tuple:
+    """One pass with tangents per input element: the columns of every block."""
+    ins, in_tree = flatten(picked)
+    zeros = [constant_like(x, 0.0) for x in ins]
+    columns, first = [], None
+    for j, x in enumerate(ins):
+        for e in _units(x):
+            seeds = list(zeros)
+            seeds[j] = e
+            res = jvp_function(g, picked, unflatten(in_tree, seeds), has_aux)
+            first = first or res
+            columns.append((j, flatten(res[1])[0]))
+    if first is None:  # no input elements: one call for the output's structure
+        first = jvp_function(g, picked, unflatten(in_tree, zeros), has_aux)
+    outs, out_tree = flatten(first[0])
+    blocks: list = [[[] for _ in ins] for _ in outs]
+    for j, column in columns:
+        for k, c in enumerate(column):
+            blocks[k][j].append(c)
+    return outs, out_tree, blocks, (first[2] if has_aux else None)
+
+
 def jacobian(fn: Callable[..., Any], argnums: Any, has_aux: bool, mode: str) -> Callable[..., Any]:
     """The Jacobian of a Python function by reverse (``mode="rev"``) or forward (``"fwd"``) mode.
 
@@ -80,39 +116,9 @@ def jacobian(fn: Callable[..., Any], argnums: Any, has_aux: bool, mode: str) -> 
 
     def jac(*args: Any, **kwargs: Any) -> Any:
         g, picked, single = restrict(fn, args, kwargs, argnums)
+        outs, out_tree, blocks, aux = (_rows if mode == "rev" else _columns)(g, picked, has_aux)
         ins, in_tree = flatten(picked)
-        if mode == "rev":
-            out, pullback, aux = vjp_of(g, picked, has_aux)
-            outs, out_tree = flatten(out)
-            blocks = [[[] for _ in ins] for _ in outs]
-            for k, o in enumerate(outs):
-                zeros = [constant_like(v, 0.0) for v in outs]
-                for e in _units(o):
-                    zeros[k] = e
-                    row = flatten(pullback(unflatten(out_tree, zeros)))[0]
-                    for j, r in enumerate(row):
-                        blocks[k][j].append(r)
-            axis = 0
-        else:
-            tangents = [constant_like(x, 0.0) for x in ins]
-            outs = None
-            for j, x in enumerate(ins):
-                for e in _units(x):
-                    seeds = list(tangents)
-                    seeds[j] = e
-                    res = jvp_function(g, picked, unflatten(in_tree, seeds), has_aux)
-                    if outs is None:
-                        out, aux = res[0], (res[2] if has_aux else None)
-                        outs, out_tree = flatten(out)
-                        blocks = [[[] for _ in ins] for _ in outs]
-                    for k, c in enumerate(flatten(res[1])[0]):
-                        blocks[k][j].append(c)
-            if outs is None:  # no input elements: one call for the output's structure
-                res = jvp_function(g, picked, unflatten(in_tree, tangents), has_aux)
-                out, aux = res[0], (res[2] if has_aux else None)
-                outs, out_tree = flatten(out)
-                blocks = [[[] for _ in ins] for _ in outs]
-            axis = -1
+        axis = 0 if mode == "rev" else -1
         sub_tree = in_tree.children[0] if single else in_tree
         result = unflatten(out_tree, [
             unflatten(sub_tree, [_block(blocks[k][j], o, x, axis) for j, x in enumerate(ins)])
