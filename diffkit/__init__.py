@@ -19,6 +19,7 @@ from .errors import (
     ArgumentTypeError,
     BackendError,
     LinAlgError,
+    BatchingError,
     DiffkitError,
     ExpressionError,
     GradientError,
@@ -38,6 +39,7 @@ from .expr.ops import (  # the array vocabulary, NumPy's names and meanings
     ravel, real, repeat, roll, rollaxis, rot90, scatter, scatter_add, select, sort, split, squeeze, swapaxes,
     take_along_axis, tensordot, tile, topk, tril, triu, vsplit, vstack,
 )
+from .expr.array_functions import flatten, max, min, reciprocal, std, unsqueeze, var
 from .table import Table
 
 # The interface every method implements, and the comparison of all of them.
@@ -70,6 +72,7 @@ __all__ = [
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
     "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "LinAlgError",
+    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "BatchingError",
     "abs", "add", "asin", "atan", "cat", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
@@ -82,6 +85,7 @@ __all__ = [
     "real", "repeat", "roll", "rollaxis", "rot90", "scatter", "scatter_add", "select", "sort", "split",
     "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile", "topk", "tril", "triu", "vsplit", "vstack",
     "linalg",
+    "max", "min", "var", "std", "unsqueeze", "flatten", "reciprocal",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "diff", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

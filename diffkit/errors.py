@@ -27,6 +27,7 @@ __all__ = [
     "ArgumentTypeError",
     "ArgumentIndexError",
     "LinAlgError",
+    "BatchingError",
 ]
 
 
@@ -184,4 +185,16 @@ class LinAlgError(DiffkitError, _NumpyLinAlgError):
     ... except np.linalg.LinAlgError as err:  # also a dk.DiffkitError
     ...     print(type(err).__name__, isinstance(err, dk.DiffkitError))
     LinAlgError True
+    """
+
+
+class BatchingError(DiffkitError, NotImplementedError):
+    """``vmap`` met something it can't run on a whole batch at once: an op without a batching rule,
+    control flow on a batched value, a batch axis that doesn't exist.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> issubclass(dk.BatchingError, NotImplementedError) and issubclass(dk.BatchingError, dk.DiffkitError)
+    True
     """

@@ -12,7 +12,7 @@ Example
 from . import backend
 from .differentiators import ForwardMode, ReverseMode
 from .function import Function, FunctionCtx
-from .functional import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .functional import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -26,7 +26,7 @@ from .tensor import Tensor, arange, eye, full, ones, ones_like, rand, randn, ten
 from .traces import forward_trace, reverse_trace
 
 __all__ = ["backend", "ForwardMode", "ReverseMode", "adjoint_source", "forward_trace", "reverse_trace",
-           "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"]
+           "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap"]
 __all__ += [
     "Tensor", "tensor", "Function", "FunctionCtx", "no_grad", "enable_grad", "inference_mode",
     "set_grad_enabled", "is_grad_enabled", "is_inference_mode_enabled",

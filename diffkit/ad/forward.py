@@ -12,7 +12,8 @@ Two ways in, one set of rules (the ops table's JVP rules, ``op.jvp_of``):
   ``dual * 2`` and every other op of the table dispatch to
   :meth:`Dual._dk_apply`, which computes the primal with the op and the
   tangent with the op's JVP rule. Nested calls (a derivative of a derivative)
-  get a fresh, higher level each, so perturbations never get confused.
+  get a fresh, higher level each (:mod:`diffkit.expr.levels`), shared with
+  the reverse-mode and batching transforms, so perturbations never get confused.
 
 Example
 -------
@@ -25,7 +26,6 @@ Example
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,29 +33,22 @@ from ..errors import ShapeError
 from ..expr.counting import COUNTER
 from ..expr.dual import Dual, dual_type, zeros_like
 from ..expr.graph import Graph
+from ..expr.levels import constant_like, new_level
+from .transforms.arguments import plain_value
+from .transforms.pytree import as_arrays, broadcast_prefix, flatten, number_as_array, tree_map, unflatten
 
 __all__ = ["Dual", "dual_type", "tangent_sweep", "forward", "jvp_function", "zeros_like"]
 
-_state = threading.local()
 
+def jvp_function(fn: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+                 has_aux: bool = False) -> tuple:
+    """Run ``fn(*primals)`` with tangents attached: returns ``(fn(x), J_fn(x) · t)`` (and ``aux``).
 
-def _depth() -> int:
-    return getattr(_state, "depth", 0)
-
-
-def _materialize(out: Any, cls: type) -> tuple[Any, Any]:
-    """Split a function's output into (primal, tangent), with zero tangents filled in."""
-    if type(out) is cls:
-        t = out.tangent
-        return out.primal, (zeros_like(out.primal) if t is None else t)
-    return out, zeros_like(out)
-
-
-def jvp_function(fn: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """Run ``fn(*primals)`` with tangents attached: returns ``(fn(x), J_fn(x) · t)``.
-
-    ``fn`` may return one value or a tuple/list of values (then both parts of
-    the answer are tuples). Values may be floats, arrays or Tensors.
+    ``primals`` and ``tangents`` are sequences of pytrees of the same
+    structure (a tangent may be None for zero, or a number for a constant
+    direction). The output may be any pytree; its tangent has the same
+    structure. With ``has_aux`` the function returns ``(output, aux)`` and so
+    does this, with the tangent in between.
 
     Example
     -------
@@ -64,25 +57,38 @@ def jvp_function(fn: Callable[..., Any], primals: Sequence[Any], tangents: Seque
     >>> jvp_function(lambda x, y: x * y, (3.0, 4.0), (1.0, 0.0))
     (12.0, 4.0)
     """
+    primals = tuple(as_arrays(p) for p in primals)
+    tangents = tuple(as_arrays(t) for t in tangents)
     if len(primals) != len(tangents):
         raise ShapeError(f"{len(primals)} primals but {len(tangents)} tangents; give one tangent per primal")
-    depth = _depth()
-    cls = dual_type(depth)
-    duals = []
-    for p, t in zip(primals, tangents):
-        ps, ts = getattr(p, "shape", ()), getattr(t, "shape", ())
-        if t is not None and tuple(ts) != tuple(ps) and ts != ():
-            raise ShapeError(f"tangent of shape {tuple(ts)} for a primal of shape {tuple(ps)}; they must match")
-        duals.append(cls(p, t))
-    _state.depth = depth + 1
-    try:
-        out = fn(*duals)
-    finally:
-        _state.depth = depth
-    if isinstance(out, (tuple, list)):
-        parts = [_materialize(o, cls) for o in out]
-        return tuple(p for p, _ in parts), tuple(t for _, t in parts)
-    return _materialize(out, cls)
+    leaves, tree = flatten(primals)
+    seeds = broadcast_prefix(tangents, primals, "tangents")
+    leaves = [number_as_array(p) for p in leaves]
+    seeds = [number_as_array(t) for t in seeds]
+    for p, t in zip(leaves, seeds):
+        ps, ts = tuple(getattr(p, "shape", ())), tuple(getattr(t, "shape", ()))
+        if t is not None and ts != ps and ts != ():
+            raise ShapeError(f"tangent of shape {ts} for a primal of shape {ps}; they must match")
+    with new_level() as d:
+        cls = dual_type(d)
+        out = fn(*unflatten(tree, [cls(p, t) for p, t in zip(leaves, seeds)]))
+    aux = None
+    if has_aux:
+        from .transforms.reverse import split_aux
+
+        out, aux = split_aux(out)
+        aux = tree_map(lambda a: a.primal if type(a) is cls else a, aux)
+    outs, out_tree = flatten(out)
+    values, dots = [], []
+    for o in outs:
+        if type(o) is cls:
+            values.append(o.primal)
+            dots.append(constant_like(o.primal, 0.0) if o.tangent is None else o.tangent)
+        else:  # does not depend on the primals at this level
+            values.append(o)
+            dots.append(constant_like(o, 0.0))
+    result = unflatten(out_tree, [plain_value(v) for v in values]), unflatten(out_tree, [plain_value(t) for t in dots])
+    return result + (aux,) if has_aux else result
 
 
 # ---------------------------------------------------------------------------

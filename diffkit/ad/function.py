@@ -62,6 +62,7 @@ class FunctionCtx:
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()):
         self.needs_input_grad = needs_input_grad
         self._saved: tuple | None = ()
+        self._saved_forward: tuple = ()
         self.materialize_grads = True
 
     def save_for_backward(self, *tensors: Any) -> None:
@@ -77,6 +78,20 @@ class FunctionCtx:
         2
         """
         self._saved = tuple(tensors)
+
+    def save_for_forward(self, *tensors: Any) -> None:
+        """Keep ``tensors`` for ``jvp`` (PyTorch's forward-mode API); ``saved_tensors`` gives them back
+        when nothing was saved for backward.
+
+        Example
+        -------
+        >>> from diffkit.ad import FunctionCtx
+        >>> ctx = FunctionCtx((True,))
+        >>> ctx.save_for_forward(2.0)
+        >>> ctx.saved_tensors
+        (2.0,)
+        """
+        self._saved_forward = tuple(tensors)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -95,7 +110,7 @@ class FunctionCtx:
             raise GradientError(
                 "the saved tensors of this Function were freed by a previous backward(); pass "
                 "retain_graph=True to that backward() to use them again")
-        return self._saved
+        return self._saved or self._saved_forward
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """Accepted for PyTorch compatibility; outputs here are differentiable unless integer.
@@ -132,6 +147,16 @@ def _check_shape(name: str, i: int, grad: Any, arg: Any) -> None:
                          f"{want}; return one gradient per input, shaped like it")
 
 
+def per_input(name: str, grads: Any, n: int) -> tuple:
+    """What a Function's ``backward`` returned, as one gradient per input (or an error saying so)."""
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != n:
+        raise GradientError(f"{name}.backward returned {len(grads)} gradient(s) but forward took {n} input(s); "
+                            "return one per input (None for inputs without a gradient)")
+    return grads
+
+
 class _FunctionOp:
     """Stands in for an ops-table entry on the tape: its VJP calls the user's ``backward``."""
 
@@ -153,13 +178,7 @@ class _FunctionOp:
 
     def vjps(self, g: Any, ans: Any, args: tuple, params: dict, needs: tuple) -> list:
         recording = isinstance(g, Tensor)  # create_graph: gradients are Tensors with a history
-        grads = self.fn.backward(self.ctx, g if recording else _make(g))
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(needs):
-            raise GradientError(
-                f"{self.name}.backward returned {len(grads)} gradient(s) but forward took {len(needs)} "
-                "input(s); return one per input (None for inputs without a gradient)")
+        grads = per_input(self.name, self.fn.backward(self.ctx, g if recording else _make(g)), len(needs))
         keep = {id(t._data) for t in self.saved if isinstance(t, Tensor)}
         keep.update(id(a) for a in args)
         out = []
@@ -246,9 +265,80 @@ class Function:
         """
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
 
+    @staticmethod
+    def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> None:
+        """PyTorch's other style: ``forward(*args)`` without ctx, and this fills ctx from inputs and output.
+
+        A Function in this style uses its own rules at every level of nested
+        function transforms (as ``torch.func`` requires).
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> class Exp(dk.Function):
+        ...     forward = staticmethod(lambda x: dk.exp(x))
+        ...     @staticmethod
+        ...     def setup_context(ctx, inputs, output):
+        ...         ctx.save_for_backward(output)
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (y,) = ctx.saved_tensors
+        ...         return g * y
+        >>> float(dk.ad.grad(lambda x: Exp.apply(x))(0.0))
+        1.0
+        """
+        raise NotImplementedError("setup_context is optional: forward(ctx, ...) may fill ctx itself")
+
+    @staticmethod
+    def jvp(ctx: FunctionCtx, *tangents: Any) -> Any:
+        """Forward mode: the output's tangent from the inputs' tangents (PyTorch's forward-mode API).
+
+        Inputs without a tangent get zeros. Without this rule, forward mode
+        (``jvp``, ``jacfwd``, ``hessian``) through the Function raises.
+
+        Example
+        -------
+        >>> import diffkit as dk
+        >>> class Cube(dk.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_forward(x)
+        ...         return x ** 3
+        ...     @staticmethod
+        ...     def jvp(ctx, t):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 3 * x ** 2 * t
+        >>> dk.ad.jvp(Cube.apply, (2.0,), (1.0,))
+        (8.0, 12.0)
+        """
+        raise NotImplementedError("define jvp(ctx, *tangents) to use forward mode through this Function")
+
+    @staticmethod
+    def vmap(info: Any, in_dims: tuple, *args: Any) -> tuple:
+        """Batching: ``(output, out_dim)`` for ``args`` batched along ``in_dims`` (None: not batched).
+
+        ``info.batch_size`` is the batch size. Without this rule, ``vmap``
+        through the Function raises.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import diffkit as dk
+        >>> class Double(dk.Function):
+        ...     forward = staticmethod(lambda ctx, x: x * 2)
+        ...     backward = staticmethod(lambda ctx, g: g * 2)
+        ...     vmap = staticmethod(lambda info, in_dims, x: (Double.apply(x), in_dims[0]))
+        >>> dk.ad.vmap(Double.apply)(np.array([1.0, 2.0]))
+        array([2., 4.])
+        """
+        raise NotImplementedError("define vmap(info, in_dims, *args) to vmap through this Function")
+
     @classmethod
-    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        """Run ``forward`` and record one node whose VJP is ``backward``.
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` and record one node whose VJP is ``backward`` (and JVP ``jvp``).
+
+        Inside a function transform (``dk.ad.grad``, ``jvp``, ``vmap``...) the
+        transform uses the Function's own rules for it.
 
         Example
         -------
@@ -262,20 +352,71 @@ class Function:
         >>> y.sum().backward(); x.grad
         tensor([2., 2.])
         """
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx = FunctionCtx(needs)
-        with no_grad():
-            out = cls.forward(ctx, *args, **kwargs)
-        if isinstance(out, (tuple, list)):
-            raise ArgumentTypeError(f"{cls.__name__}.forward returned {len(out)} outputs; Functions here return "
-                                    "one Tensor (combine outputs with dk.stack or split them into two Functions)")
-        data = out._data if isinstance(out, Tensor) else out
-        result = _make(data)
-        if any(needs) and STATE.enabled:
-            from .backend import is_floating
+        top = _top_transform_value(args)
+        if top is not None:
+            return type(top)._dk_function(cls, args, kwargs, lambda vals, needs: _below(cls, vals, kwargs, needs))
+        return _on_tensors(cls, args, kwargs)[0]
 
-            if is_floating(data.dtype):
-                result.requires_grad = True
-                result._node = Node(_FunctionOp(cls, ctx), tuple(args), {}, data, needs, CLOCK.now,
-                                    result._vc)
-        return result
+
+# The base class's rules only say that a subclass left them out.
+for _name in ("setup_context", "jvp", "vmap", "backward"):
+    getattr(Function, _name)._dk_missing = True
+
+
+def _uses_setup_context(fn: type) -> bool:
+    return not getattr(fn.setup_context, "_dk_missing", False)
+
+
+def _top_transform_value(args: tuple) -> Any:
+    """The argument of the innermost function transform among ``args``, or None."""
+    from ..expr.levels import LevelValue
+
+    top, level = None, 2
+    for a in args:
+        if isinstance(a, LevelValue) and a._dk_level > level:
+            top, level = a, a._dk_level
+    return top
+
+
+def _below(fn: type, args: list, kwargs: dict, needs: tuple) -> tuple[Any, FunctionCtx]:
+    """The Function's output from the levels below a transform, and a ctx for that transform's rule."""
+    if _uses_setup_context(fn):
+        out = fn.apply(*args, **kwargs)  # each level below applies its own rules
+        ctx = FunctionCtx(needs)
+        fn.setup_context(ctx, tuple(args), out)
+        return out, ctx
+    if _top_transform_value(tuple(args)) is not None:
+        # forward(ctx, ...) fills one ctx: the transforms below see forward's own ops
+        ctx = FunctionCtx(needs)
+        return fn.forward(ctx, *args, **kwargs), ctx
+    out, ctx = _on_tensors(fn, tuple(args), kwargs)
+    ctx.needs_input_grad = needs
+    return out, ctx
+
+
+def _on_tensors(cls: type, args: tuple, kwargs: dict) -> tuple[Any, FunctionCtx]:
+    """The Function on Tensors and arrays: forward without recording, then one node on the tape
+    (plain arrays in give the plain output back)."""
+    needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx = FunctionCtx(needs)
+    with no_grad():
+        if _uses_setup_context(cls):
+            out = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *args, **kwargs)
+    if isinstance(out, (tuple, list)):
+        raise ArgumentTypeError(f"{cls.__name__}.forward returned {len(out)} outputs; Functions here return "
+                                "one Tensor (combine outputs with dk.stack or split them into two Functions)")
+    data = out._data if isinstance(out, Tensor) else out
+    if not any(isinstance(a, Tensor) for a in args):
+        return data, ctx  # arrays in, arrays out
+    result = _make(data)
+    if any(needs) and STATE.enabled:
+        from .backend import is_floating
+
+        if is_floating(data.dtype):
+            result.requires_grad = True
+            result._node = Node(_FunctionOp(cls, ctx), tuple(args), {}, data, needs, CLOCK.now,
+                                result._vc)
+    return result, ctx

@@ -37,9 +37,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, GradientError, ShapeError
+from ..expr import array_functions as _stats
+from ..expr.arithmetic import UFUNCS
 from ..expr.counting import COUNTER
+from ..expr.levels import LevelValue
 from ..expr.methods import ArrayMethods
-from ..expr.ops import OPS, Op
+from ..expr.ops import OPS, Op, apply
 from . import autograd, backend, hooks
 from .blas import axpy
 from .grad_mode import STATE
@@ -138,6 +141,8 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         ns = ad
         an = a._node
     else:
+        if isinstance(a, LevelValue):  # a function transform's value: its level takes the op
+            return apply(op, a, b, **params)
         an = None
         ad = a = a.item() if isinstance(a, np.generic) else a  # a NumPy scalar is weak, as in PyTorch
         ar = False
@@ -148,6 +153,8 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         if not isinstance(a, Tensor):
             ns = bd
     else:
+        if isinstance(b, LevelValue):
+            return apply(op, a, b, **params)
         bn = None
         bd = b = b.item() if isinstance(b, np.generic) else b  # float32 * np.float64(2) stays float32
         br = False
@@ -994,14 +1001,7 @@ class Tensor(ArrayMethods):
             yield self[i]
 
     # NumPy ufuncs on Tensors (np.exp(t), ndarray * t) record like the dk functions.
-    _UFUNCS = {
-        "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-        "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
-        "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
-        "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
-        "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal", "less": "less",
-        "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
-    }
+    _UFUNCS = UFUNCS
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         name = self._UFUNCS.get(ufunc.__name__)
@@ -1448,14 +1448,7 @@ class Tensor(ArrayMethods):
         >>> x.var(), x.var(correction=0)
         (tensor(2.5), tensor(2.))
         """
-        a = _axis(dim, axis)
-        k = _keep(keepdim, keepdims)
-        if correction is None:
-            correction = 0 if unbiased is False else 1
-        d = self - self.mean(a, keepdim=True)
-        n = self.numel() if a is None else math.prod(
-            self.shape[i] for i in ((a,) if isinstance(a, int) else a))
-        return (d * d).sum(a, keepdim=k) / float(max(n - correction, 0))
+        return _stats.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
@@ -1467,7 +1460,7 @@ class Tensor(ArrayMethods):
         >>> dk.tensor([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).std(correction=0)
         tensor(2.)
         """
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+        return _stats.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
     # norm(p, dim, keepdim) is ArrayMethods' (diffkit/expr/array_methods.py), as PyTorch's.
 

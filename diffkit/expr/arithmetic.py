@@ -21,7 +21,7 @@ from typing import Any
 
 from .ops import OPS, apply
 
-__all__ = ["OpArithmetic"]
+__all__ = ["OpArithmetic", "UFUNCS"]
 
 _ADD, _SUB, _MUL, _DIV, _POW = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"]
 _NEG, _ABS = OPS["neg"], OPS["abs"]
@@ -45,3 +45,15 @@ class OpArithmetic:
     def __neg__(self) -> Any: return apply(_NEG, self)
     def __pos__(self) -> Any: return self
     def __abs__(self) -> Any: return apply(_ABS, self)
+
+
+#: NumPy ufuncs that are ops of the table, by ufunc name: ``np.sin(x)``, ``ndarray * x`` and
+#: ``ndarray @ x`` on a type that intercepts ops (its ``__array_ufunc__``) apply these ops.
+UFUNCS = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+    "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
+    "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
+    "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
+    "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal", "less": "less",
+    "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
+}

@@ -19,14 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .arithmetic import OpArithmetic
-from .methods import ArrayMethods
-from .ops import OPS, Op, apply, namespace
+from .levels import BASE_LEVEL, LevelValue, constant_like, level_class
+from .ops import Op, apply, broadcast_to
 
 __all__ = ["Dual", "dual_type", "zeros_like", "BASE_LEVEL"]
 
-#: Tensor has level 2; duals sit above it so a Dual may carry Tensors (reverse over forward).
-BASE_LEVEL = 3
 
 def zeros_like(x: Any) -> Any:
     """A zero tangent shaped like ``x`` (``0.0`` for Python numbers).
@@ -44,25 +41,48 @@ def zeros_like(x: Any) -> Any:
         return 0.0
     if isinstance(x, complex):
         return 0j
+    if isinstance(x, LevelValue):
+        return constant_like(x, 0.0)
     if hasattr(x, "__array_namespace__") or hasattr(x, "shape"):
         try:
-            return namespace(x).zeros_like(x)
+            return x.__array_namespace__().zeros_like(x)
         except (AttributeError, TypeError):
             pass
     return 0.0 * x
 
 
-class Dual(OpArithmetic, ArrayMethods):
+def shaped_like(t: Any, ans: Any) -> Any:
+    """A tangent broadcast to the shape of the value it belongs to.
+
+    An argument broadcast against a larger one (``x + np.ones(4)`` with a
+    scalar ``x``) gives a tangent contribution of its own, smaller shape: the
+    mirror of reverse mode's ``sum_to``. Every output tangent gets the output's
+    shape, so reductions further on sum over all of it.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.dual import shaped_like
+    >>> shaped_like(1.0, np.zeros(3))
+    array([1., 1., 1.])
+    """
+    shape = getattr(ans, "shape", ())
+    if tuple(getattr(t, "shape", ())) != tuple(shape):
+        return broadcast_to(t, shape=tuple(shape))
+    return t
+
+
+class Dual(LevelValue):
     """A dual number ``primal + tangent·ε`` (``ε² = 0``): forward mode on Python functions.
 
     Every op of the table applied to a Dual returns a Dual whose tangent comes
-    from the op's JVP rule. ``tangent is None`` means a zero tangent. Use
-    :func:`jvp_function` rather than building Duals by hand: it picks the level
-    that keeps nested derivatives apart.
+    from the op's JVP rule, broadcast to the output's shape. ``tangent is None``
+    means a zero tangent. Use :func:`~diffkit.ad.jvp` rather than building
+    Duals by hand: it picks the level that keeps nested derivatives apart.
 
     Attributes
     ----------
-    primal : float, array, Tensor or Dual
+    primal : float, array, Tensor or a lower level's value
         The value.
     tangent : same kind as ``primal``, or None
         Its directional derivative.
@@ -79,92 +99,66 @@ class Dual(OpArithmetic, ArrayMethods):
 
     __slots__ = ("primal", "tangent")
     _dk_level = BASE_LEVEL
-    __array_priority__ = 2000  # ndarray + Dual defers to Dual
 
     def __init__(self, primal: Any, tangent: Any = None):
         self.primal = primal
         self.tangent = tangent
 
+    def _dk_inner(self) -> Any:
+        return self.primal
+
     @classmethod
     def _dk_apply(cls, op: Op, args: tuple, params: dict) -> Any:
-        primals = tuple(a.primal if type(a) is cls else a for a in args)
-        tangents = tuple(a.tangent if type(a) is cls else None for a in args)
+        primals = tuple([a.primal if type(a) is cls else a for a in args])
+        tangents = tuple([a.tangent if type(a) is cls else None for a in args])
         ans = apply(op, *primals, **params)
-        if op.jvp is None or all(t is None for t in tangents):
-            return ans if op.jvp is None else cls(ans, None)
-        return cls(ans, op.jvp_of(tangents, ans, primals, params))
+        if op.jvp is None:
+            return ans
+        if all(t is None for t in tangents):
+            return cls(ans, None)
+        t = op.jvp_of(tangents, ans, primals, params)
+        return cls(ans, None if t is None else shaped_like(t, ans))
 
-    # -- array-like attributes the rules read ---------------------------------
-    @property
-    def shape(self) -> tuple:
-        return tuple(getattr(self.primal, "shape", ()))
+    @classmethod
+    def _dk_function(cls, fn: type, args: tuple, kwargs: dict, below: Any) -> Any:
+        """A custom :class:`~diffkit.Function` at this level: its value from the levels below, its
+        tangent from its ``jvp(ctx, *tangents)`` rule."""
+        primals = [a.primal if type(a) is cls else a for a in args]
+        tangents = [a.tangent if type(a) is cls else None for a in args]
+        needs = tuple(t is not None for t in tangents)
+        out, ctx = below(primals, needs)
+        if not any(needs):
+            return out
+        rule = getattr(fn, "jvp", None)
+        if rule is None or getattr(rule, "_dk_missing", False):
+            from ..errors import GradientError
 
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
+            raise GradientError(
+                f"{fn.__name__} has no forward-mode rule, so forward mode (jvp, jacfwd, hessian) can't go "
+                f"through it; define @staticmethod jvp(ctx, *tangents) on {fn.__name__} returning the output's "
+                "tangent (as torch.autograd.Function's forward-mode API), or use reverse mode (grad, jacrev)")
+        full = [t if t is not None else (zeros_like(p) if hasattr(p, "shape") or isinstance(p, float) else None)
+                for p, t in zip(primals, tangents)]
+        t = rule(ctx, *full)
+        if isinstance(t, tuple) and len(t) == 1:
+            t = t[0]
+        return cls(out, None if t is None else shaped_like(t, out))
 
-    @property
-    def size(self) -> int:
-        return int(getattr(self.primal, "size", 1))
-
-    @property
-    def dtype(self) -> Any:
-        return getattr(self.primal, "dtype", None)
-
-    @property
-    def T(self) -> Any:  # noqa: N802 - NumPy's name
-        return self._op("transpose")
-
-    def _op(self, name: str, *args: Any, **params: Any) -> Any:
-        # through apply(), not our own _dk_apply: the other operand may be a
-        # higher-level value (an inner derivative's Dual) that must go first
-        return apply(OPS[name], *(args or (self,)), **params)
-
-    def __matmul__(self, o): return self._op("matmul", self, o)
-    def __rmatmul__(self, o): return self._op("matmul", o, self)
-    def __getitem__(self, index): return self._op("getitem", self, index=index)
-
-    def sum(self, axis=None, keepdims=False): return self._op("sum", self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return self._op("mean", self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return self._op("max", self, axis=axis, keepdims=keepdims)
-    def reshape(self, *shape):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return self._op("reshape", self, shape=shape)
-
-    # Control flow on the primal is allowed: forward mode follows the branch taken.
-    def __bool__(self): return bool(self.primal)
-    def __float__(self): return float(self.primal)
-    def __lt__(self, o): return self.primal < _primal(o)
-    def __le__(self, o): return self.primal <= _primal(o)
-    def __gt__(self, o): return self.primal > _primal(o)
-    def __ge__(self, o): return self.primal >= _primal(o)
-    __hash__ = object.__hash__
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .tracer import _UFUNCS
-
-        name = _UFUNCS.get(ufunc.__name__)
-        if method != "__call__" or name is None or kwargs:
-            return NotImplemented
-        return apply(OPS[name], *inputs)
+    def detach(self) -> Any:
+        """The value without its derivative, at this level and below (``stop_gradient``)."""
+        p = self.primal
+        return p.detach() if hasattr(p, "detach") else p
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.primal!r}, tangent={self.tangent!r})"
 
 
-def _primal(v: Any) -> Any:
-    return v.primal if isinstance(v, Dual) else v
-
-
-_TYPES: dict[int, type] = {0: Dual}
-
-
 def dual_type(depth: int) -> type:
     """The Dual class for nesting depth ``depth`` (its ``_dk_level`` is ``3 + depth``).
 
-    An inner derivative (taken inside a function that an outer derivative is
+    An inner derivative (taken inside a function that an outer transform is
     running) uses a deeper, higher-level class, so its ops are handled first
-    and the outer tangent rides along inside its values.
+    and the outer values ride along inside its values.
 
     Example
     -------
@@ -172,6 +166,4 @@ def dual_type(depth: int) -> type:
     >>> dual_type(1)._dk_level
     4
     """
-    if depth not in _TYPES:
-        _TYPES[depth] = type(f"Dual{depth}", (Dual,), {"__slots__": (), "_dk_level": BASE_LEVEL + depth})
-    return _TYPES[depth]
+    return level_class(Dual, depth)

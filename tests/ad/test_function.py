@@ -155,3 +155,107 @@ def test_identity_backward_does_not_alias_saved_arrays():
     Ident.apply(x).sum().backward()
     x.grad.zero_()
     assert x.tolist() == [5.0]
+
+
+# ---------------------------------------------------------------------------
+# Functions inside the function transforms (PyTorch's forward-mode and functorch APIs)
+# ---------------------------------------------------------------------------
+
+class CubeCtx(dk.Function):
+    """forward takes ctx; both rules."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x**2
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return 3 * x**2 * t
+
+
+class Straight(dk.Function):
+    """setup_context style; rules that are not the derivative of forward (a straight-through
+    estimator), so a result shows which rules were used at every level."""
+
+    @staticmethod
+    def forward(x):
+        return dk.where(x > 0, 1.0, 0.0) * 1.0
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x  # pretend d/dx = x
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return x * t
+
+    @staticmethod
+    def vmap(info, in_dims, x):
+        return Straight.apply(x), in_dims[0]
+
+
+def test_function_forward_mode_rule():
+    x = np.array([1.0, 2.0])
+    assert dk.ad.jvp(CubeCtx.apply, (2.0,), (1.0,)) == (8.0, 12.0)
+    np.testing.assert_array_equal(dk.ad.jacfwd(CubeCtx.apply)(x), np.diag(3 * x**2))
+    t = dk.tensor([1.0, 2.0], dtype="float64")
+    y, dy = dk.ad.jvp(CubeCtx.apply, (t,), (np.ones(2),))
+    assert isinstance(y, dk.Tensor) and dy.tolist() == [3.0, 12.0]
+
+
+def test_setup_context_rules_are_used_at_every_level():
+    x = np.array([0.5, -2.0])
+    f = lambda v: dk.sum(Straight.apply(v))  # noqa: E731
+    np.testing.assert_array_equal(dk.ad.grad(f)(x), x)  # the rule, not forward's zero slope
+    # second order: d/dx of (g * x) = g at each level, forward over reverse and reverse over reverse
+    np.testing.assert_array_equal(dk.ad.hessian(f)(x), np.eye(2))
+    np.testing.assert_array_equal(dk.ad.jacrev(dk.ad.grad(f))(x), np.eye(2))
+    np.testing.assert_array_equal(dk.ad.jvp(Straight.apply, (x,), (np.ones(2),))[1], x)
+
+
+def test_ctx_style_function_in_nested_transforms_is_right_when_its_rules_are():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(dk.ad.hessian(lambda v: dk.sum(CubeCtx.apply(v)))(x), np.diag(6 * x))
+    np.testing.assert_allclose(dk.ad.grad(dk.ad.grad(lambda v: CubeCtx.apply(v)))(2.0), 12.0)
+
+
+def test_function_under_vmap_uses_its_vmap_rule_or_refuses():
+    X = np.array([[0.5, -1.0], [2.0, 3.0]])
+    np.testing.assert_array_equal(dk.ad.vmap(Straight.apply)(X), (X > 0) * 1.0)
+    per = dk.ad.vmap(dk.ad.grad(lambda v: dk.sum(Straight.apply(v))))(X)
+    np.testing.assert_array_equal(per, X)
+    with pytest.raises(dk.BatchingError, match="CubeCtx has no batching rule"):
+        dk.ad.vmap(CubeCtx.apply)(X)
+
+
+def test_function_without_backward_refused_in_reverse_transforms():
+    class OnlyJvp(dk.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * 2.0
+
+    assert dk.ad.jacfwd(OnlyJvp.apply)(1.0) == 2.0
+    with pytest.raises(dk.GradientError, match="OnlyJvp has no backward"):
+        dk.ad.grad(OnlyJvp.apply)(1.0)
+
+
+def test_function_on_plain_arrays_gives_arrays():
+    out = CubeCtx.apply(np.array([2.0]))
+    assert isinstance(out, np.ndarray) and out.tolist() == [8.0]

@@ -178,6 +178,24 @@ def _nan_in_backward() -> None:
     x = dk.tensor([0.0], dtype="float64", requires_grad=True)
     with dk.autograd.detect_anomaly(), np.errstate(invalid="ignore"):
         (x.sqrt() * 0.0).backward()
+class _NoJvp(dk.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x**3
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class _OnlyJvp(dk.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2.0
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * 2.0
 
 
 def _apply_backward(fn: type) -> None:
@@ -547,6 +565,45 @@ CASES += [
          lambda: _apply_backward(_WrongShapeGrad), dk.ShapeError, "shape"),
     Case("dk.Function", "backward returns too many gradients", "TooMany.apply(x).sum().backward()",
          lambda: _apply_backward(_TooManyGrads), dk.GradientError),
+    # -- function transforms ---------------------------------------------------------------------
+    Case("dk.ad.grad", "a function with several outputs", "grad(lambda x: x * 2)(np.ones(3))",
+         lambda: dk.ad.grad(lambda x: x * 2)(np.ones(3)), dk.GradientError, "one scalar output"),
+    Case("dk.ad.grad", "an integer argument", "grad(lambda x: dk.sum(x))(np.arange(3))",
+         lambda: dk.ad.grad(lambda x: dk.sum(x))(np.arange(3)), dk.ArgumentTypeError, "floating"),
+    Case("dk.ad.grad", "argnums beyond the arguments", "grad(lambda x: x, argnums=2)(1.0)",
+         lambda: dk.ad.grad(lambda x: x, argnums=2)(1.0), dk.ArgumentError),
+    Case("dk.ad.grad", "float() of the value being differentiated", "grad(lambda x: math.sin(x))(1.0)",
+         lambda: dk.ad.grad(lambda x: math.sin(x))(1.0), dk.GradientError, "drop its derivative"),
+    Case("dk.ad.grad", "np.asarray of the value", "grad(lambda x: np.asarray(x).sum())(np.ones(2))",
+         lambda: dk.ad.grad(lambda x: np.asarray(x).sum())(np.ones(2)), dk.GradientError, "np.asarray"),
+    Case("dk.ad.grad", "item assignment inside", "grad(f)(np.ones(2)) where f sets x[0] = 1.0",
+         lambda: dk.ad.grad(lambda x: x.__setitem__(0, 1.0))(np.ones(2)), dk.ArgumentTypeError, "at\\[index\\]"),
+    Case("dk.ad.grad", "an in-place method inside", "grad(lambda x: x.add_(1.0).sum())(np.ones(2))",
+         lambda: dk.ad.grad(lambda x: x.add_(1.0).sum())(np.ones(2)), dk.ArgumentTypeError, "out of place"),
+    Case("dk.ad.grad", "has_aux and no (output, aux) pair", "grad(lambda x: x * x, has_aux=True)(1.0)",
+         lambda: dk.ad.grad(lambda x: x * x, has_aux=True)(1.0), dk.GradientError, "pair"),
+    Case("dk.ad.grad", "a Function without backward", "grad(OnlyJvp.apply)(1.0)",
+         lambda: dk.ad.grad(_OnlyJvp.apply)(1.0), dk.GradientError, "no backward"),
+    Case("dk.ad.jacfwd", "a Function without jvp", "jacfwd(NoJvp.apply)(1.0)",
+         lambda: dk.ad.jacfwd(_NoJvp.apply)(1.0), dk.GradientError, "no forward-mode rule"),
+    Case("dk.ad.jvp", "a tangent of another shape", "jvp(f, (np.ones(2),), (np.ones(3),))",
+         lambda: dk.ad.jvp(lambda x: x, (np.ones(2),), (np.ones(3),)), dk.ShapeError),
+    Case("dk.ad.vjp", "a cotangent of another shape", "vjp(lambda x: x * x, np.ones(2))[1](np.ones(3))",
+         lambda: dk.ad.vjp(lambda x: x * x, np.ones(2))[1](np.ones(3)), dk.ShapeError),
+    Case("dk.ad.vmap", "if on a batched value", "vmap(lambda x: x if x > 0 else -x)(np.ones(2))",
+         lambda: dk.ad.vmap(lambda x: x if x > 0 else -x)(np.ones(2)), dk.BatchingError, "dk.where"),
+    Case("dk.ad.vmap", "batch sizes that differ", "vmap(lambda x, y: x + y)(np.ones(2), np.ones(3))",
+         lambda: dk.ad.vmap(lambda x, y: x + y)(np.ones(2), np.ones(3)), dk.ShapeError),
+    Case("dk.ad.vmap", "nothing mapped", "vmap(f, in_axes=None)(np.ones(2))",
+         lambda: dk.ad.vmap(lambda x: x, in_axes=None)(np.ones(2)), dk.ArgumentError),
+    Case("dk.ad.vmap", "an axis the argument lacks", "vmap(f, in_axes=1)(np.ones(2))",
+         lambda: dk.ad.vmap(lambda x: x, in_axes=1)(np.ones(2)), dk.ShapeError),
+    Case("dk.ad.vmap", "in_axes for another number of arguments", "vmap(f, in_axes=(0, 0))(np.ones(2))",
+         lambda: dk.ad.vmap(lambda x: x, in_axes=(0, 0))(np.ones(2)), dk.ArgumentError),
+    Case("dk.ad.vmap", "out_axes=None for a batched output", "vmap(f, out_axes=None)(np.ones(2))",
+         lambda: dk.ad.vmap(lambda x: x, out_axes=None)(np.ones(2)), dk.BatchingError),
+    Case("dk.ad.vmap", "a Function without a vmap rule", "vmap(NoJvp.apply)(np.ones(2))",
+         lambda: dk.ad.vmap(_NoJvp.apply)(np.ones(2)), dk.BatchingError, "no batching rule"),
     # -- nn ------------------------------------------------------------------------------------
     Case("nn.Linear", "input with the wrong feature size", "nn.Linear(2, 3)(dk.ones(4, 5))",
          lambda: nn.Linear(2, 3)(dk.ad.ones(4, 5)), dk.ShapeError),

@@ -33,6 +33,20 @@ add of a (3,) and a (2, 3) array); engines reduce it with :func:`sum_to`.
   ``vjp`` (the tests check that op by op). It saves the per-call dispatch of
   the generic rule, and reuses what the forward pass kept (``ans``).
 
+* ``batch`` (for ``vmap``): ``rule(op, args, batched, params)`` runs the op
+  on a whole batch at once. ``args`` are the values one level down;
+  ``batched[i]`` says whether ``args[i]`` carries the batch as its axis 0; the
+  rule returns the output with the batch on axis 0, written with the table's
+  functions. Most ops need nothing: elementwise and comparison ops broadcast,
+  and an op with an ``axis`` option shifts it past the batch axis (the
+  defaults, derived from ``kind`` and the impl's options). Otherwise name a
+  generic rule -- ``"broadcast"`` for ops acting on trailing axes that
+  broadcast over leading ones (:func:`~.batching.trailing` when the arguments'
+  core ranks differ), ``"flat_axis"`` where ``axis=None`` means the flattened
+  array -- or write one (see :mod:`.batching` for ``matmul``, ``getitem``...).
+  An op with no rule makes ``vmap`` raise ``BatchingError`` naming it; it
+  never loops over the batch.
+
 Subgradient conventions at kinks, the same in every method (PyTorch's):
 ``relu'(0) = 0``, ``abs'(0) = 0``, ``step'(x) = sign'(x) = 0``, and
 ``maximum``/``minimum`` split the gradient half and half at a tie.
@@ -58,6 +72,7 @@ from . import (  # noqa: F401 - each registers its family of ops
     pooling,
     reductions,
     shapes,
+    statistics,
 )
 
 # isort: split

@@ -71,6 +71,12 @@ class Op:
         element (int), or ``vjp_cost(out, args, params, i)``. ``None``: measured
         once by running the rule on probe values for elementwise ops, else
         the op's own cost (a product's cotangent is another product of that size).
+    batch : str, callable or None
+        The batching rule ``vmap`` uses (see :mod:`diffkit.expr.ops.batching`):
+        a rule, or the name of a generic one (``"broadcast"``, ``"axis"``,
+        ``"flat_axis"``). ``None`` derives it from ``kind`` and the options:
+        elementwise and comparison ops broadcast, ops with an ``axis`` option
+        shift it; anything else can't be batched until it is given one.
 
     Example
     -------
@@ -93,6 +99,7 @@ class Op:
     vjp_arrays: Callable[..., Any] | None = None
     reads_inputs: bool = True
     vjp_cost: int | Callable[..., int] | None = None
+    batch: str | Callable[..., Any] | None = None
     doc: str = field(default="", compare=False)
 
     @property

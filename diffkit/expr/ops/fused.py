@@ -19,6 +19,7 @@ import math
 import numpy as _numpy
 
 from ...errors import ShapeError
+from . import batching
 from .core import _defop
 from .elementwise import log, maximum
 from .reductions import softmax, sum
@@ -48,7 +49,7 @@ binary_cross_entropy = _defop(
     "binary_cross_entropy", 2, _bce_impl,
     jvp=(lambda t_p, a, p, t: t_p * _bce_slope(p, t), lambda t_t, a, p, t: t_t * _bce_target_slope(p)),
     vjp=(lambda g, a, p, t: g * _bce_slope(p, t), lambda g, a, p, t: g * _bce_target_slope(p)),
-    kind="array", cost=8, template="bce({0}, {1})",
+    kind="array", cost=8, template="bce({0}, {1})", batch="broadcast",
     doc="-(t log p + (1 - t) log(1 - p)), logs clamped at -100; slope (p - t) / max(p (1 - p), 1e-12)",
 )
 
@@ -113,6 +114,7 @@ linear = _defop(
     # g @ w and g^T x are a product each, as large as the forward one; the bias sums g over the batch
     vjp_cost=lambda out, args, params, i: (1 if i == 2 else 2 * int(args[0].shape[-1])) * int(out.size),
     template="linear({0}, {1}, {2})", doc="x @ w.T + b (a dense layer; w is (out, in))",
+    batch=batching.linear_rule,
 )
 
 
@@ -130,7 +132,7 @@ def _one_hot_impl(xp, t, classes, dtype):
 
 
 one_hot = _defop(
-    "one_hot", 1, _one_hot_impl, kind="array", template="one_hot({0})",
+    "one_hot", 1, _one_hot_impl, kind="array", template="one_hot({0})", batch="broadcast",
     doc="rows of the identity picked by integer classes t (no gradient)",
 )
 
@@ -180,6 +182,6 @@ softmax_cross_entropy = _defop(
     vjp=(lambda g, ans, x, t, reduction="mean": _sce_slope(x, t) * _sce_scale(g, x, reduction), None),
     vjp_arrays=_sce_vjp_arrays,
     kind="reduction", cost=lambda out, args, params: 4 * int(args[0].size),
-    template="cross_entropy({0}, {1})",
+    template="cross_entropy({0}, {1})", batch=batching.cross_entropy_rule,
     doc="cross-entropy of logits x (N, C) against class indices t (N,), computed stably",
 )

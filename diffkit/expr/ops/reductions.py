@@ -99,11 +99,11 @@ softmax = _defop(
 
 argmax = _defop(
     "argmax", 1, lambda xp, x, axis=None, keepdims=False: xp.argmax(x, axis=axis, keepdims=keepdims),
-    kind="reduction", cost=_reduction_cost, template="argmax({0})",
+    kind="reduction", cost=_reduction_cost, template="argmax({0})", batch="flat_axis",
     doc="index of the maximum over axis (integer, no gradient)",
 )
 argmin = _defop(
     "argmin", 1, lambda xp, x, axis=None, keepdims=False: xp.argmin(x, axis=axis, keepdims=keepdims),
-    kind="reduction", cost=_reduction_cost, template="argmin({0})",
+    kind="reduction", cost=_reduction_cost, template="argmin({0})", batch="flat_axis",
     doc="index of the minimum over axis (integer, no gradient)",
 )

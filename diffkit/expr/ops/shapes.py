@@ -10,6 +10,7 @@ Example
 
 from __future__ import annotations
 
+from . import batching
 from .core import _defop, _reduction_cost
 from .elementwise import equal
 
@@ -31,6 +32,7 @@ sum_to = _defop(
     vjp=(lambda g, a, x, shape: broadcast_to(g, shape=x.shape),),
     kind="array", cost=_reduction_cost, template="sum_to({0})",
     doc="sum a broadcast array back down to shape (reverse of broadcasting)",
+    batch=batching.sum_to_rule,
     reads_inputs=False,
 )
 broadcast_to = _defop(
@@ -38,6 +40,7 @@ broadcast_to = _defop(
     jvp=(lambda t, a, x, shape: broadcast_to(t, shape=shape),),
     vjp=(lambda g, a, x, shape: sum_to(g, shape=x.shape),),
     kind="array", cost=0, template="broadcast({0})", doc="broadcast to shape",
+    batch=batching.broadcast_to_rule,
     reads_inputs=False,
 )
 reshape = _defop(
@@ -45,6 +48,7 @@ reshape = _defop(
     jvp=(lambda t, a, x, shape: reshape(t, shape=shape),),
     vjp=(lambda g, a, x, shape: reshape(g, shape=x.shape),),
     kind="array", cost=0, template="reshape({0})", doc="reshape to shape",
+    batch=batching.reshape_rule,
     reads_inputs=False,
 )
 
@@ -63,12 +67,14 @@ transpose = _defop(
     jvp=(lambda t, a, x, axes=None: transpose(t, axes=axes),),
     vjp=(lambda g, a, x, axes=None: transpose(g, axes=_inverse_axes(axes, x.ndim)),),
     kind="array", cost=0, template="transpose({0})", doc="permute the axes (reverse them by default)",
+    batch=batching.transpose_rule,
     reads_inputs=False,
 )
 matrix_transpose = _defop(
     "matrix_transpose", 1, lambda xp, x: xp.matrix_transpose(x),
     jvp=(lambda t, a, x: matrix_transpose(t),), vjp=(lambda g, a, x: matrix_transpose(g),),
     kind="array", cost=0, template="{0}^T", doc="swap the last two axes",
+    batch="broadcast",
     reads_inputs=False,
 )
 
@@ -110,6 +116,7 @@ matmul = _defop(
     vjp_arrays=_matmul_vjp_arrays,
     kind="array", cost=lambda out, args, params: 2 * int(getattr(out, "size", 1)) * int(args[0].shape[-1]),
     template="{0} @ {1}", infix="@", precedence=20, doc="matrix product",
+    batch=batching.matmul_rule,
 )
 
 
@@ -135,6 +142,7 @@ getitem = _defop(
     jvp=(lambda t, a, x, index: getitem(t, index=index),),
     vjp=(lambda g, a, x, index: index_add(g, index=index, shape=x.shape),),
     kind="array", cost=0, template="{0}[...]", doc="x[index]",
+    batch=batching.getitem_rule,
     reads_inputs=False,
 )
 index_add = _defop(
@@ -143,6 +151,7 @@ index_add = _defop(
     vjp=(lambda c, a, g, index, shape: getitem(c, index=index),),
     kind="array", template="index_add({0})",
     doc="zeros(shape) with g added at index (the reverse of getitem)",
+    batch=batching.index_add_rule,
 )
 
 
@@ -180,6 +189,7 @@ where = _defop(
     jvp=(None, lambda t, a, c, x, y: where(c, t, 0.0), lambda t, a, c, x, y: where(c, 0.0, t)),
     vjp=(None, lambda g, a, c, x, y: where(c, g, 0.0), lambda g, a, c, x, y: where(c, 0.0, g)),
     kind="array", template="where({0}, {1}, {2})", doc="x where c is true, else y",
+    batch="broadcast",
 )
 # Inside [lo, hi], boundaries included, clip is the identity and x == clip(x).
 clip = _defop(
@@ -187,6 +197,7 @@ clip = _defop(
     jvp=(lambda t, a, x, lo=None, hi=None: where(equal(x, a), t, 0.0),),
     vjp=(lambda g, a, x, lo=None, hi=None: where(equal(x, a), g, 0.0),),
     kind="array", template="clip({0})", doc="limit x to [lo, hi]; gradient 1 inside, boundaries included",
+    batch="broadcast",
 )
 
 
@@ -201,6 +212,7 @@ astype = _defop(
     jvp=(lambda t, a, x, dtype: astype(t, dtype=dtype),),
     vjp=(lambda g, a, x, dtype: astype(g, dtype=x.dtype),),
     kind="array", template="astype({0})", doc="a copy of x cast to dtype",
+    batch="broadcast",
     reads_inputs=False,
 )
 
@@ -212,6 +224,7 @@ contiguous = _defop(
     lambda xp, x: xp.ascontiguousarray(x) if hasattr(xp, "ascontiguousarray") else x,
     jvp=(lambda t, a, x: t,), vjp=(lambda g, a, x: g,),
     kind="array", template="contiguous({0})", doc="x laid out in row-major (C) order",
+    batch="broadcast",
 )
 
 
@@ -235,5 +248,6 @@ setitem = _defop(
     vjp=(lambda g, a, x, v, index: setitem(g, 0.0, index=index),
          lambda g, a, x, v, index: getitem(g, index=index)),
     kind="array", cost=0, template="{0}[...] = {1}", doc="a copy of x with x[index] = v",
+    batch=batching.setitem_rule,
     reads_inputs=False,
 )

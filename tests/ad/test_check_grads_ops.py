@@ -1,0 +1,73 @@
+"""HIPS autograd's ``check_grads`` (both modes, to order 2) on every op of diffkit's table.
+
+The peer runs its check over its NumPy wrapper (``tests/test_numpy.py``,
+``test_scalar_ops.py``); this runs the same check, with the peer's
+tolerances, over diffkit's ops through its function transforms, so every
+JVP and VJP rule is checked against finite differences, and so are the rules'
+own derivatives (forward over forward, reverse over forward, forward over
+reverse, reverse over reverse). Inputs stay inside each op's domain and away
+from its kinks; a new op must be added here (the last test says which).
+"""
+
+import numpy as np
+import pytest
+from autograd_check import check_grads
+
+from diffkit.expr.ops import FUNCTIONS, OPS
+
+R = np.random.default_rng(11)
+
+
+def _in(lo, hi, *shape):
+    return R.uniform(lo, hi, size=shape)
+
+
+f = FUNCTIONS
+UNARY_DOMAIN = {"log": (0.5, 2.0), "sqrt": (0.5, 2.0), "asin": (-0.7, 0.7), "tan": (-1.0, 1.0)}
+CASES = {name: (lambda x, fn=f[name]: fn(x), (_in(*UNARY_DOMAIN.get(name, (-2.0, 2.0)), 3, 2),))
+         for name, op in OPS.items() if op.kind == "elementwise" and op.arity == 1}
+CASES.update({name: (lambda x, y, fn=f[name]: fn(x, y), (_in(0.5, 2.0, 3), _in(0.5, 2.0, 2, 3)))
+              for name, op in OPS.items() if op.kind in ("elementwise", "comparison") and op.arity == 2})
+W = _in(-1.0, 1.0, 4, 3)
+CASES.update({
+    "sum": (lambda x: f["sum"](x, axis=0), (_in(-1, 1, 3, 4),)),
+    "mean": (lambda x: f["mean"](x, axis=1, keepdims=True), (_in(-1, 1, 3, 4),)),
+    "max": (lambda x: f["max"](x, axis=1), (np.arange(12.0).reshape(3, 4) ** 1.1,)),
+    "logsumexp": (lambda x: f["logsumexp"](x, axis=-1), (_in(-1, 1, 3, 4),)),
+    "log_softmax": (lambda x: f["log_softmax"](x), (_in(-1, 1, 3, 4),)),
+    "softmax": (lambda x: f["softmax"](x, axis=0), (_in(-1, 1, 3, 4),)),
+    "var": (lambda x: f["var"](x, axis=1), (_in(-1, 1, 3, 4),)),
+    "std": (lambda x: f["std"](x), (_in(-1, 1, 3, 4),)),
+    "vector_norm": (lambda x: f["vector_norm"](x, axis=0), (_in(0.5, 1, 3, 4),)),
+    "argmax": (lambda x: f["argmax"](x, axis=0), (_in(-1, 1, 3, 4),)),
+    "argmin": (lambda x: f["argmin"](x), (_in(-1, 1, 3, 4),)),
+    "matmul": (lambda a, b: f["matmul"](a, b), (_in(-1, 1, 2, 4), W)),
+    "reshape": (lambda x: f["reshape"](x, shape=(2, 6)), (_in(-1, 1, 3, 4),)),
+    "transpose": (lambda x: f["transpose"](x, axes=(1, 0)), (_in(-1, 1, 3, 4),)),
+    "matrix_transpose": (lambda x: f["matrix_transpose"](x), (_in(-1, 1, 2, 3, 4),)),
+    "broadcast_to": (lambda x: f["broadcast_to"](x, shape=(2, 3, 4)), (_in(-1, 1, 3, 1),)),
+    "sum_to": (lambda x: f["sum_to"](x, shape=(1, 4)), (_in(-1, 1, 3, 4),)),
+    "getitem": (lambda x: f["getitem"](x, index=(np.array([0, 2, 2]), slice(1, None))), (_in(-1, 1, 3, 4),)),
+    "index_add": (lambda g: f["index_add"](g, index=(np.array([0, 2, 0]),), shape=(4, 2)), (_in(-1, 1, 3, 2),)),
+    "setitem": (lambda x, v: f["setitem"](x, v, index=(1,)), (_in(-1, 1, 3, 2), _in(-1, 1, 2))),
+    "concat": (lambda x, y: f["concat"]([x, y], axis=1), (_in(-1, 1, 2, 3), _in(-1, 1, 2, 2))),
+    "stack": (lambda x, y: f["stack"]([x, y], axis=-1), (_in(-1, 1, 3), _in(-1, 1, 3))),
+    "where": (lambda x, y: f["where"](np.array([True, False, True]), x, y), (_in(-1, 1, 3), _in(-1, 1, 3))),
+    "clip": (lambda x: f["clip"](x, lo=-0.5, hi=0.5), (np.array([-0.9, -0.2, 0.3, 0.8]),)),
+    "astype": (lambda x: f["astype"](x, dtype=np.float64), (_in(-1, 1, 3),)),
+    "contiguous": (lambda x: f["contiguous"](x), (_in(-1, 1, 3),)),
+    "binary_cross_entropy": (lambda p, t: f["binary_cross_entropy"](p, t), (_in(0.2, 0.8, 4), _in(0, 1, 4))),
+    "linear": (lambda x, w, b: f["linear"](x, w, b), (_in(-1, 1, 2, 3), W, _in(-1, 1, 4))),
+    "one_hot": (lambda x: x * f["one_hot"](np.array([0, 2]), classes=3, dtype=np.float64), (_in(-1, 1, 2, 3),)),
+    "softmax_cross_entropy": (lambda x: f["softmax_cross_entropy"](x, np.array([1, 0, 3])), (_in(-1, 1, 3, 4),)),
+})
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_grads_both_modes_order_2(name):
+    fn, args = CASES[name]
+    check_grads(fn, argnum=tuple(range(len(args))) if len(args) > 1 else 0)(*args)
+
+
+def test_every_op_is_checked():
+    assert sorted(set(OPS) - set(CASES)) == []
