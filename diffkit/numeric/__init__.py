@@ -10,10 +10,12 @@ Example
 True
 """
 
-from .callables import derivative, gradient, hessian, jacobian
+from .callables import derivative, directional_derivative, gradient, hessdiag, hessian, jacobian
 from .checking import GradientReport, check_grad, gradcheck
 from .complex_step import ComplexStep
+from .estimates import Estimate
 from .finite_diff import FiniteDiff
+from .limits import random_point
 from .points import NumericWarning
 from .richardson import Richardson
 from .stencils import Stencil, fornberg_weights, stencil
@@ -22,7 +24,8 @@ from .theory import ComplexStepChoice, StepChoice, complex_step_choice, machine_
 
 __all__ = [
     "FiniteDiff", "ComplexStep", "Richardson", "NumericWarning",
-    "derivative", "gradient", "jacobian", "hessian", "check_grad", "gradcheck", "GradientReport",
+    "derivative", "gradient", "jacobian", "hessian", "hessdiag", "directional_derivative", "Estimate",
+    "random_point", "check_grad", "gradcheck", "GradientReport",
     "step_sweep", "StepSweep", "plot_sweep",
     "Stencil", "stencil", "fornberg_weights", "StepChoice", "optimal_step", "machine_eps",
     "ComplexStepChoice", "complex_step_choice",

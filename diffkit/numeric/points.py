@@ -139,14 +139,31 @@ class Plan:
             self._rows.append(entry)
             self._cols.append(point)
             self._coefs.append(float(coef))
+            self._arrays = None
 
-    def combine(self, F: np.ndarray) -> np.ndarray:
-        """``(entries, *F.shape[1:])`` sums of ``coef * F[point]`` (no denominators)."""
-        rows, cols = np.asarray(self._rows, dtype=np.intp), np.asarray(self._cols, dtype=np.intp)
-        coefs = np.asarray(self._coefs).reshape((-1,) + (1,) * (F.ndim - 1))
+    _arrays: tuple | None = None
+
+    def _terms(self) -> tuple:
+        """The terms sorted by entry, as arrays, with where each entry's run starts (built once)."""
+        if self._arrays is None:
+            rows = np.asarray(self._rows, dtype=np.intp)
+            order = np.argsort(rows, kind="stable")
+            rows = rows[order]
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+            self._arrays = (rows, np.asarray(self._cols, dtype=np.intp)[order],
+                            np.asarray(self._coefs)[order], starts, rows[starts] if len(rows) else rows)
+        return self._arrays
+
+    def combine(self, F: np.ndarray, absolute: bool = False) -> np.ndarray:
+        """``(entries, *F.shape[1:])`` sums of ``coef * F[point]`` (no denominators);
+        with ``absolute``, of ``|coef| * F[point]`` (for rounding-error bounds)."""
+        rows, cols, coefs, starts, which = self._terms()
+        if absolute:
+            coefs = np.abs(coefs)
         out = np.zeros((self.entries,) + F.shape[1:], dtype=F.dtype if F.dtype.kind in "fc" else np.float64)
         if len(rows):
-            np.add.at(out, rows, (coefs * F[cols]).astype(out.dtype, copy=False))
+            terms = coefs.reshape((-1,) + (1,) * (F.ndim - 1)) * F[cols]
+            out[which] = np.add.reduceat(terms, starts, axis=0).astype(out.dtype, copy=False)
         return out
 
 
@@ -261,6 +278,11 @@ class ExprProblem:
     def n(self) -> int:
         return len(self.names)
 
+    @property
+    def xs(self) -> list[np.ndarray]:
+        """The values of the variables differentiated, one array each."""
+        return self.x
+
     def evaluate(self, points: PointSet, steps: Sequence[Any]) -> np.ndarray:
         graph = self.f.graph
         N, L = len(points), len(self.grid)
@@ -346,6 +368,11 @@ class VectorProblem:
     @property
     def n(self) -> int:
         return self.x.size
+
+    @property
+    def xs(self) -> list[np.ndarray]:
+        """The coordinates of x, one 0-d array each."""
+        return list(self.x)
 
     def _call_stacked(self, X: np.ndarray, N: int) -> np.ndarray | None:
         """One stacked call in the layout fn understands: points as columns first, then as rows."""
@@ -447,6 +474,11 @@ class GridProblem:
         self.calls = 0
 
     n = 1
+
+    @property
+    def xs(self) -> list[np.ndarray]:
+        """The one variable: x (each element its own point)."""
+        return [self.x]
 
     def evaluate(self, points: PointSet, steps: Sequence[Any]) -> np.ndarray:
         st = np.asarray(steps[0])
