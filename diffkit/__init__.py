@@ -32,13 +32,13 @@ from .expr.ops import (
 from .table import Table
 
 # The interface every method implements, and the comparison of all of them.
-from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
+from .compare import Comparison, Differentiator, OpCount, Result, check_grads, compare, counting
 from .compare.op_counts import op_count_study
 
 # The three ways: symbolic, numeric, automatic.
 from . import ad, numeric, symbolic
 from .symbolic import Symbolic
-from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck
+from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck, gradgradcheck
 from .ad import (
     ForwardMode, Function, ReverseMode, Tensor, arange, enable_grad, eye, full, inference_mode, no_grad, ones,
     ones_like, rand, randn, tensor, zeros, zeros_like,
@@ -65,6 +65,7 @@ __all__ = [
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",
+    "gradgradcheck", "check_grads",
     "ad", "ForwardMode", "ReverseMode",
     # tensors and training
     "Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode", "manual_seed",

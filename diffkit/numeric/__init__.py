@@ -11,12 +11,14 @@ True
 """
 
 from .callables import derivative, directional_derivative, gradient, hessdiag, hessian, jacobian
-from .checking import GradientReport, check_grad, gradcheck
+from .grad_check import check_grad
+from .tensor_check import gradcheck, gradgradcheck
 from .complex_step import ComplexStep
 from .estimates import Estimate
 from .finite_diff import FiniteDiff
 from .limits import random_point
 from .points import NumericWarning
+from .report import GradientReport
 from .richardson import Richardson
 from .stencils import Stencil, fornberg_weights, stencil
 from .sweep import StepSweep, plot_sweep, step_sweep
@@ -25,7 +27,7 @@ from .theory import ComplexStepChoice, StepChoice, complex_step_choice, machine_
 __all__ = [
     "FiniteDiff", "ComplexStep", "Richardson", "NumericWarning",
     "derivative", "gradient", "jacobian", "hessian", "hessdiag", "directional_derivative", "Estimate",
-    "random_point", "check_grad", "gradcheck", "GradientReport",
+    "random_point", "check_grad", "gradcheck", "gradgradcheck", "GradientReport",
     "step_sweep", "StepSweep", "plot_sweep",
     "Stencil", "stencil", "fornberg_weights", "StepChoice", "optimal_step", "machine_eps",
     "ComplexStepChoice", "complex_step_choice",

@@ -67,7 +67,8 @@ __all__ = ["derivative", "gradient", "jacobian", "hessian", "hessdiag", "directi
 #: What ``method=`` accepts.
 METHODS = ("central", "forward", "backward", "complex", "richardson", "cauchy")
 
-#: Richardson's default largest relative step and number of steps for callables.
+#: Richardson's default largest relative step and number of steps for callables: from 0.125 down to 1.5e-8,
+#: far enough for functions whose own scale is far below 1 (dk.Richardson() keeps 10 levels, 21 points).
 RICHARDSON_H, RICHARDSON_LEVELS = 0.125, 24
 
 
@@ -150,8 +151,9 @@ def _run(problem: Any, kind: str, method: str, scheme: str, acc: int, h: Any, or
         if kind == "jacobian" or (kind == "derivative" and order == 1):
             _require_points(n, Formula.jacobian(n, "central", 2), 2, kind)
             return complex_jacobian(problem, h_im), Formula.jacobian(n, "central", 2), [h_im] * n, h_im, "complex"
-        real = {"hessian": Formula.hessian(n, "central", 4), "hessdiag": Formula.jacobian(n, "central", 4),
-                "derivative": Formula.derivative(order - 1, "central", 4)}[kind]
+        real = {"hessian": lambda: Formula.hessian(n, "central", 4),
+                "hessdiag": lambda: Formula.jacobian(n, "central", 4),
+                "derivative": lambda: Formula.derivative(order - 1, "central", 4)}[kind]()
         _require_points(n, real, 3, kind)
         h_rel = _real_step(real_h, real.first.order, problem.dtype, 4)
         d = [relative_steps(h_rel, x, nm) for x, nm in zip(problem.xs, problem.names)]

@@ -25,14 +25,15 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .estimates import LEVEL_SCALES, extrapolate, measured_error, model_error
+from .estimates import LEVEL_SCALES, asymptotic_levels, extrapolate, measured_error, model_error
 from .formulas import Formula, divide, evaluate_levels, hessian_pairs
-from .points import Plan
+from .points import NumericWarning, Plan
 from .theory import machine_eps, optimal_step
 
 __all__ = ["Raw", "finite_difference", "complex_jacobian", "complex_higher", "richardson", "suggester",
@@ -102,6 +103,15 @@ def finite_difference(problem: Any, formula: Formula, steps: Sequence[Any], *, m
 TINY_IMAGINARY_STEP = 1e-8
 
 
+def _sees_imaginary_parts(F: np.ndarray) -> None:
+    """Warn when f dropped every imaginary part (np.abs, np.real, float()) at points whose real parts differ
+    by a real step, so that f varies there: its derivative along the imaginary step can't be 0 everywhere."""
+    if np.iscomplexobj(F) and F.size > 1 and not np.any(F.imag) and np.any(F.real != F.real.flat[0]):
+        warnings.warn("the function returned no imaginary part at any complex point (np.abs, np.real or a float "
+                      "conversion drops it), so the complex step reads a derivative of 0; use a complex-aware "
+                      "abs (z if z.real >= 0 else -z) or a finite-difference method", NumericWarning, stacklevel=5)
+
+
 def complex_jacobian(problem: Any, h: float) -> Raw:
     """First derivatives ``Im f(x + ih e_v) / h``; the truncation error measured from a second step 2h when
     h is not tiny, the rounding error one rounding of the result (and the underflow floor of Im f)."""
@@ -162,6 +172,7 @@ def complex_higher(problem: Any, formula: Formula, d: Sequence[Any], h: float, *
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         F = problem.evaluate(plan.points, d)
     problem.check(F[:first], plan.points, d)
+    _sees_imaginary_parts(F)
     sums = plan.combine(F).imag
     mags = plan.combine(np.abs(F.imag), absolute=True)
     kr = st.order  # the real stencil's derivative order
@@ -184,15 +195,20 @@ def complex_higher(problem: Any, formula: Formula, d: Sequence[Any], h: float, *
 
 
 def richardson(problem: Any, formula: Formula, steps: Sequence[Any], levels: int, ratio: float) -> Raw:
-    """Difference quotients at ``h, h/ratio, h/ratio^2...`` extrapolated (Neville's tableau) per entry;
-    the entry with the smallest error estimate is kept."""
+    """Difference quotients at ``h, h/ratio, h/ratio^2...`` extrapolated (Neville's tableau) per entry, over
+    the stretch of levels where they converge as ``h^q``; the tableau entry with the smallest error
+    estimate is kept. Entries with no such stretch (all steps far too large) are marked unreliable and
+    their error is the size of the value."""
     scales = [ratio ** -lv for lv in range(levels)]
     lv = evaluate_levels(problem, formula, steps, scales)
+    q, s = formula.q, _spacing(formula)
     with np.errstate(invalid="ignore"):
-        best, err = extrapolate(lv.D, ratio, formula.q, _spacing(formula), lv.R)
+        lo, hi, found = asymptotic_levels(lv.D, lv.R, ratio, q, s)
+        best, err = extrapolate(lv.D, ratio, q, s, lv.R, lo, hi)
+        err = np.where(found, err, np.maximum(err, np.abs(best)))
     if not np.all(np.isfinite(best)):
         problem.check(lv.F, lv.plan.points, steps)  # warns, naming the variable
-    return Raw(lv.F, best, err, np.ones(best.shape, dtype=bool), lv.R[-1], len(lv.plan.points), lv.plan)
+    return Raw(lv.F, best, err, found, lv.R[-1], len(lv.plan.points), lv.plan)
 
 
 def entry_variables(formula: Formula, e: int) -> tuple[int, ...]:

@@ -42,7 +42,8 @@ from ..table import Table, fmt
 from .points import NumericWarning
 from .theory import machine_eps
 
-__all__ = ["Estimate", "warn_rtol", "measured_error", "model_error", "extrapolate", "judge", "LEVEL_SCALES"]
+__all__ = ["Estimate", "warn_rtol", "measured_error", "model_error", "asymptotic_levels", "extrapolate", "judge",
+           "LEVEL_SCALES"]
 
 #: Step multipliers of a measured estimate: the value is the quotient at h.
 LEVEL_SCALES = (1.0, 2.0, 4.0)
@@ -188,7 +189,54 @@ def model_error(D0: np.ndarray, R0: np.ndarray, coef: float, q: int, k: int, rel
         return R0 + coef * rel_h ** q * np.maximum(np.abs(D0), np.abs(fscale))
 
 
-def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int, s: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stretch of levels (axis 0, steps ``h / ratio**i``) where the quotients converge as ``h^q``.
+
+    Three successive levels agree with the error expansion when their differences shrink by about
+    ``ratio^q`` (between ``ratio^q / 2`` and ``2 ratio^(q+s)``), or are at the level of rounding.
+    Far too large steps (the function's own scale is much smaller) give differences that do not
+    shrink, or grow, as h does: those levels are left out. Returns ``(lo, hi, found)`` per entry:
+    the first and last level of the stretch that reaches the smallest steps (else the longest
+    one), and whether any stretch of four levels or more was found.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.numeric.estimates import asymptotic_levels
+    >>> h = 0.5 ** np.arange(12)
+    >>> D = np.where(h > 0.01, 3 - 1e-6 / h**2, 3 + h**2)   # far-field junk, then the h^2 regime
+    >>> lo, hi, found = asymptotic_levels(D, np.zeros(12), 2.0, 2, 2)
+    >>> int(lo), int(hi), bool(found)
+    (7, 11, True)
+    """
+    L = D.shape[0]
+    shape = D.shape[1:]
+    if L < 3:
+        return np.zeros(shape, dtype=int), np.full(shape, L - 1), np.zeros(shape, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        d = D[:-1] - D[1:]
+        noise = 4 * (rounding[:-1] + rounding[1:])
+        small = np.abs(d) <= noise
+        r = d[:-1] / np.where(d[1:] != 0, d[1:], np.inf)
+        ok = (small[:-1] | small[1:]) | ((r >= ratio ** q / 2) & (r <= 2 * ratio ** (q + s)))
+    ok &= np.isfinite(D[:-2]) & np.isfinite(D[1:-1]) & np.isfinite(D[2:])
+    run = np.zeros(shape, dtype=int)
+    best_len, best_end = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
+    for i in range(ok.shape[0]):  # ok[i] is the triple of levels i, i+1, i+2
+        run = np.where(ok[i], run + 1, 0)
+        longer = run >= np.maximum(best_len, 1)
+        last = ok[i] & (run >= 2)  # a stretch of 4+ levels reaching further down wins
+        take = longer | last
+        best_len, best_end = np.where(take, run, best_len), np.where(take, i, best_end)
+    found = best_len >= 2
+    lo = np.where(found, best_end - best_len + 1, 0)
+    hi = np.where(found, best_end + 2, L - 1)
+    return lo, hi, found
+
+
+def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarray,
+                lo: Any = 0, hi: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Neville tableau over levels (axis 0 of ``D``); returns the best entry and its error estimate.
 
     Parameters
@@ -201,6 +249,8 @@ def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarra
         Leading error power and the spacing of later powers.
     rounding : ndarray, shape (L, ...)
         Rounding-error bound of each ``D[i]``.
+    lo, hi : int or ndarray
+        Only tableau entries built from levels ``lo..hi`` are candidates (per entry).
 
     Example
     -------
@@ -213,6 +263,7 @@ def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarra
     (True, True)
     """
     L = D.shape[0]
+    hi = L - 1 if hi is None else hi
     T = [[D[i]] for i in range(L)]
     R = [[rounding[i]] for i in range(L)]  # rounding bound of each tableau entry
     best = D[L - 1]
@@ -225,7 +276,7 @@ def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarra
             T[i].append(t)
             R[i].append(amp * np.maximum(R[i][j - 1], R[i - 1][j - 1]))
             err = np.maximum(np.abs(t - T[i][j - 1]), np.abs(t - T[i - 1][j - 1])) + R[i][j]
-            better = err < best_err
+            better = (err < best_err) & (i - j >= lo) & (i <= hi)  # T[i][j] uses levels i - j .. i
             best = np.where(better, t, best)
             best_err = np.where(better, err, best_err)
     return best, best_err
