@@ -40,10 +40,10 @@ from .report import GradientReport, PointCheck, _fmt_index
 from .stencils import stencil
 from .theory import optimal_step
 
-__all__ = ["check_grad"]
+__all__ = ["check_grad", "flatten", "rebuild"]
 
 
-def _flatten(x: Any) -> tuple[str, list[str], list[np.ndarray]]:
+def flatten(x: Any) -> tuple[str, list[str], list[np.ndarray]]:
     """('array'|'dict'|'list', names, float64 copies); the memory they need is checked first."""
     if isinstance(x, Mapping):
         kind, names, parts = "dict", [str(k) for k in x], list(x.values())
@@ -57,6 +57,15 @@ def _flatten(x: Any) -> tuple[str, list[str], list[np.ndarray]]:
     ensure_memory(8.0 * size * 4, f"checking a gradient of {size} entries (x, its copies and the gradient)",
                   "check a smaller problem, or pass max_entries= (fun still needs all of x)")
     return kind, names, [_floats(v, n) for n, v in zip(names, parts)]
+
+
+def rebuild(kind: str, template: Any, arrays: list[np.ndarray]) -> Any:
+    """x's structure again (a dict with x's keys, a list or tuple, or one array) around new arrays."""
+    if kind == "dict":
+        return {k: a for k, a in zip(template, arrays)}
+    if kind == "list":
+        return type(template)(arrays) if isinstance(template, tuple) else list(arrays)
+    return arrays[0]
 
 
 def _floats(v: Any, name: str) -> np.ndarray:
@@ -101,18 +110,14 @@ class _Checker:
     def __init__(self, fun: Callable, grad: Callable, x: Any, args: tuple, atol: float, rtol: float, h: float,
                  accuracy: int, bar: Any):
         self.fun, self.grad, self.args = fun, grad, args
-        self.kind, self.names, self.base = _flatten(x)
+        self.kind, self.names, self.base = flatten(x)
         self.template = list(x) if self.kind == "dict" else x
         self.atol, self.rtol, self.h = atol, rtol, h
         self.st = stencil("central", 1, accuracy)
         self.bar = bar
 
     def rebuild(self, arrays: list[np.ndarray]) -> Any:
-        if self.kind == "dict":
-            return {k: a for k, a in zip(self.template, arrays)}
-        if self.kind == "list":
-            return type(self.template)(arrays) if isinstance(self.template, tuple) else list(arrays)
-        return arrays[0]
+        return rebuild(self.kind, self.template, arrays)
 
     def loss(self, arrays: list[np.ndarray], where: str) -> float:
         try:
