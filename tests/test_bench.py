@@ -115,3 +115,11 @@ def test_a_busy_machine_is_flagged_in_the_results(tmp_path, monkeypatch):
     monkeypatch.setattr(run.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     run.main(["--only", "swell", "--out", str(out)])
     assert "busy" not in out.read_text()
+
+
+def test_an_error_limit_is_part_of_the_verdict():
+    rows = [Row("b", "c", "diffkit", 1.0, error=2e-12), Row("b", "c", "peer", 4.0, error=1e-12)]
+    _, verdicts = _tables("b", rows, "ms", [Target("diffkit", "peer", 0.5, error_limit=1.0),
+                                             Target("diffkit", "peer", 0.5, error_limit=3.0)])
+    assert "error ratio 2 (target <= 1): MISSED" in verdicts[0]
+    assert "error ratio 2 (target <= 3): met" in verdicts[1]

@@ -142,6 +142,19 @@ def _real_step(h: Any, order: int, dtype: Any, accuracy: int) -> float:
     return optimal_step("central", accuracy, dtype, order=order).h if h is None else h
 
 
+def _checked_levels(levels: Any) -> int:
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or not 2 <= levels <= 64:
+        raise ArgumentError(f"levels (Richardson's number of steps) must be an integer from 2 to 64, got {levels!r}")
+    return int(levels)
+
+
+def _steps(problem: Any, h_rel: float) -> Any:
+    """The representable relative steps: one vector for a vector x (one call, not one per coordinate)."""
+    if isinstance(problem, VectorProblem):
+        return relative_steps(h_rel, problem.x, problem.name)
+    return [relative_steps(h_rel, x, nm) for x, nm in zip(problem.xs, problem.names)]
+
+
 def _run(problem: Any, kind: str, method: str, scheme: str, acc: int, h: Any, order: int,
          real_h: Any, levels: int | None = None) -> tuple[Raw, Formula, list, float, str]:
     """Compute ``kind`` of ``problem`` by ``method``: ``(raw, formula, steps, h_rel, label)``."""
@@ -156,22 +169,27 @@ def _run(problem: Any, kind: str, method: str, scheme: str, acc: int, h: Any, or
                 "derivative": lambda: Formula.derivative(order - 1, "central", 4)}[kind]()
         _require_points(n, real, 3, kind)
         h_rel = _real_step(real_h, real.first.order, problem.dtype, 4)
-        d = [relative_steps(h_rel, x, nm) for x, nm in zip(problem.xs, problem.names)]
+        d = _steps(problem, h_rel)
         return complex_higher(problem, real, d, h_im), real, d, h_rel, "complex"
     formula = {"jacobian": lambda: Formula.jacobian(n, scheme, acc), "hessian": lambda: Formula.hessian(n, scheme, acc),
                "hessdiag": lambda: Formula.hessdiag(n, scheme, acc),
                "derivative": lambda: Formula.derivative(order, scheme, acc)}[kind]()
     if method == "richardson":
-        h_rel = RICHARDSON_H if checked_step(h) is None else checked_step(h)
-        lv = levels or RICHARDSON_LEVELS
+        lv = RICHARDSON_LEVELS if levels is None else _checked_levels(levels)
+        # the largest step: the optimal one for the order the extrapolation reaches, at most 0.125
+        reach = min(acc + (2 if scheme == "central" else 1) * (lv - 1), 40)
+        h_rel = checked_step(h)
+        if h_rel is None:
+            h_rel = min(RICHARDSON_H, optimal_step(scheme, reach + (reach % 2 if scheme == "central" else 0),
+                                                   problem.dtype, order=formula.k).h)
         _require_points(n, formula, lv, kind)
-        steps = [relative_steps(h_rel, x, nm) for x, nm in zip(problem.xs, problem.names)]
+        steps = _steps(problem, h_rel)
         return richardson(problem, formula, steps, lv, 2.0), formula, steps, h_rel, "richardson"
     h_rel = checked_step(h)
     h_rel = optimal_step(scheme, acc, problem.dtype, order=formula.k).h if h_rel is None else h_rel
     measured = kind != "jacobian"
     _require_points(n, formula, 3 if measured else 1, kind)
-    steps = [relative_steps(h_rel, x, nm) for x, nm in zip(problem.xs, problem.names)]
+    steps = _steps(problem, h_rel)
     return (finite_difference(problem, formula, steps, measured=measured), formula, steps, h_rel,
             scheme_name(scheme, acc))
 
@@ -179,9 +197,9 @@ def _run(problem: Any, kind: str, method: str, scheme: str, acc: int, h: Any, or
 def _finish(problem: Any, raw: Raw, formula: Formula, steps: list, h_rel: float, label: str, scheme: str, acc: int,
             what: str, names: list[str] | None = None) -> None:
     """Warn about a probably wrong entry (user <- public function <- _compute <- _finish <- judge)."""
-    judge(raw.value, raw.error, raw.reliable, names or formula.entry_names(problem.names), problem.dtype,
+    judge(raw.value, raw.error, raw.reliable, names or (lambda: formula.entry_names(problem.names)), problem.dtype,
           what=f"{label} {what}", rounding=raw.rounding,
-          suggest=suggester(problem, formula, raw, steps, h_rel, scheme, acc) if label != "complex" or
+          suggest=(lambda: suggester(problem, formula, raw, steps, h_rel, scheme, acc)) if label != "complex" or
           formula.kind != "jacobian" else None, stacklevel=5)
 
 
@@ -189,7 +207,7 @@ def _estimate(value: Any, error: Any, reliable: Any, raw: Raw, steps: list, labe
               full_output: bool, shape: tuple | None = None, **info: Any) -> Any:
     if not full_output:
         return value
-    h = np.asarray([np.asarray(s, dtype=float) for s in steps]) if steps else np.zeros(0)
+    h = np.asarray([np.asarray(s, dtype=float) for s in steps]) if len(steps) else np.zeros(0)
     if shape is not None and h.size == int(np.prod(shape)):
         h = h.reshape(shape)
     reliable = np.asarray(reliable)
@@ -197,7 +215,8 @@ def _estimate(value: Any, error: Any, reliable: Any, raw: Raw, steps: list, labe
 
 
 def _compute(kind: str, fn: Callable, x: Any, scheme: str, accuracy: int | None, h: Any, method: str | None,
-             args: Any, kwargs: Mapping | None, batched: bool | None, full_output: bool, real_h: Any = None) -> Any:
+             args: Any, kwargs: Mapping | None, batched: bool | None, full_output: bool, real_h: Any = None,
+             levels: int | None = None) -> Any:
     method, scheme = _resolve(scheme, method, kind)
     acc = default_accuracy(scheme) if accuracy is None else accuracy
     fn = _bind(fn, args, kwargs)
@@ -205,7 +224,7 @@ def _compute(kind: str, fn: Callable, x: Any, scheme: str, accuracy: int | None,
     if method == "complex":
         _complex_real_valued(fn, np.asarray(x, dtype=float))
     raw, formula, steps, h_rel, label = _run(problem, "jacobian" if kind == "gradient" else kind, method, scheme,
-                                             acc, h, 1, real_h)
+                                             acc, h, 1, real_h, levels)
     out = raw.F.shape[1:]
     if kind == "gradient" and out != ():
         raise ShapeError(f"gradient() needs fn(x) to return a scalar, but it returned shape {out}; "
@@ -213,6 +232,10 @@ def _compute(kind: str, fn: Callable, x: Any, scheme: str, accuracy: int | None,
     _finish(problem, raw, formula, steps, h_rel, label, scheme, acc, kind)
     f0 = raw.F[0].real if np.iscomplexobj(raw.F) else raw.F[0]
     f0 = f0[()] if np.ndim(f0) == 0 else f0
+    if out == () and len(shape) == 1 and kind != "hessian":  # a gradient of a vector: the entries, as they are
+        value = raw.value.reshape(shape)
+        return _estimate(value, raw.error.reshape(shape), np.broadcast_to(raw.reliable, value.shape), raw, steps,
+                         label, f0, full_output, shape) if full_output else value
     arrays = (raw.value, raw.error, np.broadcast_to(raw.reliable, raw.value.shape))
     if kind == "hessian":
         arrays = (np.moveaxis(hessian_from_entries(np.asarray(a), problem.n), (0, 1), (-2, -1)).reshape(
@@ -246,12 +269,15 @@ _PARAMS = """
         Whether fn accepts stacked points (None: try, then fall back).
     full_output : bool
         Return an :class:`~diffkit.numeric.Estimate` (value, error estimate, steps, evaluations).
+    levels : int, optional
+        For ``method="richardson"``: how many steps ``h, h/2, h/4...`` (default 24, from h = 0.125;
+        with fewer levels the largest step is the optimal one of the order they reach).
 """
 
 
 def gradient(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
              h: float | None = None, *, method: str | None = None, args: Any = (), kwargs: Mapping | None = None,
-             batched: bool | None = None, full_output: bool = False) -> Any:
+             batched: bool | None = None, full_output: bool = False, levels: int | None = None) -> Any:
     """Numeric gradient of a scalar function ``fn(x)``.
     {params}
     Returns
@@ -273,12 +299,12 @@ def gradient(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None
     >>> dk.numeric.gradient(lambda x, a: a * np.sum(x**2, axis=0), [1.0, 2.0], args=(3,)).round(6)
     array([ 6., 12.])
     """
-    return _compute("gradient", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output)
+    return _compute("gradient", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output, levels=levels)
 
 
 def jacobian(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
              h: float | None = None, *, method: str | None = None, args: Any = (), kwargs: Mapping | None = None,
-             batched: bool | None = None, full_output: bool = False) -> Any:
+             batched: bool | None = None, full_output: bool = False, levels: int | None = None) -> Any:
     """Numeric Jacobian ``J[i, j] = d fn(x)_i / d x_j``.
     {params}
     Returns
@@ -299,12 +325,13 @@ def jacobian(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None
     >>> dk.numeric.jacobian(lambda t: np.array([t, t**2, t**3]), 2.0).round(6)  # of a scalar: shape (3,)
     array([ 1.,  4., 12.])
     """
-    return _compute("jacobian", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output)
+    return _compute("jacobian", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output, levels=levels)
 
 
 def hessian(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
             h: float | None = None, *, method: str | None = None, args: Any = (), kwargs: Mapping | None = None,
-            batched: bool | None = None, full_output: bool = False, real_h: float | None = None) -> Any:
+            batched: bool | None = None, full_output: bool = False, real_h: float | None = None,
+            levels: int | None = None) -> Any:
     """Numeric Hessian ``H[..., i, j] = d^2 fn(x)[...] / dx_i dx_j``, of scalar or vector-valued functions.
     {params}    real_h : float, optional
         For ``method="complex"``: the relative real step of the central difference taken of ``Im f``.
@@ -330,12 +357,14 @@ def hessian(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None 
            [[2., 0.],
             [0., 0.]]])
     """
-    return _compute("hessian", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output, real_h)
+    return _compute("hessian", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output, real_h,
+                    levels)
 
 
 def hessdiag(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,
              h: float | None = None, *, method: str | None = None, args: Any = (), kwargs: Mapping | None = None,
-             batched: bool | None = None, full_output: bool = False, real_h: float | None = None) -> Any:
+             batched: bool | None = None, full_output: bool = False, real_h: float | None = None,
+             levels: int | None = None) -> Any:
     """The diagonal of the Hessian, ``d^2 fn / dx_i^2``, at about 6n evaluations instead of 6n^2.
     {params}    real_h : float, optional
         For ``method="complex"``: the relative real step of the central difference taken of ``Im f``.
@@ -351,7 +380,8 @@ def hessdiag(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None
     >>> dk.numeric.hessdiag(lambda x: x[0] + x[1]**2 + x[2]**3, [1.0, 2.0, 3.0]).round(6)
     array([ 0.,  2., 18.])
     """
-    return _compute("hessdiag", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output, real_h)
+    return _compute("hessdiag", fn, x, scheme, accuracy, h, method, args, kwargs, batched, full_output, real_h,
+                    levels)
 
 
 def derivative(fn: Callable, x: Any, scheme: str = "central", accuracy: int | None = None,

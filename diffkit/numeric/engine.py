@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from .estimates import LEVEL_SCALES, asymptotic_levels, extrapolate, measured_error, model_error
-from .formulas import Formula, divide, evaluate_levels, hessian_pairs
+from .formulas import Formula, divide, evaluate_levels, hessian_pairs, pair_indices
+from ..expr.counting import COUNTER
 from .points import NumericWarning, Plan
 from .theory import machine_eps, optimal_step
 
@@ -42,7 +43,8 @@ __all__ = ["Raw", "finite_difference", "complex_jacobian", "complex_higher", "ri
 
 @dataclass
 class Raw:
-    """What a method computed: entries ``(E, *out)`` with errors, and the function values ``F``."""
+    """What a method computed: entries ``(E, *out)`` with errors, and the function values ``F``
+    (``plan`` is the plan of the points, or for the fast path an object of the same length)."""
 
     F: np.ndarray
     value: np.ndarray
@@ -56,7 +58,7 @@ class Raw:
 
     @property
     def points(self) -> int:
-        return len(self.plan.points)
+        return len(self.plan.points)  # the number of distinct points evaluated
 
 
 def _spacing(formula: Formula) -> int:
@@ -71,6 +73,10 @@ def _checked(problem: Any, lv: Any, steps: Sequence[Any]) -> None:
 
 def _entry_arrays(formula: Formula, per_var: Sequence[Any], out_shape: tuple) -> np.ndarray:
     """``(E, *out_shape)``: a per-variable quantity for each entry (the geometric mean over a Hessian pair)."""
+    if isinstance(per_var, np.ndarray) and per_var.ndim == 1:  # scalars: vectorised
+        vals = np.sqrt(per_var[pair_indices(formula.n)[0]] * per_var[pair_indices(formula.n)[1]]) \
+            if formula.kind == "hessian" else per_var[:formula.n]
+        return np.broadcast_to(vals.reshape((-1,) + (1,) * len(out_shape)), (len(vals),) + out_shape)
     if formula.kind == "hessian":
         vals = [np.sqrt(per_var[i] * per_var[j]) for i, j in hessian_pairs(formula.n)]
     else:
@@ -78,9 +84,72 @@ def _entry_arrays(formula: Formula, per_var: Sequence[Any], out_shape: tuple) ->
     return np.stack([np.broadcast_to(v, out_shape) for v in vals]) if vals else np.zeros((0,) + out_shape)
 
 
+def _diagonal_columns(x: np.ndarray, steps: np.ndarray, offsets: Sequence[Any]) -> Any:
+    """Columns a..b-1 of the points of a first-derivative stencil: x, then for each (nonzero) offset o the
+    n points ``x + o h_i e_i``; built chunk by chunk, never the whole dense stack."""
+    n = x.size
+    rows = np.arange(n)
+
+    def columns(a: int, b: int) -> np.ndarray:
+        X = np.repeat(x[:, None], b - a, axis=1)
+        for k, o in enumerate(offsets):
+            lo, hi = max(a, 1 + k * n), min(b, 1 + (k + 1) * n)
+            if lo < hi:
+                i = rows[lo - 1 - k * n:hi - 1 - k * n]
+                X[i, i + 1 + k * n - a] += float(o) * steps[i]
+        return X
+
+    return columns
+
+
+class _Points:
+    """Stands in for a plan's point set where only its size is asked for."""
+
+    def __init__(self, n: int):
+        self.points = range(n)
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+
+def _jacobian_fast(problem: Any, formula: Formula, steps: np.ndarray) -> Raw | None:
+    """A vector problem's first derivatives at one level without building a plan (the hot path of
+    ``dk.numeric.gradient``); None when a value is not finite (the general path names the point)."""
+    st, n = formula.first, problem.n
+    terms = list(zip(st.offsets, st.float_weights.tolist()))
+    offs = [o for o, _ in terms if o != 0]
+    K = len(offs)
+    F = problem.evaluate_columns(_diagonal_columns(problem.x, steps, offs), 1 + K * n, problem.x.itemsize)
+    if not np.isfinite(F).all():
+        return None
+    out = F.shape[1:]
+    den = steps.reshape((n,) + (1,) * len(out)) if out else steps
+    total = absolute = 0.0
+    k = 0
+    for o, w in terms:
+        block = F[0][None] if o == 0 else F[1 + k * n:1 + (k + 1) * n]
+        k += o != 0
+        total = total + w * block
+        absolute = absolute + abs(w) * np.abs(block)
+    dt = np.result_type(F.dtype if F.dtype.kind in "fc" else np.float64, steps.dtype)
+    D = (total / den).astype(dt, copy=False)
+    R = (machine_eps(problem.dtype) / np.abs(den)) * absolute
+    L = np.maximum(np.abs(problem.x), 1.0)
+    L = L.reshape(den.shape) if out else L
+    with np.errstate(over="ignore"):
+        err = model_error(D, R, formula.error_coefficient, formula.q, formula.k, np.abs(den) / L,
+                          np.abs(F[0])[None] / L ** formula.k)
+    return Raw(F, D, err, np.ones(D.shape, dtype=bool), R, 1 + K * n, _Points(1 + K * n), "model", err - R)
+
+
 def finite_difference(problem: Any, formula: Formula, steps: Sequence[Any], *, measured: bool) -> Raw:
     """The formula's plain difference quotients at ``steps``; the error measured at ``h, 2h, 4h``
     (``measured``) or modelled from one level."""
+    if not measured and formula.kind == "jacobian" and isinstance(steps, np.ndarray) \
+            and hasattr(problem, "evaluate_columns"):
+        raw = _jacobian_fast(problem, formula, steps)
+        if raw is not None:
+            return raw
     scales = LEVEL_SCALES if measured else (1.0,)
     lv = evaluate_levels(problem, formula, steps, scales)
     _checked(problem, lv, steps)
@@ -88,8 +157,12 @@ def finite_difference(problem: Any, formula: Formula, steps: Sequence[Any], *, m
         err, ok, trunc = measured_error(lv.D, lv.R, formula.q, _spacing(formula))
     else:
         out = lv.D.shape[2:]
-        L = _entry_arrays(formula, [np.maximum(np.abs(np.asarray(x, dtype=float)), 1.0) for x in problem.xs], out)
-        h = _entry_arrays(formula, [np.abs(np.asarray(s, dtype=float)) for s in steps], out)
+        if isinstance(steps, np.ndarray):
+            L = _entry_arrays(formula, np.maximum(np.abs(problem.x.astype(float)), 1.0), out)
+            h = _entry_arrays(formula, np.abs(steps.astype(float)), out)
+        else:
+            L = _entry_arrays(formula, [np.maximum(np.abs(np.asarray(x, dtype=float)), 1.0) for x in problem.xs], out)
+            h = _entry_arrays(formula, [np.abs(np.asarray(s, dtype=float)) for s in steps], out)
         with np.errstate(over="ignore"):
             fs = np.abs(lv.F[0])[None] / L ** formula.k
         err = model_error(lv.D[0], lv.R[0], formula.error_coefficient, formula.q, formula.k, h / L, fs)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,7 @@ __all__ = ["Estimate", "warn_rtol", "measured_error", "model_error", "asymptotic
 LEVEL_SCALES = (1.0, 2.0, 4.0)
 
 
+@lru_cache(maxsize=32)
 def warn_rtol(dtype: Any) -> float:
     """Estimated relative error above which a result warns: ``max(1e-3, eps^(1/4))``.
 
@@ -198,7 +200,8 @@ def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int,
     Far too large steps (the function's own scale is much smaller) give differences that do not
     shrink, or grow, as h does: those levels are left out. Returns ``(lo, hi, found)`` per entry:
     the first and last level of the stretch that reaches the smallest steps (else the longest
-    one), and whether any stretch of four levels or more was found.
+    one), and whether any stretch of four levels or more was found (with only two levels there
+    is no rate to test, and they are taken as they are).
 
     Example
     -------
@@ -212,8 +215,8 @@ def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int,
     """
     L = D.shape[0]
     shape = D.shape[1:]
-    if L < 3:
-        return np.zeros(shape, dtype=int), np.full(shape, L - 1), np.zeros(shape, dtype=bool)
+    if L < 3:  # two levels can't show a rate: nothing speaks against them
+        return np.zeros(shape, dtype=int), np.full(shape, L - 1), np.ones(shape, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         d = D[:-1] - D[1:]
         noise = 4 * (rounding[:-1] + rounding[1:])
@@ -282,26 +285,32 @@ def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarra
     return best, best_err
 
 
-def judge(value: np.ndarray, error: np.ndarray, reliable: Any, names: Sequence[str], dtype: Any, *,
+def judge(value: np.ndarray, error: np.ndarray, reliable: Any, names: Sequence[str] | Callable, dtype: Any, *,
           what: str, rounding: Any = None, suggest: Callable[[int, str], float | None] | None = None,
           stacklevel: int = 3) -> None:
     """Warn (:class:`NumericWarning`) about the worst entry whose error estimate is large or unbounded.
 
     ``value`` and ``error`` have the entries on axis 0 (other axes: outputs, grid points);
-    ``names[e]`` names entry e; ``suggest(e, reason)`` proposes a better h, reason being
+    ``names[e]`` names entry e (``names`` may be a function of no arguments returning them); ``suggest(e, reason)`` proposes a better h, reason being
     ``"steps too large"``, ``"rounding"`` or ``"truncation"`` (``rounding``, the rounding
-    part of each error, tells the last two apart).
+    part of each error, tells the last two apart). ``suggest`` may also be a function of no
+    arguments that returns it: it is only built when there is something to warn about.
     """
-    v = np.abs(np.asarray(value, dtype=complex if np.iscomplexobj(value) else float))
+    v = np.abs(np.asarray(value))
     err = np.asarray(error, dtype=float)
-    finite = np.isfinite(v) & np.isfinite(err)
-    if not finite.any():
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        finite = np.isfinite(v) & np.isfinite(err)
+        top = float(np.max(v, where=finite, initial=0.0))
+        bad_bound = ~np.asarray(reliable, dtype=bool) & finite
+        tol = warn_rtol(dtype) * np.maximum(v, top)
+        too_big = finite & (err > tol)
+    if not (too_big.any() or bad_bound.any()):
         return
-    scale = np.maximum(v, float(np.max(v[finite])))
-    bad_bound = ~np.broadcast_to(np.asarray(reliable, dtype=bool), err.shape) & finite
+    bad_bound = np.broadcast_to(bad_bound, err.shape)
+    too_big = np.broadcast_to(too_big, err.shape).copy()
+    scale = np.maximum(v, top)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(finite & (scale > 0), err / np.where(scale > 0, scale, 1), 0.0)
-    too_big = rel > warn_rtol(dtype)
     rnd = None if rounding is None else np.broadcast_to(np.asarray(rounding, dtype=float), err.shape)
     if rnd is not None and np.all(v[finite] <= 2 * rnd[finite]):
         too_big[...] = False  # zero within rounding everywhere: a relative error means nothing
@@ -311,6 +320,7 @@ def judge(value: np.ndarray, error: np.ndarray, reliable: Any, names: Sequence[s
     score = np.where(bad_bound, np.inf, rel)
     idx = np.unravel_index(int(np.argmax(np.where(flagged, score, -1))), err.shape)
     e = int(idx[0])
+    names = names() if callable(names) else names
     where = f" at grid point {list(idx[2:])}" if len(idx) > 2 and err.ndim > 2 else ""
     out = f" of output {idx[1]}" if len(idx) > 1 and err.shape[1] > 1 else ""
     count = int(flagged.sum())
@@ -324,6 +334,8 @@ def judge(value: np.ndarray, error: np.ndarray, reliable: Any, names: Sequence[s
         why = (f"estimated relative error {fmt(float(rel[idx]), 2)}"
                + (" (rounding: the function's values are large against their change over the step)"
                   if reason == "rounding" else " (truncation: the step is too large)"))
+    if suggest is not None and getattr(suggest, "__code__", None) is not None and suggest.__code__.co_argcount == 0:
+        suggest = suggest()  # built now that it is needed
     better = suggest(e, reason) if suggest is not None else None
     hint = f"; try h={better:.2g}" if better is not None and np.isfinite(better) and better > 0 else ""
     warnings.warn(f"the {what} entry {names[e]}{out}{where} = {fmt(float(np.real(np.asarray(value)[idx])), 6)} "

@@ -57,7 +57,7 @@ def judge_expr(method: Any, problem: ExprProblem, formula: Formula, raw: Raw, st
     line for user <- Differentiator.gradient <- _run <- _gradient <- _estimate <- judge_expr <- judge."""
     judge(raw.value, raw.error, raw.reliable, names or formula.entry_names(problem.names), problem.dtype,
           what=f"{method.name} {kind}", rounding=raw.rounding,
-          suggest=suggester(problem, formula, raw, steps, h_rel, scheme, accuracy) if suggest else None,
+          suggest=(lambda: suggester(problem, formula, raw, steps, h_rel, scheme, accuracy)) if suggest else None,
           stacklevel=stacklevel)
 
 

@@ -42,6 +42,19 @@ from .theory import machine_eps
 __all__ = ["Formula", "Levels", "evaluate_levels", "hessian_pairs"]
 
 
+def pair_indices(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of :func:`hessian_pairs` as two index arrays.
+
+    Example
+    -------
+    >>> from diffkit.numeric.formulas import pair_indices
+    >>> [a.tolist() for a in pair_indices(2)]
+    [[0, 0, 1], [0, 1, 1]]
+    """
+    i, j = np.triu_indices(n)
+    return i, j
+
+
 def hessian_pairs(n: int) -> list[tuple[int, int]]:
     """The ``(i, j)``, ``i <= j``, in entry order.
 
@@ -147,8 +160,13 @@ class Formula:
             for o, w in zip(self.first.offsets, self.first.weights):
                 plan.term(first_entry + v, pts.add(((v, o * scale),)), float(w))
 
-    def denominators(self, steps: Sequence[Any], scale: float = 1.0) -> list[Any]:
-        """What each entry's weighted sum is divided by, at steps ``scale * h``."""
+    def denominators(self, steps: Sequence[Any], scale: float = 1.0) -> Any:
+        """What each entry's weighted sum is divided by, at steps ``scale * h`` (an array for a vector of steps)."""
+        if isinstance(steps, np.ndarray) and steps.ndim == 1:  # one scalar step per variable: vectorised
+            if self.kind == "hessian":
+                i, j = pair_indices(self.n)
+                return (steps[i] * scale) * (steps[j] * scale)
+            return (steps[:self.n] * scale) ** self.k
         if self.kind == "hessian":
             return [(steps[i] * scale) * (steps[j] * scale) for i, j in hessian_pairs(self.n)]
         return [(np.asarray(s) * scale) ** self.k for s in steps[:self.n]]
@@ -172,6 +190,8 @@ def divide(sums: np.ndarray, denoms: Sequence[Any]) -> np.ndarray:
     >>> divide(np.ones((2, 3)), [np.float64(2.0), np.float64(4.0)])[:, 0]
     array([0.5 , 0.25])
     """
+    if isinstance(denoms, np.ndarray) and denoms.ndim == 1:
+        return sums / denoms.reshape((len(denoms),) + (1,) * (sums.ndim - 1))
     if all(np.ndim(d) == 0 for d in denoms):  # scalar steps: one vectorised division
         d = np.asarray(denoms, dtype=np.result_type(*denoms) if denoms else float)
         return sums / d.reshape((len(denoms),) + (1,) * (sums.ndim - 1))
@@ -236,5 +256,6 @@ def evaluate_levels(problem: Any, formula: Formula, steps: Sequence[Any], scales
         for lv, sc in enumerate(scales):
             den = formula.denominators(steps, sc)
             D.append(divide(sums[lv * E:(lv + 1) * E], den))
-            R.append(eps * divide(mags[lv * E:(lv + 1) * E], [np.abs(d) for d in den]))
+            R.append(eps * divide(mags[lv * E:(lv + 1) * E], np.abs(den) if isinstance(den, np.ndarray)
+                                  else [np.abs(d) for d in den]))
     return Levels(F, np.stack(D), np.stack(R), tuple(scales), first, plan)

@@ -27,6 +27,9 @@ __all__ = ["max_accuracy", "MAX_STENCIL_POINTS", "MAX_SWEEP_STEPS", "available_m
 #: and h^k of the step they need under- or overflows long before.
 MAX_STENCIL_POINTS = 128
 
+#: Requests below this many bytes are granted without reading the free memory (every call would pay for it).
+SMALL_REQUEST = 64 << 20
+
 #: Step sweeps of more steps than this are refused: a figure has a few hundred pixels across.
 MAX_SWEEP_STEPS = 1_000_000
 
@@ -106,6 +109,8 @@ def ensure_memory(nbytes: float, what: str, hint: str = "") -> None:
     ...     print(str(err)[:49])
     x of 1.25e29 entries needs 1e+18 TB of memory, bu
     """
+    if nbytes <= SMALL_REQUEST:
+        return
     avail = available_memory()
     if avail is None or nbytes <= avail / 2:
         return

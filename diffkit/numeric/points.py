@@ -208,7 +208,7 @@ def relative_steps(h: float, x: np.ndarray, name: str, *, dtype: Any = None) -> 
     # "function is not finite at the point" warning, as the other methods give nan.
     bad = (~(step != 0) | ~np.isfinite(step)) & np.isfinite(x)
     if np.any(bad):
-        where = "" if x.ndim == 0 else f" at index {tuple(int(i) for i in np.argwhere(bad)[0])}"
+        where = "" if x.ndim == 0 else f"[{', '.join(str(int(i)) for i in np.argwhere(bad)[0])}]"
         xv = float(x if x.ndim == 0 else x[tuple(np.argwhere(bad)[0])])
         spacing = float(np.spacing(dt.type(xv)))
         raise DiffkitError(
@@ -338,7 +338,9 @@ def _column_stack_call(fn: Callable, X: np.ndarray, N: int, layout: str = "colum
     if out.dtype == object or out.ndim == 0:
         return None
     if layout == "columns":
-        return np.moveaxis(out, -1, 0) if out.shape[-1] == N else None
+        if out.shape[-1] != N:
+            return None
+        return out if out.ndim == 1 else np.moveaxis(out, -1, 0)
     return out if out.shape[0] == N else None
 
 
@@ -359,7 +361,6 @@ class VectorProblem:
         if x.ndim != 1:
             raise ShapeError(f"x must be a vector of shape (n,), got shape {x.shape}",)
         self.fn, self.x, self.batched, self.name = fn, x, batched, name
-        self.names = tuple(f"{name}[{i}]" for i in range(x.size))
         self.dtype = x.dtype
         self.calls = 0
         self.used_batched = False
@@ -374,6 +375,11 @@ class VectorProblem:
         """The coordinates of x, one 0-d array each."""
         return list(self.x)
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """``x[0]``, ``x[1]``...: built when a message needs them, not on every call."""
+        return tuple(f"{self.name}[{i}]" for i in range(self.x.size))
+
     def _call_stacked(self, X: np.ndarray, N: int) -> np.ndarray | None:
         """One stacked call in the layout fn understands: points as columns first, then as rows."""
         for layout in [self.layout] if self.layout else ["columns", "rows"]:
@@ -387,7 +393,7 @@ class VectorProblem:
 
     def _checked(self, layout: str, X: np.ndarray, out: np.ndarray) -> bool:
         """:meth:`_agrees`, once per function, layout and size of x: an optimizer's loop asks again and again."""
-        key = (layout, self.n, str(self.dtype))
+        key = (layout, self.n, self.dtype.char)
         try:
             seen = _STACKABLE.setdefault(self.fn, set())
         except TypeError:  # not weakly referable (a builtin): check every time
@@ -412,7 +418,11 @@ class VectorProblem:
                     return False
             except Exception:
                 return False
-            scale = np.maximum(np.abs(one), np.abs(out[j]))
+            # the stack's largest value sets the scale too: a value near 0 from cancelling terms differs
+            # between a stacked and a single call by their rounding, not by its own size
+            finite = np.isfinite(out)
+            top = float(np.max(np.abs(out[finite]))) if finite.any() else 0.0
+            scale = np.maximum(np.maximum(np.abs(one), np.abs(out[j])), top)
             if not np.all((np.abs(one - out[j]) <= 1e-9 * scale + 1e-300) | (np.isnan(one) & np.isnan(out[j]))):
                 return False
         return True
@@ -423,16 +433,20 @@ class VectorProblem:
 
     def evaluate(self, points: PointSet, steps: Sequence[Any]) -> np.ndarray:
         steps = np.asarray(steps)
-        N = len(points)
+        return self.evaluate_columns(lambda a, b: self._stack(points, steps, a, b), len(points),
+                                     np.result_type(self.x, steps).itemsize)
+
+    def evaluate_columns(self, columns: Callable[[int, int], np.ndarray], N: int, itemsize: int = 8) -> np.ndarray:
+        """fn at N points, ``columns(a, b)`` giving points a..b-1 as the columns of an ``(n, b - a)`` array:
+        stacked calls (in chunks beyond 256 variables) when fn broadcasts, else one call per point."""
         if self.batched is not False:
-            itemsize = np.result_type(self.x, steps).itemsize
             per = N if self.n <= SINGLE_CALL_VARIABLES else max(1, CHUNK_BYTES // (self.n * itemsize))
             if per == self.n:  # a square stack can't tell columns from rows
                 per -= 1
             chunks = []
             for start in range(0, N, per):
                 stop = min(N, start + per)
-                out = self._call_stacked(self._stack(points, steps, start, stop), stop - start)
+                out = self._call_stacked(columns(start, stop), stop - start)
                 if out is None:
                     if self.batched:
                         raise DiffkitError(
@@ -447,7 +461,7 @@ class VectorProblem:
                 return np.concatenate(chunks, axis=0) if len(chunks) > 1 else chunks[0]
         rows = []
         for i in range(N):
-            X = self._stack(points, steps, i, i + 1)[:, 0]
+            X = columns(i, i + 1)[:, 0]
             self.calls += 1
             COUNTER.evals += 1
             rows.append(np.asarray(self.fn(X)))

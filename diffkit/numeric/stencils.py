@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -179,12 +179,12 @@ class Stencil:
     error_coefficient: Fraction
     error_order: int
 
-    @property
+    @cached_property
     def float_weights(self) -> np.ndarray:
         """The weights as float64."""
         return np.array([float(w) for w in self.weights])
 
-    @property
+    @cached_property
     def abs_weight_sum(self) -> float:
         """``sum |w_j|``: how much the rounding errors of f are amplified (times eps |f| / h^k)."""
         return float(sum(abs(w) for w in self.weights))
