@@ -276,8 +276,8 @@ def richardson(problem: Any, formula: Formula, steps: Sequence[Any], levels: int
     lv = evaluate_levels(problem, formula, steps, scales)
     q, s = formula.q, _spacing(formula)
     with np.errstate(invalid="ignore"):
-        lo, hi, found = asymptotic_levels(lv.D, lv.R, ratio, q, s)
-        best, err = extrapolate(lv.D, ratio, q, s, lv.R, lo, hi)
+        ok = asymptotic_levels(lv.D, lv.R, ratio, q, s)
+        best, err, found = extrapolate(lv.D, ratio, q, s, lv.R, ok)
         err = np.where(found, err, np.maximum(err, np.abs(best)))
     if not np.all(np.isfinite(best)):
         problem.check(lv.F, lv.plan.points, steps)  # warns, naming the variable

@@ -191,17 +191,14 @@ def model_error(D0: np.ndarray, R0: np.ndarray, coef: float, q: int, k: int, rel
         return R0 + coef * rel_h ** q * np.maximum(np.abs(D0), np.abs(fscale))
 
 
-def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int, s: int
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stretch of levels (axis 0, steps ``h / ratio**i``) where the quotients converge as ``h^q``.
+def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int, s: int) -> np.ndarray:
+    """Which triples of successive levels (axis 0, steps ``h / ratio**i``) converge as ``h^q``.
 
     Three successive levels agree with the error expansion when their differences shrink by about
     ``ratio^q`` (between ``ratio^q / 2`` and ``2 ratio^(q+s)``), or are at the level of rounding.
     Far too large steps (the function's own scale is much smaller) give differences that do not
-    shrink, or grow, as h does: those levels are left out. Returns ``(lo, hi, found)`` per entry:
-    the first and last level of the stretch that reaches the smallest steps (else the longest
-    one), and whether any stretch of four levels or more was found (with only two levels there
-    is no rate to test, and they are taken as they are).
+    shrink, or grow, as h does. Returns ``ok`` of shape ``(L - 2, ...)``: ``ok[t]`` for the levels
+    ``t, t+1, t+2``.
 
     Example
     -------
@@ -209,14 +206,13 @@ def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int,
     >>> from diffkit.numeric.estimates import asymptotic_levels
     >>> h = 0.5 ** np.arange(12)
     >>> D = np.where(h > 0.01, 3 - 1e-6 / h**2, 3 + h**2)   # far-field junk, then the h^2 regime
-    >>> lo, hi, found = asymptotic_levels(D, np.zeros(12), 2.0, 2, 2)
-    >>> int(lo), int(hi), bool(found)
-    (7, 11, True)
+    >>> np.flatnonzero(asymptotic_levels(D, np.zeros(12), 2.0, 2, 2)).tolist()
+    [7, 8, 9]
     """
     L = D.shape[0]
     shape = D.shape[1:]
-    if L < 3:  # two levels can't show a rate: nothing speaks against them
-        return np.zeros(shape, dtype=int), np.full(shape, L - 1), np.ones(shape, dtype=bool)
+    if L < 3:
+        return np.zeros((0,) + shape, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         d = D[:-1] - D[1:]
         noise = 4 * (rounding[:-1] + rounding[1:])
@@ -224,23 +220,13 @@ def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int,
         r = d[:-1] / np.where(d[1:] != 0, d[1:], np.inf)
         ok = (small[:-1] | small[1:]) | ((r >= ratio ** q / 2) & (r <= 2 * ratio ** (q + s)))
     ok &= np.isfinite(D[:-2]) & np.isfinite(D[1:-1]) & np.isfinite(D[2:])
-    run = np.zeros(shape, dtype=int)
-    best_len, best_end = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
-    for i in range(ok.shape[0]):  # ok[i] is the triple of levels i, i+1, i+2
-        run = np.where(ok[i], run + 1, 0)
-        longer = run >= np.maximum(best_len, 1)
-        last = ok[i] & (run >= 2)  # a stretch of 4+ levels reaching further down wins
-        take = longer | last
-        best_len, best_end = np.where(take, run, best_len), np.where(take, i, best_end)
-    found = best_len >= 2
-    lo = np.where(found, best_end - best_len + 1, 0)
-    hi = np.where(found, best_end + 2, L - 1)
-    return lo, hi, found
+    return ok
 
 
 def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarray,
-                lo: Any = 0, hi: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Neville tableau over levels (axis 0 of ``D``); returns the best entry and its error estimate.
+                ok: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Neville tableau over levels (axis 0 of ``D``); returns the best entry, its error estimate, and
+    whether it was built from levels that converge as ``h^q``.
 
     Parameters
     ----------
@@ -252,8 +238,9 @@ def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarra
         Leading error power and the spacing of later powers.
     rounding : ndarray, shape (L, ...)
         Rounding-error bound of each ``D[i]``.
-    lo, hi : int or ndarray
-        Only tableau entries built from levels ``lo..hi`` are candidates (per entry).
+    ok : ndarray, shape (L - 2, ...), optional
+        :func:`asymptotic_levels`: tableau entries built across a triple that is not ok are only
+        candidates when no entry inside a stretch of consistent levels is (then not reliable).
 
     Example
     -------
@@ -261,16 +248,22 @@ def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarra
     >>> from diffkit.numeric.estimates import extrapolate
     >>> h = 0.1 / 2.0 ** np.arange(4)
     >>> D = 1.0 + h**2 + h**4          # exact value 1, error in even powers
-    >>> best, est = extrapolate(D, 2.0, 2, 2, np.zeros(4))
-    >>> bool(abs(best - 1) < 1e-15), bool(est < 1e-6)
-    (True, True)
+    >>> best, est, reliable = extrapolate(D, 2.0, 2, 2, np.zeros(4))
+    >>> bool(abs(best - 1) < 1e-15), bool(est < 1e-6), bool(reliable)
+    (True, True, True)
     """
     L = D.shape[0]
-    hi = L - 1 if hi is None else hi
+    shape = D.shape[1:]
+    if ok is None or ok.shape[0] == 0:
+        ok = np.ones((max(L - 2, 0),) + shape, dtype=bool)
+    # start[t]: the first triple of the run of ok triples that ends at t (-1 where t is not ok)
+    start = np.full(ok.shape, -1)
+    for t in range(ok.shape[0]):
+        prev = start[t - 1] if t else np.full(shape, -1)
+        start[t] = np.where(ok[t], np.where(prev >= 0, prev, t), -1)
     T = [[D[i]] for i in range(L)]
     R = [[rounding[i]] for i in range(L)]  # rounding bound of each tableau entry
-    best = D[L - 1]
-    best_err = np.full(D.shape[1:], np.inf)
+    best, best_err, fallback, fallback_err = D[L - 1], np.full(shape, np.inf), D[L - 1], np.full(shape, np.inf)
     for j in range(1, L):
         fac = ratio ** (q + (j - 1) * s)
         amp = (fac + 1) / (fac - 1)
@@ -279,10 +272,17 @@ def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarra
             T[i].append(t)
             R[i].append(amp * np.maximum(R[i][j - 1], R[i - 1][j - 1]))
             err = np.maximum(np.abs(t - T[i][j - 1]), np.abs(t - T[i - 1][j - 1])) + R[i][j]
-            better = (err < best_err) & (i - j >= lo) & (i <= hi)  # T[i][j] uses levels i - j .. i
-            best = np.where(better, t, best)
-            best_err = np.where(better, err, best_err)
-    return best, best_err
+            # T[i][j] uses levels i - j .. i: inside one run of ok triples when the triple ending at i is ok
+            # and the run reaches back to i - j (two levels are judged with their neighbours' triple)
+            last = min(max(i - 2, 0), ok.shape[0] - 1)
+            inside = (start[last] >= 0) & (start[last] <= max(i - j, 0)) if last >= 0 else \
+                np.ones(shape, dtype=bool)
+            better = (err < best_err) & inside
+            best, best_err = np.where(better, t, best), np.where(better, err, best_err)
+            worse = err < fallback_err
+            fallback, fallback_err = np.where(worse, t, fallback), np.where(worse, err, fallback_err)
+    reliable = np.isfinite(best_err)
+    return np.where(reliable, best, fallback), np.where(reliable, best_err, fallback_err), reliable
 
 
 def judge(value: np.ndarray, error: np.ndarray, reliable: Any, names: Sequence[str] | Callable, dtype: Any, *,

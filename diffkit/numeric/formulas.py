@@ -251,11 +251,28 @@ def evaluate_levels(problem: Any, formula: Formula, steps: Sequence[Any], scales
     sums = plan.combine(F)
     mags = plan.combine(np.abs(F), absolute=True)
     eps = machine_eps(problem.dtype) if eps is None else eps
+    arg = _argument_rounding(problem, F, plan, steps, scales)
     D, R = [], []
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for lv, sc in enumerate(scales):
             den = formula.denominators(steps, sc)
+            absden = np.abs(den) if isinstance(den, np.ndarray) else [np.abs(d) for d in den]
             D.append(divide(sums[lv * E:(lv + 1) * E], den))
-            R.append(eps * divide(mags[lv * E:(lv + 1) * E], np.abs(den) if isinstance(den, np.ndarray)
-                                  else [np.abs(d) for d in den]))
+            R.append(eps * divide(mags[lv * E:(lv + 1) * E] + arg * formula.abs_weight_sum, absden))
     return Levels(F, np.stack(D), np.stack(R), tuple(scales), first, plan)
+
+
+def _argument_rounding(problem: Any, F: np.ndarray, plan: Plan, steps: Any, scales: Sequence[float]) -> float:
+    """``|x| |f'|``: the error of f at a perturbed point from rounding the point itself (x + o h is stored
+    with an error of eps |x|), which dominates ``eps |f|`` where f is small (cos near pi/2). |f'| is read
+    off the values: the largest change of f over the largest perturbation."""
+    finite = np.isfinite(F)
+    if F.shape[0] < 2 or not finite.all():
+        return 0.0
+    change = float(np.max(np.abs(F[1:] - F[:1])))
+    xs = [np.abs(np.asarray(x, dtype=float)) for x in problem.xs]
+    xscale = max((float(np.max(a)) for a in xs if a.size), default=0.0)
+    hmax = max((float(np.max(np.abs(np.asarray(s, dtype=float)))) for s in np.atleast_1d(steps)
+                if np.size(s)), default=0.0) if not isinstance(steps, np.ndarray) else float(np.max(np.abs(steps)))
+    reach = hmax * max(scales) * max((abs(m) for p in plan.points.points for _, m in p), default=1.0)
+    return xscale * change / reach if reach > 0 else 0.0

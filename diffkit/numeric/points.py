@@ -413,7 +413,8 @@ class VectorProblem:
             self.calls += 1
             COUNTER.evals += 1
             try:
-                one = np.asarray(self.fn(X[:, j]), dtype=float)
+                one = np.asarray(self.fn(X[:, j]))
+                one = one.astype(np.result_type(one, float), copy=False)
                 if one.shape != out[j].shape:
                     return False
             except Exception:
