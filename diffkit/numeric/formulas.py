@@ -267,12 +267,11 @@ def _argument_rounding(problem: Any, F: np.ndarray, plan: Plan, steps: Any, scal
     with an error of eps |x|), which dominates ``eps |f|`` where f is small (cos near pi/2). |f'| is read
     off the values: the largest change of f over the largest perturbation."""
     finite = np.isfinite(F)
-    if F.shape[0] < 2 or not finite.all():
+    if F.shape[0] < 2 or F[0].size == 0 or not finite.all():
         return 0.0
     change = float(np.max(np.abs(F[1:] - F[:1])))
     xs = [np.abs(np.asarray(x, dtype=float)) for x in problem.xs]
     xscale = max((float(np.max(a)) for a in xs if a.size), default=0.0)
-    hmax = max((float(np.max(np.abs(np.asarray(s, dtype=float)))) for s in np.atleast_1d(steps)
-                if np.size(s)), default=0.0) if not isinstance(steps, np.ndarray) else float(np.max(np.abs(steps)))
+    hmax = max((float(np.max(np.abs(np.asarray(s, dtype=float)))) for s in steps if np.size(s)), default=0.0)
     reach = hmax * max(scales) * max((abs(m) for p in plan.points.points for _, m in p), default=1.0)
     return xscale * change / reach if reach > 0 else 0.0
