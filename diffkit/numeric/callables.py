@@ -434,8 +434,8 @@ def derivative(fn: Callable, x: Any, scheme: str = "central", accuracy: int | No
         return value
     f0 = raw.F[0, 0].real if np.iscomplexobj(raw.F) else raw.F[0, 0]
     reliable = np.asarray(raw.reliable)[0, 0]
-    return Estimate(value, err.item() if scalar else err, steps[0].item() if np.ndim(steps[0]) == 0 else steps[0],
-                    label, raw.points, f0[()] if np.ndim(f0) == 0 else f0, raw.how,
+    h0 = np.asarray(steps[0])
+    return Estimate(value, float(err) if scalar else err, h0.item() if h0.ndim == 0 else h0, label, raw.points, f0[()] if np.ndim(f0) == 0 else f0, raw.how,
                     bool(reliable.all()) if reliable.all() else reliable)
 
 

@@ -43,7 +43,8 @@ from ..table import Table, fmt
 from .points import NumericWarning
 from .theory import machine_eps
 
-__all__ = ["Estimate", "warn_rtol", "measured_error", "model_error", "asymptotic_levels", "extrapolate", "judge",
+__all__ = ["Estimate", "warn_rtol", "measured_error", "model_error", "asymptotic_levels", "extrapolate",
+           "richardson_weights", "judge",
            "LEVEL_SCALES"]
 
 #: Step multipliers of a measured estimate: the value is the quotient at h.
@@ -221,6 +222,29 @@ def asymptotic_levels(D: np.ndarray, rounding: np.ndarray, ratio: float, q: int,
         ok = (small[:-1] | small[1:]) | ((r >= ratio ** q / 2) & (r <= 2 * ratio ** (q + s)))
     ok &= np.isfinite(D[:-2]) & np.isfinite(D[1:-1]) & np.isfinite(D[2:])
     return ok
+
+
+def richardson_weights(terms: int, ratio: float, q: int, s: int) -> np.ndarray:
+    """The weights of Richardson's rule that removes ``terms`` error terms ``h^q, h^(q+s), ...``.
+
+    Applied to quotients at ``h, h/ratio, ..., h/ratio^terms`` (largest step first), they give
+    the extrapolated value: the top entry of :func:`extrapolate`'s tableau, as weights.
+
+    Example
+    -------
+    >>> from diffkit.numeric.estimates import richardson_weights
+    >>> richardson_weights(1, 2.0, 2, 2).tolist()          # central differences: (4 D(h/2) - D(h)) / 3
+    [-0.3333333333333333, 1.3333333333333333]
+    >>> [round(w, 6) for w in richardson_weights(2, 2.0, 1, 1)]   # one-sided: errors h, h^2
+    [0.333333, -2.0, 2.666667]
+    """
+    L = int(terms) + 1
+    T = [[np.eye(L)[i]] for i in range(L)]
+    for j in range(1, L):
+        fac = ratio ** (q + (j - 1) * s)
+        for i in range(j, L):
+            T[i].append(T[i][j - 1] + (T[i][j - 1] - T[i - 1][j - 1]) / (fac - 1))
+    return T[L - 1][L - 1]
 
 
 def extrapolate(D: np.ndarray, ratio: float, q: int, s: int, rounding: np.ndarray,
