@@ -9,7 +9,7 @@ up to aliasing ``a_(k+N) r^(k+N) + ...``, so one FFT of N values gives every ord
 at once. Nothing is subtracted at a small step: the rounding error of ``a_k`` is
 about ``eps max|f| / r^k`` and shrinks as the circle grows, while the aliasing
 grows as ``(r / R)^N`` (R the distance to the nearest singularity). diffkit
-evaluates f on circles of radius ``r0 * 2^(i/2)`` over 17 decades (all points in
+evaluates f on circles of radius ``r0 * 2^(i/2)`` over 19 decades (all points in
 one call when f broadcasts over complex arrays), estimates for each order and
 radius the error as the difference from the next smaller circle (aliasing) plus
 the rounding term, and keeps the radius with the smallest estimate -- per order,
@@ -20,8 +20,11 @@ Low orders then come out to a few ulps and order 20 still to about 1e-10
 relative for entire functions.
 
 It needs f complex-analytic near x and callable on complex arrays (NumPy's
-ufuncs are); for a real x and a real f the derivatives are the real parts, and
-a sizeable imaginary part (f not real-analytic: ``abs``, a branch cut) gives a
+ufuncs are). At a real x where f is real-analytic (``f(conj z) = conj f(z)``) the
+coefficients come from the real part of f alone: real, and blind to a jump of
+the imaginary part across the real axis (so the analytic continuation through
+a branch cut of NumPy's principal branch, arctanh at 1.5, is differentiated
+too). A real f without that symmetry near x (``abs``, a kink) gives a
 :class:`~diffkit.numeric.NumericWarning`.
 
 Example
@@ -50,21 +53,22 @@ from .points import NumericWarning
 __all__ = ["cauchy_derivatives", "cauchy_derivative", "RADII", "points_on_circle"]
 
 #: Circles of radius ``r0 * 2^(i/2)`` for i in this range (r0 = the initial radius).
-RADII = np.arange(-40, 17)
+RADII = np.arange(-40, 25)
 #: Largest derivative order the method is offered for (k! and r^-k leave float64 beyond).
 MAX_ORDER = 100
 
 
 def points_on_circle(order: int) -> int:
-    """Points per circle for derivatives up to ``order``: a power of 2, at least 32 and ``2 (order + 2)``.
+    """Points per circle for derivatives up to ``order``: a power of 2, at least 32 and ``4 (order + 2)``
+    (the real-part formula aliases ``a_(N-k)`` onto ``a_k``: N must stay well above the orders wanted).
 
     Example
     -------
     >>> from diffkit.numeric.cauchy import points_on_circle
     >>> points_on_circle(1), points_on_circle(19), points_on_circle(40)
-    (32, 64, 128)
+    (32, 128, 256)
     """
-    return max(32, 1 << int(math.ceil(math.log2(2 * (order + 2)))))
+    return max(32, 1 << int(math.ceil(math.log2(4 * (order + 2)))))
 
 
 def _values(fn: Callable, Z: np.ndarray, batched: bool | None) -> np.ndarray:
@@ -100,7 +104,7 @@ def cauchy_derivatives(fn: Callable, x: Any, n: int, r: float | None = None, *,
     n : int
         Highest order.
     r : float, optional
-        Initial radius r0 (default ``max(|x|, 1) / 2``); the circles span ``r0 * 2^-20`` to ``r0 * 2^8``.
+        Initial radius r0 (default ``max(|x|, 1) / 2``); the circles span ``r0 * 2^-20`` to ``r0 * 2^12``.
     batched : bool, optional
         Whether fn broadcasts over a complex array (None: try, then fall back to one call per point).
 
@@ -135,9 +139,20 @@ def cauchy_derivatives(fn: Callable, x: Any, n: int, r: float | None = None, *,
     w = np.exp(2j * np.pi * np.arange(N) / N)
     Z = x[..., None, None] + radii[..., None] * w  # (*x, R, N)
     F = _values(fn, Z, batched)
+    k = np.arange(n + 1)
+    # Real-analytic f (f(conj z) = conj f(z): real Taylor coefficients) at a real x: its real part alone gives
+    # them, a_k r^k = (2/N) sum_j Re f_j cos(k theta_j), and a jump of the imaginary part across the real axis
+    # (x on a branch cut of the principal branch, as arctanh at 1.5) does not reach them.
     with np.errstate(all="ignore"):
-        b = np.fft.fft(F, axis=-1) / N  # b_k = a_k r^k (+ aliasing)
-        k = np.arange(n + 1)
+        mirror = np.conj(F[..., (-np.arange(N)) % N])
+        finite = np.isfinite(F) & np.isfinite(mirror)
+        finite[..., [0, N // 2]] = False  # on the real axis itself: a branch cut's own value
+        symmetric = real_point and bool(np.all(np.abs(F - mirror)[finite] <= 1e-8 * np.abs(F)[finite] + 1e-300))
+        if symmetric:
+            b = np.fft.fft(F.real, axis=-1).real / N
+            b[..., 1:] *= 2
+        else:
+            b = np.fft.fft(F, axis=-1) / N  # b_k = a_k r^k (+ aliasing)
         a = b[..., :n + 1] / radii[..., None] ** k  # (*x, R, n + 1)
         Fmax = np.max(np.abs(F), axis=-1, keepdims=True)
         rounding = 2 * np.finfo(float).eps * Fmax / radii[..., None] ** k
@@ -161,14 +176,10 @@ def cauchy_derivatives(fn: Callable, x: Any, n: int, r: float | None = None, *,
     with np.errstate(over="ignore", invalid="ignore"):
         d, e = coef * fact, cerr * fact
     d, e = np.moveaxis(d, -1, 0), np.moveaxis(e, -1, 0)
-    f_real = real_point and np.all(np.abs(np.imag(F[..., R // 2, :][..., :1])) <= 1e-12 * np.abs(F[..., R // 2, :1]))
-    if real_point and f_real:
-        imag = np.abs(d.imag)
-        if np.any(imag > np.maximum(10 * e, 1e-8 * np.abs(d.real))):
-            warnings.warn("the Cauchy method needs a function analytic near x, but the derivatives it found have "
-                          "sizeable imaginary parts (abs, a kink or a branch cut nearby?); use finite differences",
-                          NumericWarning, stacklevel=3)
-        d = d.real
+    if real_point and not symmetric and np.all(np.abs(np.imag(F[..., R // 2, :1])) <= 1e-12 * np.abs(F[..., R // 2, :1])):
+        warnings.warn("the Cauchy method needs a function analytic near x, but f(conj z) is not conj f(z) on the "
+                      "circles though f is real at x (abs, a kink or a non-analytic step nearby?); its derivatives "
+                      "may be wrong: use finite differences", NumericWarning, stacklevel=3)
     return d, e
 
 

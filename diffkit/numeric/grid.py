@@ -80,10 +80,11 @@ def fornberg_weights_float(offsets: np.ndarray, order: int) -> np.ndarray:
     return c[:, :, order]
 
 
-def _uniform(v: np.ndarray, h: float, order: int, accuracy: int) -> np.ndarray:
-    """Along axis 0: central weights inside, forward and backward at the two edges."""
+def _uniform(v: np.ndarray, h: float, order: int, accuracy: int, edge: int) -> np.ndarray:
+    """Along axis 0: central weights inside, forward and backward (of accuracy ``edge``) at the two edges."""
     N = v.shape[0]
-    central, forward, backward = (stencil(s, order, accuracy) for s in ("central", "forward", "backward"))
+    central = stencil("central", order, accuracy)
+    forward, backward = (stencil(s, order, edge) for s in ("forward", "backward"))
     half = max(abs(o) for o in central.offsets)
     if N < len(forward.offsets):
         raise ShapeError(f"derivative order {order} at accuracy {accuracy} needs at least {len(forward.offsets)} "
@@ -99,11 +100,11 @@ def _uniform(v: np.ndarray, h: float, order: int, accuracy: int) -> np.ndarray:
     return out / h ** order
 
 
-def _non_uniform(v: np.ndarray, x: np.ndarray, order: int, accuracy: int) -> np.ndarray:
-    """Along axis 0 on coordinates x: centred windows inside, one-sided windows of order + accuracy at the edges."""
+def _non_uniform(v: np.ndarray, x: np.ndarray, order: int, accuracy: int, edge: int) -> np.ndarray:
+    """Along axis 0 on coordinates x: centred windows inside, one-sided windows of order + edge at the edges."""
     N = v.shape[0]
     nc = 2 * ((order + 1) // 2) - 1 + accuracy  # points of the uniform central stencil
-    ne = order + accuracy  # points of a one-sided one
+    ne = order + edge  # points of a one-sided one
     if N < max(nc, ne):
         raise ShapeError(f"derivative order {order} at accuracy {accuracy} needs at least {max(nc, ne)} samples "
                          f"along the axis, got {N}")
@@ -123,7 +124,7 @@ def _non_uniform(v: np.ndarray, x: np.ndarray, order: int, accuracy: int) -> np.
 
 
 def grid_derivative(values: Any, spacing_or_coords: Any, axis: int = 0, order: int = 1,
-                    accuracy: int = 2) -> np.ndarray:
+                    accuracy: int = 2, *, edge_accuracy: int | None = None) -> np.ndarray:
     """The ``order``-th derivative of sampled values along ``axis``, on a uniform or non-uniform grid.
 
     Parameters
@@ -140,6 +141,9 @@ def grid_derivative(values: Any, spacing_or_coords: Any, axis: int = 0, order: i
     accuracy : int
         Accuracy order p (error ~ h^p) of every point, edges included (findiff's ``acc``);
         even for the central stencils inside.
+    edge_accuracy : int, optional
+        Accuracy of the one-sided stencils at the edges (default ``accuracy``; numdifftools'
+        ``fd_derivative`` uses one more point there for odd orders).
 
     Returns
     -------
@@ -167,6 +171,8 @@ def grid_derivative(values: Any, spacing_or_coords: Any, axis: int = 0, order: i
     if not -v.ndim <= axis < v.ndim:
         raise ShapeError(f"axis {axis} is out of range for values with {v.ndim} dimensions")
     stencil("central", order, accuracy)  # validates the accuracy (even; and refuses what float64 can't use)
+    edge = accuracy if edge_accuracy is None else edge_accuracy
+    stencil("forward", order, edge)
     ensure_memory(3.0 * v.size * 16, f"a grid derivative of {v.size} samples")
     v = np.moveaxis(v.astype(np.result_type(v, float), copy=False), axis, 0)
     spacing = np.asarray(spacing_or_coords, dtype=float)
@@ -174,7 +180,7 @@ def grid_derivative(values: Any, spacing_or_coords: Any, axis: int = 0, order: i
         h = float(spacing)
         if not np.isfinite(h) or h == 0:
             raise ArgumentError(f"the spacing must be a finite nonzero number, got {spacing_or_coords!r}")
-        out = _uniform(v, h, int(order), int(accuracy))
+        out = _uniform(v, h, int(order), int(accuracy), int(edge))
     else:
         if spacing.shape != (v.shape[0],):
             raise ShapeError(f"coords must be one coordinate per sample along axis {axis}: expected shape "
@@ -182,7 +188,7 @@ def grid_derivative(values: Any, spacing_or_coords: Any, axis: int = 0, order: i
         steps = np.diff(spacing)
         if not (np.all(steps > 0) or np.all(steps < 0)) or not np.all(np.isfinite(spacing)):
             raise ArgumentError("coords must be finite and strictly increasing (or decreasing)")
-        out = _non_uniform(v, spacing, int(order), int(accuracy))
+        out = _non_uniform(v, spacing, int(order), int(accuracy), int(edge))
     return np.moveaxis(out, 0, axis)
 
 
