@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError
-from .complex_step import checked_imaginary_step
+from .complex_step import checked_imaginary_step, real_accuracy_for
 from .engine import Raw, complex_higher, complex_jacobian, finite_difference, hessian_from_entries, richardson, \
     suggester
 from .estimates import Estimate, judge
@@ -164,11 +164,12 @@ def _run(problem: Any, kind: str, method: str, scheme: str, acc: int, h: Any, or
         if kind == "jacobian" or (kind == "derivative" and order == 1):
             _require_points(n, Formula.jacobian(n, "central", 2), 2, kind)
             return complex_jacobian(problem, h_im), Formula.jacobian(n, "central", 2), [h_im] * n, h_im, "complex"
-        real = {"hessian": lambda: Formula.hessian(n, "central", 4),
-                "hessdiag": lambda: Formula.jacobian(n, "central", 4),
-                "derivative": lambda: Formula.derivative(order - 1, "central", 4)}[kind]()
+        ra = real_accuracy_for(order if kind == "derivative" else 2)
+        real = {"hessian": lambda: Formula.hessian(n, "central", ra),
+                "hessdiag": lambda: Formula.jacobian(n, "central", ra),
+                "derivative": lambda: Formula.derivative(order - 1, "central", ra)}[kind]()
         _require_points(n, real, 3, kind)
-        h_rel = _real_step(real_h, real.first.order, problem.dtype, 4)
+        h_rel = _real_step(real_h, real.first.order, problem.dtype, ra)
         d = _steps(problem, h_rel)
         return complex_higher(problem, real, d, h_im), real, d, h_rel, "complex"
     formula = {"jacobian": lambda: Formula.jacobian(n, scheme, acc), "hessian": lambda: Formula.hessian(n, scheme, acc),

@@ -235,7 +235,7 @@ def richardson_weights(terms: int, ratio: float, q: int, s: int) -> np.ndarray:
     >>> from diffkit.numeric.estimates import richardson_weights
     >>> richardson_weights(1, 2.0, 2, 2).tolist()          # central differences: (4 D(h/2) - D(h)) / 3
     [-0.3333333333333333, 1.3333333333333333]
-    >>> [round(w, 6) for w in richardson_weights(2, 2.0, 1, 1)]   # one-sided: errors h, h^2
+    >>> richardson_weights(2, 2.0, 1, 1).round(6).tolist()   # one-sided: errors h, h^2
     [0.333333, -2.0, 2.666667]
     """
     L = int(terms) + 1
