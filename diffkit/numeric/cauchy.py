@@ -176,7 +176,12 @@ def cauchy_derivatives(fn: Callable, x: Any, n: int, r: float | None = None, *,
     with np.errstate(over="ignore", invalid="ignore"):
         d, e = coef * fact, cerr * fact
     d, e = np.moveaxis(d, -1, 0), np.moveaxis(e, -1, 0)
-    if real_point and not symmetric and np.all(np.abs(np.imag(F[..., R // 2, :1])) <= 1e-12 * np.abs(F[..., R // 2, :1])):
+    if np.iscomplexobj(F) and not np.any(F.imag[np.isfinite(F)]) and np.ptp(F.real[np.isfinite(F)]) > 0:
+        warnings.warn("the Cauchy method needs a function analytic near x, but f returned real values at every "
+                      "complex point (abs, max, a comparison?): a non-constant analytic function can't; its "
+                      "derivatives are wrong: use finite differences", NumericWarning, stacklevel=3)
+    elif real_point and not symmetric and \
+            np.all(np.abs(np.imag(F[..., R // 2, :1])) <= 1e-12 * np.abs(F[..., R // 2, :1])):
         warnings.warn("the Cauchy method needs a function analytic near x, but f(conj z) is not conj f(z) on the "
                       "circles though f is real at x (abs, a kink or a non-analytic step nearby?); its derivatives "
                       "may be wrong: use finite differences", NumericWarning, stacklevel=3)

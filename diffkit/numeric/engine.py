@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .estimates import LEVEL_SCALES, asymptotic_levels, extrapolate, measured_error, model_error
+from .estimates import LEVEL_SCALES, asymptotic_levels, extrapolate, measured_error, model_error, warn_rtol
 from .formulas import Formula, divide, evaluate_levels, hessian_pairs, pair_indices
 from ..expr.counting import COUNTER
 from .points import NumericWarning, Plan
@@ -310,10 +310,12 @@ def suggester(problem: Any, formula: Formula, raw: Raw, steps: Sequence[Any], h_
                 if small else h_rel
             return best if best < h_rel / 2 else h_rel / 10
         if reason == "rounding":
+            # the smallest step whose rounding error alone is a tenth of the warning threshold (the truncation
+            # error at such a step is unknowable here: for the linear functions this happens to most, none)
             if dscale == 0 or fscale == 0:
                 return None
-            return optimal_step(scheme, accuracy, problem.dtype, f_scale=fscale, deriv_scale=dscale,
-                                order=k).h / L
+            need = formula.abs_weight_sum * eps * fscale / (0.1 * warn_rtol(problem.dtype) * dscale)
+            return need ** (1.0 / k) / L
         trunc = raw.truncation
         if trunc is None:
             return None

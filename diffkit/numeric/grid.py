@@ -101,21 +101,24 @@ def _uniform(v: np.ndarray, h: float, order: int, accuracy: int, edge: int) -> n
 
 
 def _non_uniform(v: np.ndarray, x: np.ndarray, order: int, accuracy: int, edge: int) -> np.ndarray:
-    """Along axis 0 on coordinates x: centred windows inside, one-sided windows of order + edge at the edges."""
+    """Along axis 0 on coordinates x: centred windows inside, one-sided windows at the edges."""
     N = v.shape[0]
-    nc = 2 * ((order + 1) // 2) - 1 + accuracy  # points of the uniform central stencil
-    ne = order + edge  # points of a one-sided one
-    if N < max(nc, ne):
-        raise ShapeError(f"derivative order {order} at accuracy {accuracy} needs at least {max(nc, ne)} samples "
+    # Off a uniform grid no symmetry cancels the next error term: a window of order + accuracy points
+    # (one more than the uniform central stencil for even orders) keeps the accuracy asked for.
+    nc = max(2 * ((order + 1) // 2) - 1 + accuracy, order + accuracy)
+    ne = max(order + edge, nc)  # points of a one-sided window at the edges
+    if N < ne:
+        raise ShapeError(f"derivative order {order} at accuracy {accuracy} needs at least {ne} samples "
                          f"along the axis, got {N}")
     half = (nc - 1) // 2
+    right = nc - 1 - half
     out = np.zeros(v.shape, dtype=np.result_type(v, float))
-    idx = np.arange(half, N - half)
+    idx = np.arange(half, N - right)
     if idx.size:
-        win = idx[:, None] + np.arange(-half, half + 1)[None, :]
+        win = idx[:, None] + np.arange(-half, right + 1)[None, :]
         w = fornberg_weights_float(x[win] - x[idx][:, None], order)
         out[idx] = np.einsum("pk,pk...->p...", w, v[win])
-    for i in list(range(min(half, N))) + list(range(max(N - half, half), N)):
+    for i in list(range(min(half, N))) + list(range(max(N - right, half), N)):
         start = 0 if i < half else N - ne
         win = np.arange(start, start + ne)
         w = fornberg_weights_float((x[win] - x[i])[None, :], order)[0]
