@@ -106,16 +106,16 @@ def ensure_memory(nbytes: float, what: str, hint: str = "") -> None:
     >>> try:
     ...     ensure_memory(1e30, "x of 1.25e29 entries")
     ... except ValueError as err:
-    ...     print(str(err)[:49])
-    x of 1.25e29 entries needs 1e+18 TB of memory, bu
+    ...     print(str(err).splitlines()[0])
+    x of 1.25e29 entries needs 1e+18 TB of memory, more than half of what is available
     """
     if nbytes <= SMALL_REQUEST:
         return
     avail = available_memory()
     if avail is None or nbytes <= avail / 2:
         return
-    raise ArgumentError(f"{what} needs {format_bytes(nbytes)} of memory, but only {format_bytes(avail)} is "
-                        f"available{'; ' + hint if hint else ''}")
+    raise ArgumentError(f"{what} needs {format_bytes(nbytes)} of memory, more than half of what is available"
+                        f"{'; ' + hint if hint else ''}\n({format_bytes(avail)} available now)")
 
 
 def random_point(shape: Any, seed: int | None = 0, scale: float = 1.0, near: Any = None) -> np.ndarray:
