@@ -11,11 +11,10 @@ True
 """
 
 from .callables import derivative, directional_derivative, gradient, hessdiag, hessian, jacobian
-from .grad_check import check_grad
-from .tensor_check import gradcheck, gradgradcheck
 from .complex_step import ComplexStep
 from .estimates import Estimate
 from .finite_diff import FiniteDiff
+from .grad_check import check_grad
 from .grid import GridStudy, grid_derivative, grid_study
 from .limits import random_point
 from .points import NumericWarning
@@ -24,6 +23,7 @@ from .richardson import Richardson
 from .stencils import Stencil, fornberg_weights, stencil
 from .sweep import StepSweep, plot_sweep, step_sweep
 from .taylor import TaylorTest, taylor_test
+from .tensor_check import gradcheck, gradgradcheck
 from .theory import ComplexStepChoice, StepChoice, complex_step_choice, machine_eps, optimal_step
 
 __all__ = [

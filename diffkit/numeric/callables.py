@@ -52,13 +52,20 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError
-from .complex_step import checked_imaginary_step, real_accuracy_for
-from .engine import Raw, complex_higher, complex_jacobian, finite_difference, hessian_from_entries, richardson, \
-    suggester
+from .complex_step import real_accuracy_for
+from .engine import (
+    Raw,
+    complex_higher,
+    complex_jacobian,
+    finite_difference,
+    hessian_from_entries,
+    richardson,
+    suggester,
+)
 from .estimates import Estimate, judge
 from .formulas import Formula
 from .limits import ensure_memory
-from .points import GridProblem, VectorProblem, checked_step, relative_steps
+from .points import GridProblem, VectorProblem, checked_imaginary_step, checked_step, relative_steps
 from .stencils import SCHEMES, default_accuracy, scheme_name
 from .theory import optimal_step
 
@@ -436,8 +443,8 @@ def derivative(fn: Callable, x: Any, scheme: str = "central", accuracy: int | No
     f0 = raw.F[0, 0].real if np.iscomplexobj(raw.F) else raw.F[0, 0]
     reliable = np.asarray(raw.reliable)[0, 0]
     h0 = np.asarray(steps[0])
-    return Estimate(value, float(err) if scalar else err, h0.item() if h0.ndim == 0 else h0, label, raw.points, f0[()] if np.ndim(f0) == 0 else f0, raw.how,
-                    bool(reliable.all()) if reliable.all() else reliable)
+    return Estimate(value, float(err) if scalar else err, h0.item() if h0.ndim == 0 else h0, label, raw.points,
+                    f0[()] if np.ndim(f0) == 0 else f0, raw.how, bool(reliable.all()) if reliable.all() else reliable)
 
 
 def directional_derivative(fn: Callable, x: Any, v: Any, scheme: str = "central", accuracy: int | None = None,

@@ -31,16 +31,14 @@ from ..errors import ArgumentError, DiffkitError
 from .engine import complex_higher, complex_jacobian, hessian_from_entries, pack_value
 from .finite_diff import expr_info, judge_expr
 from .formulas import Formula
-from .points import ExprProblem, NumericWarning, checked_step, relative_steps
+from .points import ExprProblem, NumericWarning, checked_imaginary_step, checked_step, relative_steps
 from .theory import optimal_step
 
-__all__ = ["ComplexStep", "MAX_IMAGINARY_STEP"]
+__all__ = ["ComplexStep", "real_accuracy_for"]
 
 NON_ANALYTIC = {"abs", "relu", "maximum", "minimum", "max", "sign", "step", "clip", "where",
                 "greater", "greater_equal", "less", "less_equal", "equal"}
 
-#: A larger imaginary step is refused: the complex step's truncation error is h^2 |f'''| / 6.
-MAX_IMAGINARY_STEP = 1e-3
 
 
 def real_accuracy_for(order: int) -> int:
@@ -62,29 +60,6 @@ def _check_analytic(f: Any) -> None:
         warnings.warn(f"the complex step needs a complex-analytic function, but this one uses {', '.join(bad)}; "
                       "its derivative estimates may be wrong (use FiniteDiff or an AD method)",
                       NumericWarning, stacklevel=5)
-
-
-def checked_imaginary_step(h: Any) -> float:
-    """The complex step's h as given (None: 1e-20), refused when not a small positive number.
-
-    Example
-    -------
-    >>> from diffkit.numeric.complex_step import checked_imaginary_step
-    >>> checked_imaginary_step(None), checked_imaginary_step(1e-30)
-    (1e-20, 1e-30)
-    """
-    try:  # no "auto" here: any tiny step will do
-        step = 1e-20 if h is None else None if isinstance(h, str) else checked_step(h)
-    except ArgumentError:
-        step = None
-    if step is None:
-        raise ArgumentError(f"h must be a positive number (or None for the default 1e-20), got {h!r}")
-    if step > MAX_IMAGINARY_STEP:
-        raise ArgumentError(
-            f"h={step:g} is too large for a complex step: its truncation error grows as h^2 |f'''| / 6, and "
-            "far from the real line f(x + ih) says nothing about f'(x); use a tiny h such as 1e-20 (the default): "
-            "with nothing subtracted, no h is too small")
-    return step
 
 
 def _off_the_real_line(F: np.ndarray, *estimates: np.ndarray) -> None:
@@ -118,7 +93,7 @@ class ComplexStep(Differentiator):
     ----------
     h : float, optional
         The imaginary step (absolute). It only has to be small: 1e-20 by default (also for None);
-        above 1e-3 it is refused.
+        one larger than the point's scale ``max(|x|, 1)`` is refused.
     real_h : "auto" or float
         Relative real step of the central difference that Hessians and derivatives of
         order >= 2 take of ``Im f`` (the step is ``real_h * max(|x|, 1)``); ``"auto"`` is the

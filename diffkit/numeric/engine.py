@@ -24,8 +24,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,7 @@ import numpy as np
 
 from .estimates import LEVEL_SCALES, asymptotic_levels, extrapolate, measured_error, model_error, warn_rtol
 from .formulas import Formula, divide, evaluate_levels, hessian_pairs, pair_indices
-from ..expr.counting import COUNTER
-from .points import NumericWarning, Plan
+from .points import NumericWarning, Plan, check_imaginary_scale
 from .theory import machine_eps, optimal_step
 
 __all__ = ["Raw", "finite_difference", "complex_jacobian", "complex_higher", "richardson", "suggester",
@@ -139,7 +138,9 @@ def _jacobian_fast(problem: Any, formula: Formula, steps: np.ndarray) -> Raw | N
     with np.errstate(over="ignore"):
         err = model_error(D, R, formula.error_coefficient, formula.q, formula.k, np.abs(den) / L,
                           np.abs(F[0])[None] / L ** formula.k)
-    return Raw(F, D, err, np.ones(D.shape, dtype=bool), R, 1 + K * n, _Points(1 + K * n), "model", err - R)
+    with np.errstate(invalid="ignore"):
+        trunc = err - R
+    return Raw(F, D, err, np.ones(D.shape, dtype=bool), R, 1 + K * n, _Points(1 + K * n), "model", trunc)
 
 
 def finite_difference(problem: Any, formula: Formula, steps: Sequence[Any], *, measured: bool) -> Raw:
@@ -165,8 +166,9 @@ def finite_difference(problem: Any, formula: Formula, steps: Sequence[Any], *, m
             h = _entry_arrays(formula, [np.abs(np.asarray(s, dtype=float)) for s in steps], out)
         with np.errstate(over="ignore"):
             fs = np.abs(lv.F[0])[None] / L ** formula.k
-        err = model_error(lv.D[0], lv.R[0], formula.error_coefficient, formula.q, formula.k, h / L, fs)
-        ok, trunc = np.ones(lv.D[0].shape, dtype=bool), err - lv.R[0]
+        with np.errstate(invalid="ignore", over="ignore"):
+            err = model_error(lv.D[0], lv.R[0], formula.error_coefficient, formula.q, formula.k, h / L, fs)
+            ok, trunc = np.ones(lv.D[0].shape, dtype=bool), err - lv.R[0]
     return Raw(lv.F, lv.D[0], err, ok, lv.R[0], lv.first_level_points, lv.plan,
                "measured" if measured else "model", trunc)
 
@@ -189,6 +191,7 @@ def complex_jacobian(problem: Any, h: float) -> Raw:
     """First derivatives ``Im f(x + ih e_v) / h``; the truncation error measured from a second step 2h when
     h is not tiny, the rounding error one rounding of the result (and the underflow floor of Im f)."""
     n = problem.n
+    check_imaginary_scale(h, problem.xs, problem.names)
     measured = h > TINY_IMAGINARY_STEP
     steps = [np.asarray(h, dtype=problem.dtype)] * n
     plan = Plan(2 * n if measured else n)
@@ -223,6 +226,7 @@ def complex_higher(problem: Any, formula: Formula, d: Sequence[Any], h: float, *
     The imaginary step of variable v is ``h d_v / dref``: proportional to the real step, so that
     its multiplier is one number even when d varies over a grid of points.
     """
+    check_imaginary_scale(h, problem.xs, problem.names)
     dref = float(np.max(np.abs(np.asarray(d[0], dtype=float)))) or 1.0
     c = h / dref  # imaginary multiplier of the real step
     st = formula.first

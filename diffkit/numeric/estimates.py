@@ -315,7 +315,8 @@ def judge(value: np.ndarray, error: np.ndarray, reliable: Any, names: Sequence[s
     """Warn (:class:`NumericWarning`) about the worst entry whose error estimate is large or unbounded.
 
     ``value`` and ``error`` have the entries on axis 0 (other axes: outputs, grid points);
-    ``names[e]`` names entry e (``names`` may be a function of no arguments returning them); ``suggest(e, reason)`` proposes a better h, reason being
+    ``names[e]`` names entry e (``names`` may be a function of no arguments returning them);
+    ``suggest(e, reason)`` proposes a better h, reason being
     ``"steps too large"``, ``"rounding"`` or ``"truncation"`` (``rounding``, the rounding
     part of each error, tells the last two apart). ``suggest`` may also be a function of no
     arguments that returns it: it is only built when there is something to warn about.

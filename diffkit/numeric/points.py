@@ -35,7 +35,8 @@ from ..errors import ArgumentError, DiffkitError, ShapeError
 from ..expr.counting import COUNTER
 
 __all__ = ["NumericWarning", "PointSet", "Plan", "ExprProblem", "VectorProblem", "GridProblem",
-           "relative_steps", "SINGLE_CALL_VARIABLES", "CHUNK_BYTES"]
+           "relative_steps", "checked_step", "checked_imaginary_step", "check_imaginary_scale",
+           "SINGLE_CALL_VARIABLES", "CHUNK_BYTES"]
 
 #: Up to this many variables a batched gradient/Jacobian is one call of fn.
 SINGLE_CALL_VARIABLES = 256
@@ -187,6 +188,44 @@ def checked_step(h: Any) -> float | None:
     if value is None or not np.isfinite(value) or value <= 0:
         raise ArgumentError(f"h must be 'auto' (or None) or a positive number, got {h!r}")
     return value
+
+
+def checked_imaginary_step(h: Any) -> float:
+    """The complex step's h as given (None: 1e-20), refused when not a positive number.
+
+    Example
+    -------
+    >>> from diffkit.numeric.points import checked_imaginary_step
+    >>> checked_imaginary_step(None), checked_imaginary_step(1e-30)
+    (1e-20, 1e-30)
+    """
+    try:  # no "auto" here: any tiny step will do
+        step = 1e-20 if h is None else None if isinstance(h, str) else checked_step(h)
+    except ArgumentError:
+        step = None
+    if step is None:
+        raise ArgumentError(f"h must be a positive number (or None for the default 1e-20), got {h!r}")
+    return step
+
+
+def check_imaginary_scale(h: float, xs: Sequence[Any], names: Sequence[str]) -> None:
+    """Refuse an imaginary step larger than the point's own scale ``max(|x|, 1)``: that far from the real
+    line ``f(x + ih)`` says nothing about f near x (``ComplexStep(h=1e300)`` gave -2.2e-300 for exp'(1)).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.numeric.points import check_imaginary_scale
+    >>> check_imaginary_scale(0.1, [np.float64(2.0)], ["x"])   # fine: returns None
+    """
+    for x, name in zip(xs, names):
+        scale = float(np.min(np.maximum(np.abs(np.asarray(x, dtype=float)), 1.0))) if np.size(x) else 1.0
+        if h > scale:
+            raise ArgumentError(
+                f"h={h:g} is too large for a complex step at {name} (its scale is {scale:g}): the truncation "
+                "error grows as h^2 times the third derivative, and this far from the real line f(x + ih) says "
+                "nothing about f near x; use a tiny h such as 1e-20 (the default): nothing is subtracted, so no "
+                "h is too small")
 
 
 def relative_steps(h: float, x: np.ndarray, name: str, *, dtype: Any = None) -> np.ndarray:

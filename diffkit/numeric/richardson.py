@@ -73,7 +73,7 @@ class Richardson(Differentiator):
         if isinstance(ratio, (bool, str)) or not (np.isfinite(ratio) and ratio > 1):
             raise ArgumentError(f"ratio must be a number > 1, got {ratio!r}")
         if step / float(ratio) ** (levels - 1) <= 0:
-            raise ArgumentError(f"the smallest step h / ratio^(levels - 1) underflows to 0; use fewer levels")
+            raise ArgumentError("the smallest step h / ratio^(levels - 1) underflows to 0; use fewer levels")
         self.h, self.levels, self.ratio = step, int(levels), float(ratio)
 
     name = "richardson"

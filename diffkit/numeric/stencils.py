@@ -22,15 +22,15 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from collections.abc import Sequence
 from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DiffkitError
+from ..errors import ArgumentError
 from ..table import Table
 from .limits import MAX_STENCIL_POINTS, max_accuracy
 
