@@ -427,7 +427,7 @@ def derivative(fn: Callable, x: Any, scheme: str = "central", accuracy: int | No
     if method == "cauchy":
         from .cauchy import cauchy_derivative
 
-        return cauchy_derivative(fn, x, int(order), r=h, full_output=full_output, batched=batched)
+        return cauchy_derivative(fn, x, int(order), r=h, full_output=full_output, batched=batched, _depth=3)
     acc = default_accuracy(scheme) if accuracy is None else accuracy
     problem = GridProblem(fn, x, batched)
     if method == "complex":

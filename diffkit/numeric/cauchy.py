@@ -92,7 +92,7 @@ def _values(fn: Callable, Z: np.ndarray, batched: bool | None) -> np.ndarray:
 
 
 def cauchy_derivatives(fn: Callable, x: Any, n: int, r: float | None = None, *,
-                       batched: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       batched: bool | None = None, _depth: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Derivatives of orders ``0..n`` of an analytic ``fn`` at ``x``, with error estimates.
 
     Parameters
@@ -179,17 +179,17 @@ def cauchy_derivatives(fn: Callable, x: Any, n: int, r: float | None = None, *,
     if np.iscomplexobj(F) and not np.any(F.imag[np.isfinite(F)]) and np.ptp(F.real[np.isfinite(F)]) > 0:
         warnings.warn("the Cauchy method needs a function analytic near x, but f returned real values at every "
                       "complex point (abs, max, a comparison?): a non-constant analytic function can't; its "
-                      "derivatives are wrong: use finite differences", NumericWarning, stacklevel=3)
+                      "derivatives are wrong: use finite differences", NumericWarning, stacklevel=_depth)
     elif real_point and not symmetric and \
             np.all(np.abs(np.imag(F[..., R // 2, :1])) <= 1e-12 * np.abs(F[..., R // 2, :1])):
         warnings.warn("the Cauchy method needs a function analytic near x, but f(conj z) is not conj f(z) on the "
                       "circles though f is real at x (abs, a kink or a non-analytic step nearby?); its derivatives "
-                      "may be wrong: use finite differences", NumericWarning, stacklevel=3)
+                      "may be wrong: use finite differences", NumericWarning, stacklevel=_depth)
     return d, e
 
 
 def cauchy_derivative(fn: Callable, x: Any, order: int, r: float | None = None, *, full_output: bool = False,
-                      batched: bool | None = None) -> Any:
+                      batched: bool | None = None, _depth: int = 2) -> Any:
     """The ``order``-th derivative by the Cauchy method (what ``derivative(..., method="cauchy")`` calls).
 
     Warns (:class:`~diffkit.numeric.NumericWarning`) when the estimated relative error is large.
@@ -202,7 +202,7 @@ def cauchy_derivative(fn: Callable, x: Any, order: int, r: float | None = None, 
     >>> bool(abs(est.value + np.cos(1.0)) <= max(est.error, 1e-15)), bool(est.error < 1e-12)
     (True, True)
     """
-    d, e = cauchy_derivatives(fn, x, order, r, batched=batched)
+    d, e = cauchy_derivatives(fn, x, order, r, batched=batched, _depth=_depth + 1)
     value, err = d[order], e[order]
     scale = np.abs(value)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -213,7 +213,7 @@ def cauchy_derivative(fn: Callable, x: Any, order: int, r: float | None = None, 
         where = f" at x[{', '.join(map(str, i))}]" if i else ""
         warnings.warn(f"the Cauchy estimate of derivative {order}{where} is probably wrong: estimated relative "
                       f"error {float(np.asarray(rel)[i]):.2g} (is f analytic near x, and callable on complex "
-                      "numbers?)", NumericWarning, stacklevel=3)
+                      "numbers?)", NumericWarning, stacklevel=_depth)
     value = value.item() if np.ndim(value) == 0 else value
     if not full_output:
         return value

@@ -131,12 +131,12 @@ class ComplexStep(Differentiator):
         _check_analytic(f)
         return ExprProblem(f, values, wrt)
 
-    def _first(self, f: Any, values: dict, wrt: tuple, kind: str) -> tuple:
+    def _first(self, f: Any, values: dict, wrt: tuple, kind: str, depth: int = 7) -> tuple:
         problem = self._problem(f, values, wrt)
         raw = complex_jacobian(problem, self.h)
         _off_the_real_line(raw.F, raw.value, raw.error)
         formula = Formula.jacobian(problem.n, "central", 2)
-        judge_expr(self, problem, formula, raw, [self.h] * problem.n, kind, self.h, suggest=False)
+        judge_expr(self, problem, formula, raw, [self.h] * problem.n, kind, self.h, suggest=False, stacklevel=depth)
         return raw, {"h": self.h, "points": raw.points, "error": raw.how}
 
     def _jacobian(self, f: Any, values: dict, wrt: tuple) -> tuple:
@@ -144,8 +144,8 @@ class ComplexStep(Differentiator):
         return (pack_value(raw.F[0].real), np.swapaxes(raw.value, 0, 1),
                 {"info": info, "error_estimate": np.swapaxes(raw.error, 0, 1)})
 
-    def _gradient(self, f: Any, values: dict, wrt: tuple) -> tuple:
-        raw, info = self._first(f, values, wrt, "gradient")
+    def _gradient(self, f: Any, values: dict, wrt: tuple, depth: int = 7) -> tuple:
+        raw, info = self._first(f, values, wrt, "gradient", depth)
         return (pack_value(raw.F[0].real), [raw.value[j, 0] for j in range(len(wrt))],
                 {"info": info, "error_estimate": _plain(raw.error[:, 0])})
 
@@ -181,7 +181,7 @@ class ComplexStep(Differentiator):
 
     def _derivative(self, f: Any, values: dict, wrt: str, order: int) -> tuple:
         if order == 1:
-            value, grads, extra = self._gradient(f, values, (wrt,))
+            value, grads, extra = self._gradient(f, values, (wrt,), depth=8)
             extra["error_estimate"] = _plain(np.asarray(extra["error_estimate"])[0])
             return value, grads[0], extra
         raw, info = self._higher(f, values, (wrt,),
