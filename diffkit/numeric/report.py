@@ -27,7 +27,44 @@ import numpy as np
 
 from ..table import Table, fmt
 
-__all__ = ["GradientReport", "PointCheck", "hints"]
+__all__ = ["GradientReport", "PointCheck", "Verdict", "hints"]
+
+
+class Verdict:
+    """A check's verdict as Python values: ``passed`` and ``bool()`` (``verdict == "passed"``), and
+    comparisons through ``float()`` (the check's number), so ``report < 1e-6`` works as for a float.
+
+    Example
+    -------
+    >>> from diffkit.numeric.report import Verdict
+    >>> class Check(Verdict):
+    ...     verdict = "passed"
+    ...     def __float__(self):
+    ...         return 1e-9
+    >>> bool(Check()), Check() < 1e-6
+    (True, True)
+    """
+
+    verdict: str
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "passed"
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __lt__(self, other: Any) -> bool:
+        return float(self) < other
+
+    def __le__(self, other: Any) -> bool:
+        return float(self) <= other
+
+    def __gt__(self, other: Any) -> bool:
+        return float(self) > other
+
+    def __ge__(self, other: Any) -> bool:
+        return float(self) >= other
 
 
 class PointCheck:
@@ -121,7 +158,7 @@ class PointCheck:
         return f"at {self.label}: {self.verdict.upper()} ({why}){kinks}"
 
 
-class GradientReport:
+class GradientReport(Verdict):
     """What :func:`~diffkit.check_grad` (and :func:`~diffkit.gradcheck`) found, at one or two points.
 
     It converts to a bool (passed) and to a float (the largest relative error, as
@@ -176,27 +213,8 @@ class GradientReport:
                 return c.hints
         return []
 
-    @property
-    def passed(self) -> bool:
-        return self.verdict == "passed"
-
-    def __bool__(self) -> bool:
-        return self.passed
-
     def __float__(self) -> float:
         return float(self.max_rel_error)
-
-    def __lt__(self, other: Any) -> bool:
-        return float(self) < other
-
-    def __le__(self, other: Any) -> bool:
-        return float(self) <= other
-
-    def __gt__(self, other: Any) -> bool:
-        return float(self) > other
-
-    def __ge__(self, other: Any) -> bool:
-        return float(self) >= other
 
     def table(self) -> Table:
         """The worst entries of each point as a :class:`~diffkit.table.Table`, with the verdict and hints."""

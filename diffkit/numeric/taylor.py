@@ -33,12 +33,13 @@ import numpy as np
 from ..errors import ArgumentError, ShapeError
 from ..table import Table
 from .grad_check import flatten, rebuild
+from .report import Verdict
 
 __all__ = ["taylor_test", "TaylorTest"]
 
 
 @dataclass
-class TaylorTest:
+class TaylorTest(Verdict):
     """The remainders of a Taylor test, their convergence rates and the verdict.
 
     Attributes
@@ -70,13 +71,6 @@ class TaylorTest:
     expected: int
     verdict: str
     floor: float
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict == "passed"
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def __float__(self) -> float:
         return float(self.rate)
