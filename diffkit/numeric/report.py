@@ -155,7 +155,16 @@ class PointCheck:
             why = f"max rel error {fmt(self.max_rel_error, 3)}, max abs error {fmt(self.max_abs_error, 3)}"
         kinks = f"; {len(self.kinks)} entr{'y' if len(self.kinks) == 1 else 'ies'} within h of a kink, not " \
                 "checkable here (see .kinks)" if self.kinks else ""
-        return f"at {self.label}: {self.verdict.upper()} ({why}){kinks}"
+        return f"at {self.label}{self._point()}: {self.verdict.upper()} ({why}){kinks}"
+
+    def _point(self) -> str:
+        """The random point itself when it is short enough to read (else it is ``.second.x``)."""
+        if self.label == "x" or self.x is None:
+            return ""
+        parts = list(self.x.values()) if isinstance(self.x, dict) else self.x if isinstance(self.x, list) \
+            else [self.x]
+        flat = np.concatenate([np.ravel(p) for p in parts]) if parts else np.zeros(0)
+        return f" {np.array2string(flat, precision=4, separator=', ')}" if flat.size <= 6 else " (report.second.x)"
 
 
 class GradientReport(Verdict):
