@@ -55,8 +55,13 @@ def _tables(name: str, rows: list[Row], unit: str, targets) -> tuple[list[Table]
                 verdicts.append(f"- {name}, {case}: {t.impl} vs {t.peer}: not measured (peer missing)")
                 continue
             ratio = mine.seconds / other.seconds
-            ok = "met" if ratio <= t.limit else "MISSED"
-            verdicts.append(f"- {name}, {case}: {t.impl} / {t.peer} = {ratio:.2f} (target <= {t.limit:.2f}): {ok}")
+            ok = ratio <= t.limit
+            text = f"{t.impl} / {t.peer} = {ratio:.2f} (target <= {t.limit:.2f})"
+            if t.error_limit is not None and mine.error is not None and other.error:
+                eratio = mine.error / other.error
+                ok = ok and eratio <= t.error_limit
+                text += f", error ratio {eratio:.3g} (target <= {t.error_limit:g})"
+            verdicts.append(f"- {name}, {case}: {text}: {'met' if ok else 'MISSED'}")
     return tables, verdicts
 
 

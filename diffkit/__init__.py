@@ -43,14 +43,14 @@ from .expr.array_functions import flatten, max, min, reciprocal, std, unsqueeze,
 from .table import Table
 
 # The interface every method implements, and the comparison of all of them.
-from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
+from .compare import Comparison, Differentiator, OpCount, Result, check_grads, compare, counting
 from .compare.op_counts import op_count_study
 
 # The three ways: symbolic, numeric, automatic.
 from . import ad, numeric, symbolic
 from .symbolic import Symbolic
 from .symbolic.calculus import diff  # a function's derivative as an Expr; np.diff on data
-from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck
+from .numeric import ComplexStep, FiniteDiff, Richardson, check_grad, gradcheck, gradgradcheck
 from .ad import (
     ForwardMode, Function, ReverseMode, Tensor, arange, enable_grad, eye, full, inference_mode, is_grad_enabled,
     is_inference_mode_enabled, no_grad, ones, ones_like, rand, randn, set_grad_enabled, tensor, zeros, zeros_like,
@@ -89,6 +89,7 @@ __all__ = [
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "diff", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",
+    "gradgradcheck", "check_grads",
     "ad", "ForwardMode", "ReverseMode",
     # tensors and training
     "Tensor", "tensor", "Function", "no_grad", "enable_grad", "inference_mode", "set_grad_enabled",

@@ -130,3 +130,10 @@ def test_the_conv2d_implementations_compute_the_same_gradients():
             np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5 * np.abs(a).max(), err_msg=impl)
     assert cnn.im2col_bytes() == 4 * 64 * (24 * 24 * 25 + 2 * 20 * 20 * 8 * 25)
 
+
+def test_an_error_limit_is_part_of_the_verdict():
+    rows = [Row("b", "c", "diffkit", 1.0, error=2e-12), Row("b", "c", "peer", 4.0, error=1e-12)]
+    _, verdicts = _tables("b", rows, "ms", [Target("diffkit", "peer", 0.5, error_limit=1.0),
+                                             Target("diffkit", "peer", 0.5, error_limit=3.0)])
+    assert "error ratio 2 (target <= 1): MISSED" in verdicts[0]
+    assert "error ratio 2 (target <= 3): met" in verdicts[1]

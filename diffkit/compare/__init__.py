@@ -14,6 +14,8 @@ True
 
 from ..expr.counting import OpCount, counting
 from .base import Differentiator, Result
+from .mode_check import check_grads
 from .runner import METHODS, Comparison, compare, method
 
-__all__ = ["Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "METHODS", "method"]
+__all__ = ["Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "METHODS", "method",
+           "check_grads"]

@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DiffkitError
+from ..errors import ArgumentError, DiffkitError
 from ..expr.expr import Expr, as_expr
 from ..table import Table, fmt
 from .base import Differentiator, Result
 
-__all__ = ["compare", "Comparison", "METHODS", "method"]
+__all__ = ["compare", "Comparison", "METHODS", "method", "KINDS"]
 
 
 def _lazy(module: str, name: str, **kw) -> Callable[[], Differentiator]:
@@ -198,9 +198,12 @@ def _cell(v: Any) -> str:
     return fmt(v, 10)
 
 
+KINDS = ("gradient", "jacobian", "hessian", "derivative")
+
+
 def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiator] | None = None,
             reference: str | Differentiator | Any = "symbolic", wrt: Sequence[str] | None = None,
-            peers: bool = False) -> Comparison:
+            kind: str | None = None, order: int = 1, peers: bool = False) -> Comparison:
     """Run every differentiator on the same function and point; errors against a reference.
 
     Parameters
@@ -214,9 +217,16 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
         symbolic plain/simplified/CSE, forward/central/4th-order differences,
         complex step, Richardson, forward mode, reverse mode).
     reference : "symbolic", a label, a Differentiator, or an array
-        What the errors are measured against (default: plain symbolic).
+        What the errors are measured against (default: the symbolic derivative, evaluated
+        to 30 digits at the point as its dtype holds it, whatever the working dtype; see
+        :mod:`diffkit.compare.reference`). The table's footer says exactly what it was.
     wrt : sequence of str, optional
-        Variables to differentiate with respect to (default: all).
+        Variables to differentiate with respect to (default: all; for ``kind="derivative"``
+        the only one).
+    kind : {"gradient", "jacobian", "hessian", "derivative"}, optional
+        What to compare (default: the gradient of a scalar function, else the Jacobian).
+    order : int
+        For ``kind="derivative"``: which derivative.
     peers : bool
         Add a row for each peer library -- PyTorch, JAX, HIPS autograd (see
         :mod:`diffkit.compare.peers`); one that is not installed says so in its row.
@@ -233,6 +243,9 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     >>> c = dk.compare("x*y", at={"x": 2.0, "y": 3.0}, methods=["reverse", "forward-mode"])
     >>> c["forward-mode"].gradient
     {'x': 3.0, 'y': 2.0}
+    >>> h = dk.compare("x^3 * y", at={"x": 2.0, "y": 3.0}, methods=["reverse", "central"], kind="hessian")
+    >>> h["reverse"].hessian.tolist(), h.errors("reverse")
+    ([[36.0, 12.0], [12.0, 0.0]], (0.0, 0.0))
     """
     f = as_expr(f)
     labels: dict[str, Differentiator] = {}
@@ -253,10 +266,19 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
         from .peers import peers as peer_rows
 
         labels.update((p.name, p) for p in peer_rows() if p.name not in labels)
-    kind = "gradient" if f.n_outputs == 1 else "jacobian"
+    if kind is None:
+        kind = "gradient" if f.n_outputs == 1 else "jacobian"
+    if kind not in KINDS:
+        raise ArgumentError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind == "derivative" and wrt is None and len(f.variables) == 1:
+        wrt = f.variables
+    names = tuple(f.variables if wrt is None else ([wrt] if isinstance(wrt, str) else wrt))
 
     def run(d: Differentiator) -> Result:
-        return d.gradient(f, at, wrt) if kind == "gradient" else d.jacobian(f, at, wrt)
+        if kind == "derivative":
+            return d.derivative(f, at, wrt if isinstance(wrt, str) or wrt is None else
+                                (wrt[0] if len(wrt) == 1 else wrt), order)
+        return getattr(d, kind)(f, at, wrt)
 
     results: dict[str, Result | Exception] = {}
     families: dict[str, str] = {}
@@ -268,14 +290,19 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
             raise  # bad input is the user's to fix, not a method's failure
         except Exception as err:  # a method that can't do this function: show it, keep going
             results[label] = err
-    if isinstance(reference, str):
+    if isinstance(reference, str) and _ALIASES.get(reference, reference) == "symbolic":
+        from .reference import symbolic_reference
+
+        ref_array, ref_name = symbolic_reference(f, at, names, kind, order)
+    elif isinstance(reference, str):
         key = _ALIASES.get(reference, reference)
         ref = results.get(key)
         if ref is None or isinstance(ref, Exception):
             ref = run(method(key))
-        ref_array, ref_name = ref.array, f"{key} (exact up to float64 rounding)" if key == "symbolic" else key
+        ref_array, ref_name = ref.array, key
     elif isinstance(reference, Differentiator):
         ref_array, ref_name = run(reference).array, getattr(reference, "name", type(reference).__name__)
     else:
         ref_array, ref_name = np.asarray(reference, dtype=float), "the given reference"
-    return Comparison(f, at, results, families, ref_array, ref_name, kind)
+    label = kind if kind != "derivative" or order == 1 else f"derivative of order {order}"
+    return Comparison(f, at, results, families, ref_array, ref_name, label)

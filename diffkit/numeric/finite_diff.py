@@ -1,12 +1,19 @@
 """Finite differences of any scheme and accuracy order, as a :class:`~diffkit.Differentiator`.
 
-Steps are relative, ``h * max(|x|, 1)``, and the representable step
-``(x + h) - x`` is the one divided by. ``h="auto"`` takes the optimal step of
-the truncation + rounding model (:func:`~diffkit.numeric.optimal_step`) for
+Steps are relative, ``h * max(|x|, 1)`` per coordinate, and the representable
+step ``(x + h) - x`` is the one divided by. ``h="auto"`` takes the optimal step
+of the truncation + rounding model (:func:`~diffkit.numeric.optimal_step`) for
 unit scales. All perturbed points of a gradient, Jacobian or Hessian are
 stacked and the Expr is evaluated in one call; ``Result.ops.evals`` counts
 the function values that call computed (``Result.info["points"]``), which is
 what a finite-difference estimate costs.
+
+``Result.error_estimate`` (the shape of ``Result.array``) is the modelled error
+for gradients and Jacobians, and the measured one (the quotient also taken at
+2h and 4h) for Hessians and derivatives: see :mod:`diffkit.numeric.estimates`.
+A result whose estimated error is large, or whose steps were too large for the
+function's scale, gives a :class:`~diffkit.numeric.NumericWarning` naming the
+entry and a better h.
 
 Example
 -------
@@ -21,98 +28,37 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ..compare.base import Differentiator
-from .points import ExprProblem, Plan, checked_step, relative_steps
-from .stencils import Stencil, default_accuracy, scheme_name, stencil
+from .engine import Raw, finite_difference, hessian_from_entries, pack_value, suggester
+from .estimates import judge
+from .formulas import Formula
+from .points import ExprProblem, checked_step, relative_steps
+from .stencils import default_accuracy, scheme_name, stencil
 from .theory import optimal_step
 
-__all__ = ["FiniteDiff", "jacobian_plan", "hessian_plan", "derivative_plan", "run_plan", "pack_value"]
+__all__ = ["FiniteDiff", "expr_info", "judge_expr"]
 
 
-def jacobian_plan(n: int, st: Stencil, scale: float = 1.0, plan: Plan | None = None,
-                  first_entry: int = 0) -> Plan:
-    """Entries ``first_entry + v``: the stencil's derivative along variable ``v`` (step ``scale * h_v``)."""
-    if plan is None and first_entry == 0:
-        return _fresh_jacobian_plan(n, st, scale)  # plans are only read once built: share them
-    plan = plan if plan is not None else Plan(first_entry + n)
-    for v in range(n):
-        for o, w in zip(st.offsets, st.weights):
-            plan.term(first_entry + v, plan.points.add(((v, o * scale),)), float(w))
-    return plan
+def expr_info(problem: ExprProblem, raw: Raw, steps: Sequence[Any], **info: Any) -> dict:
+    """``Result.info`` of a numeric method on an Expr: points, steps and how the error was estimated."""
+    info.update(points=raw.points, error=raw.how,
+                h={n: (s.item() if np.ndim(s) == 0 else s) for n, s in zip(problem.names, steps)})
+    return info
 
 
-@lru_cache(maxsize=64)
-def _fresh_jacobian_plan(n: int, st: Stencil, scale: float) -> Plan:
-    return jacobian_plan(n, st, scale, Plan(n))
-
-
-def hessian_pairs(n: int) -> list[tuple[int, int]]:
-    """The ``(i, j)``, ``i <= j``, in entry order."""
-    return [(i, j) for i in range(n) for j in range(i, n)]
-
-
-def hessian_plan(n: int, first: Stencil, second: Stencil, scale: float = 1.0, plan: Plan | None = None,
-                 first_entry: int = 0) -> Plan:
-    """Upper-triangle Hessian entries: ``second`` on the diagonal, ``first x first`` off it."""
-    pairs = hessian_pairs(n)
-    plan = plan if plan is not None else Plan(first_entry + len(pairs))
-    for e, (i, j) in enumerate(pairs):
-        if i == j:
-            for o, w in zip(second.offsets, second.weights):
-                plan.term(first_entry + e, plan.points.add(((i, o * scale),)), float(w))
-        else:
-            for oi, wi in zip(first.offsets, first.weights):
-                for oj, wj in zip(first.offsets, first.weights):
-                    plan.term(first_entry + e, plan.points.add(((i, oi * scale), (j, oj * scale))),
-                              float(wi * wj))
-    return plan
-
-
-def derivative_plan(st: Stencil, scale: float = 1.0, plan: Plan | None = None, first_entry: int = 0) -> Plan:
-    """Entry ``first_entry``: the stencil's derivative of variable 0."""
-    return jacobian_plan(1, st, scale, plan, first_entry)
-
-
-def hessian_denominators(steps: Sequence[Any], scale: float = 1.0) -> list[Any]:
-    return [(steps[i] * scale) * (steps[j] * scale) for i, j in hessian_pairs(len(steps))]
-
-
-def run_plan(problem: Any, plan: Plan, steps: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluate the plan's points and combine: ``(F, sums)`` with ``F[0]`` the centre value."""
-    F = problem.evaluate(plan.points, steps)
-    problem.check(F, plan.points, steps)
-    return F, plan.combine(F)
-
-
-def divide(sums: np.ndarray, denoms: Sequence[Any]) -> np.ndarray:
-    """``sums[e] / denoms[e]``, broadcasting each denominator over the output axis."""
-    if all(np.ndim(d) == 0 for d in denoms):  # scalar steps: one vectorised division
-        d = np.asarray(denoms).reshape((len(denoms),) + (1,) * (sums.ndim - 1))
-        return sums / d
-    out = np.empty_like(sums)
-    for e, d in enumerate(denoms):
-        d = np.asarray(d)
-        out[e] = sums[e] / d.reshape((1,) * (sums.ndim - 1 - d.ndim) + d.shape)
-    return out
-
-
-def pack_value(center: np.ndarray) -> Any:
-    """The function value from the centre row ``(m, *grid)``: one output or a tuple."""
-    vals = [np.asarray(c)[()] if np.ndim(c) == 0 else np.asarray(c) for c in center]
-    return vals[0] if len(vals) == 1 else tuple(vals)
-
-
-def hessian_from_entries(entries: np.ndarray, n: int) -> np.ndarray:
-    """``(n, n, *rest)`` symmetric Hessian from upper-triangle entries ``(E, *rest)``."""
-    H = np.empty((n, n) + entries.shape[1:], dtype=entries.dtype)
-    for e, (i, j) in enumerate(hessian_pairs(n)):
-        H[i, j] = H[j, i] = entries[e]
-    return H
+def judge_expr(method: Any, problem: ExprProblem, formula: Formula, raw: Raw, steps: Sequence[Any], kind: str,
+               h_rel: float, scheme: str = "central", accuracy: int = 2, stacklevel: int = 7,
+               names: list[str] | None = None, suggest: bool = True) -> None:
+    """Warn about a probably wrong entry, naming it (``d/dx1``) and a better h; ``stacklevel`` 7 is the user's
+    line for user <- Differentiator.gradient <- _run <- _gradient <- _estimate <- judge_expr <- judge."""
+    judge(raw.value, raw.error, raw.reliable, names or formula.entry_names(problem.names), problem.dtype,
+          what=f"{method.name} {kind}", rounding=raw.rounding,
+          suggest=(lambda: suggester(problem, formula, raw, steps, h_rel, scheme, accuracy)) if suggest else None,
+          stacklevel=stacklevel)
 
 
 class FiniteDiff(Differentiator):
@@ -166,35 +112,42 @@ class FiniteDiff(Differentiator):
             return optimal_step(self.scheme, self.accuracy, dtype, order=order).h
         return self.h
 
-    def _steps(self, problem: Any, order: int) -> list[np.ndarray]:
+    def _steps(self, problem: Any, order: int) -> tuple[list[np.ndarray], float]:
         h = self.nominal_step(problem.dtype, order)
-        return [relative_steps(h, x, name) for x, name in zip(problem.x, problem.names)]
+        return [relative_steps(h, x, name) for x, name in zip(problem.x, problem.names)], h
 
-    def _info(self, problem: Any, plan: Plan, steps: Sequence[Any]) -> dict:
-        return {"info": {"scheme": self.scheme, "accuracy": self.accuracy, "points": len(plan.points),
-                         "h": {n: (s.item() if np.ndim(s) == 0 else s) for n, s in zip(problem.names, steps)}}}
+    def _estimate(self, f: Any, values: dict, wrt: tuple, formula: Formula, kind: str) -> tuple:
+        problem = ExprProblem(f, values, wrt)
+        steps, h = self._steps(problem, formula.k)
+        raw = finite_difference(problem, formula, steps, measured=formula.kind != "jacobian")
+        judge_expr(self, problem, formula, raw, steps, kind, h, self.scheme, self.accuracy)
+        return problem, raw, expr_info(problem, raw, steps, scheme=self.scheme, accuracy=self.accuracy)
 
     def _jacobian(self, f: Any, values: dict, wrt: tuple) -> tuple:
-        problem = ExprProblem(f, values, wrt)
-        steps = self._steps(problem, 1)
-        plan = jacobian_plan(problem.n, stencil(self.scheme, 1, self.accuracy))
-        F, sums = run_plan(problem, plan, steps)
-        J = divide(sums, steps)  # (n, m, *grid)
-        return pack_value(F[0]), np.swapaxes(J, 0, 1), self._info(problem, plan, steps)
+        _, raw, info = self._estimate(f, values, wrt, Formula.jacobian(len(wrt), self.scheme, self.accuracy),
+                                      "jacobian")
+        J, err = np.swapaxes(raw.value, 0, 1), np.swapaxes(raw.error, 0, 1)  # (m, n, *grid)
+        return pack_value(raw.F[0]), J, {"info": info, "error_estimate": err}
+
+    def _gradient(self, f: Any, values: dict, wrt: tuple) -> tuple:
+        _, raw, info = self._estimate(f, values, wrt, Formula.jacobian(len(wrt), self.scheme, self.accuracy),
+                                      "gradient")
+        return (pack_value(raw.F[0]), [raw.value[j, 0] for j in range(len(wrt))],
+                {"info": info, "error_estimate": _plain(raw.error[:, 0])})
 
     def _hessian(self, f: Any, values: dict, wrt: tuple) -> tuple:
-        problem = ExprProblem(f, values, wrt)
-        steps = self._steps(problem, 2)
-        first, second = stencil(self.scheme, 1, self.accuracy), stencil(self.scheme, 2, self.accuracy)
-        plan = hessian_plan(problem.n, first, second)
-        F, sums = run_plan(problem, plan, steps)
-        entries = divide(sums, hessian_denominators(steps))[:, 0]
-        return pack_value(F[0]), hessian_from_entries(entries, problem.n), self._info(problem, plan, steps)
+        _, raw, info = self._estimate(f, values, wrt, Formula.hessian(len(wrt), self.scheme, self.accuracy),
+                                      "hessian")
+        n = len(wrt)
+        return (pack_value(raw.F[0]), hessian_from_entries(raw.value[:, 0], n),
+                {"info": info, "error_estimate": hessian_from_entries(raw.error[:, 0], n)})
 
     def _derivative(self, f: Any, values: dict, wrt: str, order: int) -> tuple:
-        problem = ExprProblem(f, values, (wrt,))
-        steps = self._steps(problem, order)
-        plan = derivative_plan(stencil(self.scheme, order, self.accuracy))
-        F, sums = run_plan(problem, plan, steps)
-        d = divide(sums, [steps[0] ** order])[0, 0]
-        return pack_value(F[0]), d, self._info(problem, plan, steps)
+        _, raw, info = self._estimate(f, values, (wrt,), Formula.derivative(order, self.scheme, self.accuracy),
+                                      "derivative")
+        return pack_value(raw.F[0]), raw.value[0, 0], {"info": info, "error_estimate": _plain(raw.error[0, 0])}
+
+
+def _plain(a: Any) -> Any:
+    a = np.asarray(a)
+    return a.item() if a.ndim == 0 else a

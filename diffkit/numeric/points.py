@@ -35,7 +35,8 @@ from ..errors import ArgumentError, DiffkitError, ShapeError
 from ..expr.counting import COUNTER
 
 __all__ = ["NumericWarning", "PointSet", "Plan", "ExprProblem", "VectorProblem", "GridProblem",
-           "relative_steps", "SINGLE_CALL_VARIABLES", "CHUNK_BYTES"]
+           "relative_steps", "checked_step", "checked_imaginary_step", "check_imaginary_scale",
+           "SINGLE_CALL_VARIABLES", "CHUNK_BYTES"]
 
 #: Up to this many variables a batched gradient/Jacobian is one call of fn.
 SINGLE_CALL_VARIABLES = 256
@@ -139,14 +140,31 @@ class Plan:
             self._rows.append(entry)
             self._cols.append(point)
             self._coefs.append(float(coef))
+            self._arrays = None
 
-    def combine(self, F: np.ndarray) -> np.ndarray:
-        """``(entries, *F.shape[1:])`` sums of ``coef * F[point]`` (no denominators)."""
-        rows, cols = np.asarray(self._rows, dtype=np.intp), np.asarray(self._cols, dtype=np.intp)
-        coefs = np.asarray(self._coefs).reshape((-1,) + (1,) * (F.ndim - 1))
+    _arrays: tuple | None = None
+
+    def _terms(self) -> tuple:
+        """The terms sorted by entry, as arrays, with where each entry's run starts (built once)."""
+        if self._arrays is None:
+            rows = np.asarray(self._rows, dtype=np.intp)
+            order = np.argsort(rows, kind="stable")
+            rows = rows[order]
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+            self._arrays = (rows, np.asarray(self._cols, dtype=np.intp)[order],
+                            np.asarray(self._coefs)[order], starts, rows[starts] if len(rows) else rows)
+        return self._arrays
+
+    def combine(self, F: np.ndarray, absolute: bool = False) -> np.ndarray:
+        """``(entries, *F.shape[1:])`` sums of ``coef * F[point]`` (no denominators);
+        with ``absolute``, of ``|coef| * F[point]`` (for rounding-error bounds)."""
+        rows, cols, coefs, starts, which = self._terms()
+        if absolute:
+            coefs = np.abs(coefs)
         out = np.zeros((self.entries,) + F.shape[1:], dtype=F.dtype if F.dtype.kind in "fc" else np.float64)
         if len(rows):
-            np.add.at(out, rows, (coefs * F[cols]).astype(out.dtype, copy=False))
+            terms = coefs.reshape((-1,) + (1,) * (F.ndim - 1)) * F[cols]
+            out[which] = np.add.reduceat(terms, starts, axis=0).astype(out.dtype, copy=False)
         return out
 
 
@@ -172,6 +190,44 @@ def checked_step(h: Any) -> float | None:
     return value
 
 
+def checked_imaginary_step(h: Any) -> float:
+    """The complex step's h as given (None: 1e-20), refused when not a positive number.
+
+    Example
+    -------
+    >>> from diffkit.numeric.points import checked_imaginary_step
+    >>> checked_imaginary_step(None), checked_imaginary_step(1e-30)
+    (1e-20, 1e-30)
+    """
+    try:  # no "auto" here: any tiny step will do
+        step = 1e-20 if h is None else None if isinstance(h, str) else checked_step(h)
+    except ArgumentError:
+        step = None
+    if step is None:
+        raise ArgumentError(f"h must be a positive number (or None for the default 1e-20), got {h!r}")
+    return step
+
+
+def check_imaginary_scale(h: float, xs: Sequence[Any], names: Sequence[str]) -> None:
+    """Refuse an imaginary step larger than the point's own scale ``max(|x|, 1)``: that far from the real
+    line ``f(x + ih)`` says nothing about f near x (``ComplexStep(h=1e300)`` gave -2.2e-300 for exp'(1)).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.numeric.points import check_imaginary_scale
+    >>> check_imaginary_scale(0.1, [np.float64(2.0)], ["x"])   # fine: returns None
+    """
+    for x, name in zip(xs, names):
+        scale = float(np.min(np.maximum(np.abs(np.asarray(x, dtype=float)), 1.0))) if np.size(x) else 1.0
+        if h > scale:
+            raise ArgumentError(
+                f"h={h:g} is too large for a complex step at {name} (its scale is {scale:g}): the truncation "
+                "error grows as h^2 times the third derivative, and this far from the real line f(x + ih) says "
+                "nothing about f near x; use a tiny h such as 1e-20 (the default): nothing is subtracted, so no "
+                "h is too small")
+
+
 def relative_steps(h: float, x: np.ndarray, name: str, *, dtype: Any = None) -> np.ndarray:
     """The representable step ``(x + h*max(|x|, 1)) - x``, checked to be nonzero.
 
@@ -191,7 +247,7 @@ def relative_steps(h: float, x: np.ndarray, name: str, *, dtype: Any = None) -> 
     # "function is not finite at the point" warning, as the other methods give nan.
     bad = (~(step != 0) | ~np.isfinite(step)) & np.isfinite(x)
     if np.any(bad):
-        where = "" if x.ndim == 0 else f" at index {tuple(int(i) for i in np.argwhere(bad)[0])}"
+        where = "" if x.ndim == 0 else f"[{', '.join(str(int(i)) for i in np.argwhere(bad)[0])}]"
         xv = float(x if x.ndim == 0 else x[tuple(np.argwhere(bad)[0])])
         spacing = float(np.spacing(dt.type(xv)))
         raise DiffkitError(
@@ -261,6 +317,11 @@ class ExprProblem:
     def n(self) -> int:
         return len(self.names)
 
+    @property
+    def xs(self) -> list[np.ndarray]:
+        """The values of the variables differentiated, one array each."""
+        return self.x
+
     def evaluate(self, points: PointSet, steps: Sequence[Any]) -> np.ndarray:
         graph = self.f.graph
         N, L = len(points), len(self.grid)
@@ -316,7 +377,9 @@ def _column_stack_call(fn: Callable, X: np.ndarray, N: int, layout: str = "colum
     if out.dtype == object or out.ndim == 0:
         return None
     if layout == "columns":
-        return np.moveaxis(out, -1, 0) if out.shape[-1] == N else None
+        if out.shape[-1] != N:
+            return None
+        return out if out.ndim == 1 else np.moveaxis(out, -1, 0)
     return out if out.shape[0] == N else None
 
 
@@ -337,7 +400,6 @@ class VectorProblem:
         if x.ndim != 1:
             raise ShapeError(f"x must be a vector of shape (n,), got shape {x.shape}",)
         self.fn, self.x, self.batched, self.name = fn, x, batched, name
-        self.names = tuple(f"{name}[{i}]" for i in range(x.size))
         self.dtype = x.dtype
         self.calls = 0
         self.used_batched = False
@@ -346,6 +408,16 @@ class VectorProblem:
     @property
     def n(self) -> int:
         return self.x.size
+
+    @property
+    def xs(self) -> list[np.ndarray]:
+        """The coordinates of x, one 0-d array each."""
+        return list(self.x)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """``x[0]``, ``x[1]``...: built when a message needs them, not on every call."""
+        return tuple(f"{self.name}[{i}]" for i in range(self.x.size))
 
     def _call_stacked(self, X: np.ndarray, N: int) -> np.ndarray | None:
         """One stacked call in the layout fn understands: points as columns first, then as rows."""
@@ -360,7 +432,7 @@ class VectorProblem:
 
     def _checked(self, layout: str, X: np.ndarray, out: np.ndarray) -> bool:
         """:meth:`_agrees`, once per function, layout and size of x: an optimizer's loop asks again and again."""
-        key = (layout, self.n, str(self.dtype))
+        key = (layout, self.n, self.dtype.char)
         try:
             seen = _STACKABLE.setdefault(self.fn, set())
         except TypeError:  # not weakly referable (a builtin): check every time
@@ -380,12 +452,17 @@ class VectorProblem:
             self.calls += 1
             COUNTER.evals += 1
             try:
-                one = np.asarray(self.fn(X[:, j]), dtype=float)
+                one = np.asarray(self.fn(X[:, j]))
+                one = one.astype(np.result_type(one, float), copy=False)
                 if one.shape != out[j].shape:
                     return False
             except Exception:
                 return False
-            scale = np.maximum(np.abs(one), np.abs(out[j]))
+            # the stack's largest value sets the scale too: a value near 0 from cancelling terms differs
+            # between a stacked and a single call by their rounding, not by its own size
+            finite = np.isfinite(out)
+            top = float(np.max(np.abs(out[finite]))) if finite.any() else 0.0
+            scale = np.maximum(np.maximum(np.abs(one), np.abs(out[j])), top)
             if not np.all((np.abs(one - out[j]) <= 1e-9 * scale + 1e-300) | (np.isnan(one) & np.isnan(out[j]))):
                 return False
         return True
@@ -396,16 +473,20 @@ class VectorProblem:
 
     def evaluate(self, points: PointSet, steps: Sequence[Any]) -> np.ndarray:
         steps = np.asarray(steps)
-        N = len(points)
+        return self.evaluate_columns(lambda a, b: self._stack(points, steps, a, b), len(points),
+                                     np.result_type(self.x, steps).itemsize)
+
+    def evaluate_columns(self, columns: Callable[[int, int], np.ndarray], N: int, itemsize: int = 8) -> np.ndarray:
+        """fn at N points, ``columns(a, b)`` giving points a..b-1 as the columns of an ``(n, b - a)`` array:
+        stacked calls (in chunks beyond 256 variables) when fn broadcasts, else one call per point."""
         if self.batched is not False:
-            itemsize = np.result_type(self.x, steps).itemsize
             per = N if self.n <= SINGLE_CALL_VARIABLES else max(1, CHUNK_BYTES // (self.n * itemsize))
             if per == self.n:  # a square stack can't tell columns from rows
                 per -= 1
             chunks = []
             for start in range(0, N, per):
                 stop = min(N, start + per)
-                out = self._call_stacked(self._stack(points, steps, start, stop), stop - start)
+                out = self._call_stacked(columns(start, stop), stop - start)
                 if out is None:
                     if self.batched:
                         raise DiffkitError(
@@ -420,7 +501,7 @@ class VectorProblem:
                 return np.concatenate(chunks, axis=0) if len(chunks) > 1 else chunks[0]
         rows = []
         for i in range(N):
-            X = self._stack(points, steps, i, i + 1)[:, 0]
+            X = columns(i, i + 1)[:, 0]
             self.calls += 1
             COUNTER.evals += 1
             rows.append(np.asarray(self.fn(X)))
@@ -447,6 +528,11 @@ class GridProblem:
         self.calls = 0
 
     n = 1
+
+    @property
+    def xs(self) -> list[np.ndarray]:
+        """The one variable: x (each element its own point)."""
+        return [self.x]
 
     def evaluate(self, points: PointSet, steps: Sequence[Any]) -> np.ndarray:
         st = np.asarray(steps[0])

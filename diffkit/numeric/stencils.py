@@ -22,14 +22,17 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 
-from ..errors import DiffkitError
+from ..errors import ArgumentError
 from ..table import Table
+from .limits import MAX_STENCIL_POINTS, max_accuracy
 
 __all__ = ["Stencil", "stencil", "fornberg_weights", "SCHEMES", "default_accuracy", "scheme_name"]
 
@@ -58,10 +61,11 @@ def fornberg_weights(offsets, order: int, x0=0) -> list[Fraction]:
     """
     xs = [Fraction(o) for o in offsets]
     if len(set(xs)) != len(xs):
-        raise DiffkitError(f"stencil offsets must be distinct, got {list(offsets)}")
+        raise ArgumentError(f"stencil offsets must be distinct, got {list(offsets)}")
     n = len(xs)
     if not 0 <= order < n:
-        raise DiffkitError(f"a derivative of order {order} needs more than {n} points")
+        raise ArgumentError(f"a derivative of order {order} needs more than {n} points (got offsets "
+                            f"{[str(x) for x in xs]})")
     z = Fraction(x0)
     # c[i][m]: weight of point i for the m-th derivative, built up one point at a time.
     c = [[Fraction(0)] * (order + 1) for _ in range(n)]
@@ -113,15 +117,25 @@ def scheme_name(scheme: str, accuracy: int) -> str:
 
 def _check(scheme: str, order: int, accuracy: int) -> None:
     if scheme not in SCHEMES:
-        raise DiffkitError(f"unknown finite-difference scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
+        raise ArgumentError(f"unknown finite-difference scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 1:
-        raise DiffkitError(f"order (which derivative) must be a positive integer, got {order!r}")
+        raise ArgumentError(f"order (which derivative) must be a positive integer, got {order!r}")
     if not isinstance(accuracy, (int, np.integer)) or isinstance(accuracy, bool) or accuracy < 1:
-        raise DiffkitError(f"accuracy (the order p of the error h^p) must be a positive integer, got {accuracy!r}")
+        raise ArgumentError(f"accuracy (the order p of the error h^p) must be a positive integer, got {accuracy!r}")
     if scheme == "central" and accuracy % 2:
-        raise DiffkitError(
+        raise ArgumentError(
             f"central differences have even accuracy orders (2, 4, 6, ...); got accuracy={accuracy}. "
             "Use accuracy=2 or 4, or a one-sided scheme for odd orders")
+    top = max_accuracy(order)
+    if accuracy > top:
+        raise ArgumentError(
+            f"accuracy={accuracy} is beyond what float64 can use for derivative order {order}: past accuracy "
+            f"{top} the truncation + rounding model's best error is within a factor 2 of the rounding floor, "
+            f"and the stencil only grows wider (and slower to build); use accuracy <= {top} (2 to 8 is typical)")
+    if order + accuracy > MAX_STENCIL_POINTS:
+        raise ArgumentError(
+            f"a stencil for derivative order {order} at accuracy {accuracy} needs about {order + accuracy} points; "
+            f"at most {MAX_STENCIL_POINTS} are supported (h^{order} under- or overflows long before)")
 
 
 @dataclass(frozen=True)
@@ -131,12 +145,12 @@ class Stencil:
     Attributes
     ----------
     scheme : str
-        ``"forward"``, ``"backward"`` or ``"central"``.
+        ``"forward"``, ``"backward"``, ``"central"``, or ``"custom"`` for given offsets.
     order : int
         Which derivative (k).
     accuracy : int
-        The accuracy order p asked for.
-    offsets : tuple of int
+        The accuracy order p asked for (for custom offsets: the one they give).
+    offsets : tuple of int (or Fraction, for custom offsets)
         Sample points in units of h (points with zero weight are dropped).
     weights : tuple of Fraction
         ``f^(k)(x) ~= sum_j weights[j] f(x + offsets[j] h) / h^k``.
@@ -165,12 +179,12 @@ class Stencil:
     error_coefficient: Fraction
     error_order: int
 
-    @property
+    @cached_property
     def float_weights(self) -> np.ndarray:
         """The weights as float64."""
         return np.array([float(w) for w in self.weights])
 
-    @property
+    @cached_property
     def abs_weight_sum(self) -> float:
         """``sum |w_j|``: how much the rounding errors of f are amplified (times eps |f| / h^k)."""
         return float(sum(abs(w) for w in self.weights))
@@ -204,18 +218,24 @@ def _offsets(scheme: str, order: int, accuracy: int) -> list[int]:
     return list(range(-half, half + 1))
 
 
-@lru_cache(maxsize=256)
-def stencil(scheme: str = "central", order: int = 1, accuracy: int | None = None) -> Stencil:
-    """The finite-difference stencil for derivative ``order`` k at accuracy order p.
+def stencil(scheme: str = "central", order: int = 1, accuracy: int | None = None, *,
+            offsets: Sequence[Any] | None = None) -> Stencil:
+    """The finite-difference stencil for derivative ``order`` k at accuracy order p, or on given offsets.
 
     Parameters
     ----------
     scheme : {"forward", "backward", "central"}
+        Ignored when ``offsets`` are given.
     order : int
-        Which derivative (1 = first derivative).
+        Which derivative (1 = first derivative). Note: numdifftools' and SciPy's
+        ``order`` is the accuracy order, diffkit's ``accuracy``.
     accuracy : int, optional
         Accuracy order p (error ~ h^p); default 1 for one-sided schemes, 2 for central.
         Central schemes need an even p.
+    offsets : sequence of int or Fraction, optional
+        Any distinct sample points, in units of h (as findiff's ``coefficients(deriv, offsets=...)``):
+        the weights are the unique ones of the interpolating polynomial, and the accuracy is
+        whatever those points give (``accuracy`` must then be None). ``scheme`` is ``"custom"``.
 
     Example
     -------
@@ -225,19 +245,59 @@ def stencil(scheme: str = "central", order: int = 1, accuracy: int | None = None
     ((-2, -1, 1, 2), ['1/12', '-2/3', '2/3', '-1/12'])
     >>> str(stencil("central", order=2).error_coefficient)
     '1/12'
+    >>> c = stencil(offsets=[-1, 0, 2], order=1)
+    >>> [str(w) for w in c.weights], c.accuracy, str(c.error_coefficient)
+    (['-2/3', '1/2', '1/6'], 2, '1/3')
     """
+    if offsets is not None:
+        if accuracy is not None:
+            raise ArgumentError("give offsets= or accuracy=, not both: the offsets fix the accuracy")
+        return _custom_stencil(tuple(Fraction(o) if not isinstance(o, (int, np.integer)) else int(o)
+                                     for o in _checked_offsets(offsets)), order)
+    return _standard_stencil(scheme, order, accuracy)
+
+
+def _checked_offsets(offsets: Any) -> list:
+    try:
+        offs = list(offsets)
+    except TypeError:
+        raise ArgumentError(f"offsets must be a sequence of numbers, got {offsets!r}") from None
+    if len(offs) > MAX_STENCIL_POINTS:
+        raise ArgumentError(f"{len(offs)} offsets: at most {MAX_STENCIL_POINTS} are supported")
+    for o in offs:
+        if isinstance(o, (bool, str)) or not isinstance(o, (int, float, Fraction, np.integer, np.floating)) \
+                or not np.isfinite(float(o)):
+            raise ArgumentError(f"offsets must be finite numbers (in units of h), got {o!r}")
+    return offs
+
+
+@lru_cache(maxsize=256)
+def _custom_stencil(offs: tuple, order: int) -> Stencil:
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
+        raise ArgumentError(f"order (which derivative) must be a non-negative integer, got {order!r}")
+    w = fornberg_weights(offs, int(order))
+    coef, q = _leading_error(w, offs, int(order), len(offs) - int(order) + 2)
+    keep = [(o, wj) for o, wj in zip(offs, w) if wj != 0]
+    return Stencil("custom", int(order), q, tuple(o for o, _ in keep), tuple(wj for _, wj in keep), coef, q)
+
+
+def _leading_error(w: Sequence[Fraction], offs: Sequence[Any], order: int, extra: int) -> tuple[Fraction, int]:
+    """The first n > k with a nonzero moment ``sum_j w_j o_j^n / n!``: ``(moment, n - k)``."""
+    for n in range(order + 1, order + extra + 1):
+        m = sum(wj * Fraction(o) ** n for wj, o in zip(w, offs)) / math.factorial(n)
+        if m != 0:
+            return m, n - order
+    return Fraction(0), 0
+
+
+@lru_cache(maxsize=256)
+def _standard_stencil(scheme: str, order: int, accuracy: int | None) -> Stencil:
     if accuracy is None:
         accuracy = default_accuracy(scheme)
     _check(scheme, order, accuracy)
     offs = _offsets(scheme, int(order), int(accuracy))
     w = fornberg_weights(offs, int(order))
-    # Leading truncation term: the first n > k with nonzero moment sum_j w_j o_j^n / n!.
-    coef, q = Fraction(0), 0
-    for n in range(order + 1, order + accuracy + 3):
-        m = sum(wj * Fraction(o) ** n for wj, o in zip(w, offs)) / math.factorial(n)
-        if m != 0:
-            coef, q = m, n - order
-            break
+    coef, q = _leading_error(w, offs, int(order), int(accuracy) + 2)
     keep = [(o, wj) for o, wj in zip(offs, w) if wj != 0]
     return Stencil(scheme, int(order), int(accuracy), tuple(o for o, _ in keep), tuple(wj for _, wj in keep),
                    coef, q)

@@ -59,6 +59,7 @@ from ..errors import ArgumentError, DiffkitError, ShapeError
 from ..expr.expr import Expr, as_expr
 from ..table import Table
 from .complex_step import ComplexStep, _check_analytic, _off_the_real_line
+from .limits import MAX_SWEEP_STEPS, ensure_memory
 from .points import _graph_batchable, _work_dtype
 from .stencils import Stencil, default_accuracy, scheme_name, stencil
 from .theory import ComplexStepChoice, StepChoice, complex_step_choice, optimal_step
@@ -89,10 +90,31 @@ class Optimum(NamedTuple):
 
 
 def _envelope(h: np.ndarray, err: np.ndarray, half_width: float = 0.5) -> np.ndarray:
-    """Maximum of err over steps within ``half_width`` decades of each h (NaN counts as infinite)."""
+    """Maximum of err over steps within ``half_width`` decades of each h (NaN counts as infinite).
+
+    A sliding-window maximum over the steps sorted by log h, from a sparse table of
+    maxima over power-of-two runs: O(L log L), so a sweep of 10^6 steps takes a moment.
+    """
     lh = np.log10(h)
     e = np.where(np.isfinite(err), err, np.inf)
-    return np.array([e[np.abs(lh - v) <= half_width].max() for v in lh])
+    order = np.argsort(lh, kind="stable")
+    ls, es = lh[order], e[order]
+    lo = np.searchsorted(ls, ls - half_width, side="left")
+    hi = np.searchsorted(ls, ls + half_width, side="right")  # window [lo, hi)
+    table = [es]
+    while (1 << len(table)) <= len(es):
+        prev, k = table[-1], 1 << (len(table) - 1)
+        table.append(np.maximum(prev[:-k], prev[k:]))
+    length = hi - lo
+    j = np.floor(np.log2(np.maximum(length, 1))).astype(int)
+    out = np.empty_like(es)
+    for level in np.unique(j):
+        sel = j == level
+        t = table[level]
+        out[sel] = np.maximum(t[lo[sel]], t[hi[sel] - (1 << level)])
+    result = np.empty_like(out)
+    result[order] = out
+    return result
 
 
 class Slopes(NamedTuple):
@@ -639,6 +661,9 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
         hs = np.zeros((0, 0))
     if hs.ndim != 1 or not hs.size or not np.all(hs > 0) or not np.all(np.isfinite(hs)):
         raise ArgumentError(f"h must be a 1-d array of positive, finite steps (the grid to sweep), got {h!r:.60}")
+    if hs.size > MAX_SWEEP_STEPS:
+        raise ArgumentError(f"a sweep of {hs.size} steps is more than the {MAX_SWEEP_STEPS} supported: a figure has "
+                            "a few hundred pixels across; sweep np.logspace(-16, 0, 161) or a few thousand steps")
     if schemes is None:
         schemes = ["forward", "central"]
     if isinstance(schemes, str) or hasattr(schemes, "scheme"):
@@ -658,6 +683,9 @@ def step_sweep(f: Any, at: Mapping[str, Any] | float, wrt: str | None = None,
         _relay(_check_analytic, f, stacklevel=2)  # <- user
     stencils: dict[str, Stencil | None] = {lab: None if sch == COMPLEX else stencil(sch, order, acc)
                                            for lab, sch, acc in parsed}
+    points = sum(len(st.offsets) if st is not None else 2 for st in stencils.values())
+    ensure_memory(hs.size * points * len(dtypes) * 16.0 * 3, f"a sweep of {hs.size} steps ({points} points each)",
+                  "sweep fewer steps")
 
     errors, estimates, refs, theory = {}, {}, {}, {}
     for d in dtypes:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,14 @@ def machine_eps(dtype: Any) -> float:
     >>> machine_eps("float32")
     1.1920928955078125e-07
     """
+    try:
+        return _machine_eps(dtype)
+    except TypeError:  # not hashable: not a dtype either, but say so as for any other
+        return _machine_eps.__wrapped__(dtype)
+
+
+@lru_cache(maxsize=64)
+def _machine_eps(dtype: Any) -> float:
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -211,6 +220,15 @@ def optimal_step(scheme: str = "central", accuracy: int | None = None, dtype: An
     >>> f"{dk.numeric.optimal_step('central', accuracy=4).h:.2g}"
     '0.0012'
     """
+    try:
+        return _optimal_step(scheme, accuracy, dtype, float(f_scale), float(deriv_scale), order, eps)
+    except TypeError:  # an unhashable argument: computed as it is, and refused below if it is wrong
+        return _optimal_step.__wrapped__(scheme, accuracy, dtype, f_scale, deriv_scale, order, eps)
+
+
+@lru_cache(maxsize=256)
+def _optimal_step(scheme: str, accuracy: int | None, dtype: Any, f_scale: float, deriv_scale: float, order: int,
+                  eps: float | None) -> StepChoice:
     st = stencil(scheme, order, accuracy)
     e = machine_eps(dtype) if eps is None else float(eps)
     name = str(np.dtype(dtype)) if not isinstance(dtype, str) else dtype

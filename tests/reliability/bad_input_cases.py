@@ -476,7 +476,9 @@ CASES += [
     Case("dk.numeric.gradient", "vector-valued function", "dk.numeric.gradient(lambda v: v * 2, np.ones(3))",
          lambda: dk.numeric.gradient(lambda v: v * 2, np.ones(3)), dk.ShapeError),
     Case("dk.numeric.hessian", "2-d point", "dk.numeric.hessian(np.sum, np.ones((2, 2)))",
-         lambda: dk.numeric.hessian(np.sum, np.ones((2, 2))), dk.ShapeError),
+         lambda: dk.numeric.hessian(np.sum, np.ones((2, 2))), Returns,
+         check=lambda H: H.shape == (2, 2, 2, 2) and np.allclose(H, 0, atol=1e-6),
+         result="the Hessian of shape x.shape + x.shape (zero here)"),
     Case("dk.numeric.step_sweep", "unknown variable", 'step_sweep("x^2", at={"x": 1.0}, wrt="q")',
          lambda: dk.numeric.step_sweep("x^2", at={"x": 1.0}, wrt="q"), dk.DiffkitError),
     Case("dk.numeric.step_sweep", "unknown scheme", 'step_sweep("x^2", at={"x": 1.0}, schemes=["up"])',
@@ -788,6 +790,46 @@ CASES += [
          lambda: np.percentile(_leaf(3), 50), dk.ArgumentTypeError, "drop the gradient"),
 ]
 CASES += [_cli_case(c) for c in CLI_CASES]
+
+# -- numeric verdicts and their limits (issues 16 and 20)
+CASES += [
+    Case("dk.FiniteDiff", "an accuracy float64 can't use", "dk.FiniteDiff(accuracy=200)",
+         lambda: dk.FiniteDiff(accuracy=200), dk.ArgumentError, "beyond what float64 can use"),
+    Case("dk.numeric.optimal_step", "an accuracy float64 can't use", "dk.numeric.optimal_step(accuracy=1000)",
+         lambda: dk.numeric.optimal_step(accuracy=1000), dk.ArgumentError, "beyond what float64 can use"),
+    Case("dk.ComplexStep", "an imaginary step far too large", 'dk.ComplexStep(h=1e300).derivative("exp(x)", at=1.0)',
+         lambda: dk.ComplexStep(h=1e300).derivative("exp(x)", at={"x": 1.0}), dk.ArgumentError,
+         "too large for a complex step"),
+    Case("dk.numeric.step_sweep", "a grid of more than 10^6 steps",
+         'dk.numeric.step_sweep("exp(x)", at=1.0, h=np.logspace(-300, 300, 10**6 + 1))',
+         lambda: dk.numeric.step_sweep("exp(x)", at=1.0, h=np.logspace(-300, 300, 10**6 + 1)),
+         dk.ArgumentError, "more than"),
+    Case("dk.numeric.random_point", "more memory than there is", "dk.numeric.random_point(10**15)",
+         lambda: dk.numeric.random_point(10**15), dk.ArgumentError, "memory"),
+    Case("dk.check_grad", "more memory than there is", "dk.check_grad(np.sum, np.ones_like, x_of_10**12_entries)",
+         lambda: dk.check_grad(np.sum, np.ones_like, np.broadcast_to(np.zeros(1), (10**12,))), dk.ArgumentError,
+         "memory"),
+    Case("dk.check_grad", "fun modifies x in place", "dk.check_grad(lambda x: x.sort() or x.sum(), ..., x)",
+         lambda: dk.check_grad(lambda x: x.sort() or float(x.sum()), np.ones_like, np.array([2.0, 1.0]),
+                               progress=False), dk.ArgumentError, "in place"),
+    Case("dk.numeric.stencil", "too few offsets for the order", "dk.numeric.stencil(offsets=[-2, 2], order=2)",
+         lambda: dk.numeric.stencil(offsets=[-2, 2], order=2), dk.ArgumentError, "needs more than"),
+    Case("dk.numeric.gradient", "the Cauchy method", 'dk.numeric.gradient(np.sum, [1.0], method="cauchy")',
+         lambda: dk.numeric.gradient(np.sum, [1.0], method="cauchy"), dk.ArgumentError, "derivative"),
+    Case("dk.numeric.hessian", "complex step of a complex-valued function",
+         'dk.numeric.hessian(lambda x: 1j * x @ x, np.ones(2), method="complex")',
+         lambda: dk.numeric.hessian(lambda x: 1j * (x @ x), np.ones(2), method="complex"), dk.ArgumentError,
+         "real-valued"),
+    Case("dk.numeric.grid_derivative", "coordinates that go back", "dk.numeric.grid_derivative(y, [0, 1, 1, 2, 3])",
+         lambda: dk.numeric.grid_derivative(np.ones(5), [0, 1, 1, 2, 3]), dk.ArgumentError, "increasing"),
+    Case("dk.FiniteDiff.gradient", "rounding larger than the quotient",
+         'dk.FiniteDiff().gradient("z - x", at={"x": 0.0, "z": 1e150})',
+         lambda: dk.FiniteDiff().gradient("z - x", at={"x": 0.0, "z": 1e150}), NumericWarning, "try h="),
+    Case("dk.Richardson", "too many levels", "dk.Richardson(levels=100)", lambda: dk.Richardson(levels=100),
+         dk.ArgumentError, "levels"),
+    Case("dk.check_grads", "an unknown mode", 'dk.check_grads(f, (x,), modes=("sideways",))',
+         lambda: dk.check_grads(lambda x: x, (np.ones(2),), modes=("sideways",)), dk.ArgumentError, "modes"),
+]
 
 
 class _WrongGradient(dk.Function):
