@@ -30,6 +30,7 @@ from .expr.ops import (
     tan, tanh, transpose, where,
 )
 from .table import Table
+from .limits import CostLimitError, LimitError, TimeLimitError
 
 # The interface every method implements, and the comparison of all of them.
 from .compare import Comparison, Differentiator, OpCount, Result, compare, counting
@@ -58,7 +59,7 @@ __all__ = [
     # front-end
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
-    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError",
+    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "LimitError", "TimeLimitError", "CostLimitError",
     "abs", "add", "asin", "atan", "cat", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import DiffkitError
 from ..expr.expr import Expr, as_expr
+from ..limits import LimitError
 from ..table import Table, fmt
 from .base import Differentiator, Result
 
@@ -135,8 +136,8 @@ class Comparison:
         rows = []
         for label, r in self.results.items():
             if isinstance(r, Exception):
-                rows.append([label, self.families[label], None, f"failed: {type(r).__name__}: {r}".split("\n")[0],
-                             None, None, None, None, None, None, None])
+                why = r.summary if isinstance(r, LimitError) else f"failed: {type(r).__name__}: {r}".split("\n")[0]
+                rows.append([label, self.families[label], None, why, None, None, None, None, None, None, None])
                 continue
             abs_err, rel_err = self.errors(label)
             size = r.size
@@ -198,6 +199,18 @@ def _cell(v: Any) -> str:
     return fmt(v, 10)
 
 
+#: Where the reference falls back to, in order, when the one asked for gives up on a limit.
+FALLBACK_REFERENCES = ("reverse", "forward-mode", "symbolic", "symbolic-cse", "complex-step", "richardson")
+
+
+def _fallback_reference(results: dict[str, Result | Exception], key: str, why: LimitError) -> tuple[np.ndarray, str]:
+    for label in FALLBACK_REFERENCES:
+        r = results.get(label)
+        if isinstance(r, Result):
+            return r.array, f"{label} (the {key} reference {why.summary})"
+    raise why
+
+
 def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiator] | None = None,
             reference: str | Differentiator | Any = "symbolic", wrt: Sequence[str] | None = None,
             peers: bool = False) -> Comparison:
@@ -225,7 +238,11 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     -------
     Comparison
         Prints as an aligned table; also Markdown, HTML, CSV and records.
-        A method that fails shows its error in its row instead of stopping the rest.
+        A method that fails shows its error in its row instead of stopping the rest;
+        one that runs out of time ("gave up after 10 s", see ``Symbolic(time_limit=)``)
+        or would cost too much to start ("refused: ...", see ``max_cost``) says so.
+        If the reference itself gives up, errors are against the first exact method
+        that finished (reverse mode first), and the table's note says so.
 
     Example
     -------
@@ -264,6 +281,8 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
         families[label] = _family(d)
         try:
             results[label] = run(d)
+        except LimitError as err:  # ran out of time, or too costly to start: its row says so
+            results[label] = err
         except DiffkitError:
             raise  # bad input is the user's to fix, not a method's failure
         except Exception as err:  # a method that can't do this function: show it, keep going
@@ -271,9 +290,15 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     if isinstance(reference, str):
         key = _ALIASES.get(reference, reference)
         ref = results.get(key)
-        if ref is None or isinstance(ref, Exception):
-            ref = run(method(key))
-        ref_array, ref_name = ref.array, f"{key} (exact up to float64 rounding)" if key == "symbolic" else key
+        if ref is None or isinstance(ref, Exception) and not isinstance(ref, LimitError):
+            try:
+                ref = run(method(key))
+            except LimitError as err:
+                ref = err
+        if isinstance(ref, LimitError):  # the reference gave up (or was refused): the next exact method's
+            ref_array, ref_name = _fallback_reference(results, key, ref)
+        else:
+            ref_array, ref_name = ref.array, f"{key} (exact up to float64 rounding)" if key == "symbolic" else key
     elif isinstance(reference, Differentiator):
         ref_array, ref_name = run(reference).array, getattr(reference, "name", type(reference).__name__)
     else:
