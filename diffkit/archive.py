@@ -316,7 +316,7 @@ def replace_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Non
     """
     target = Path(os.path.realpath(os.fspath(path)))
     if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, f"{os.fspath(path)} is a folder; dk.save needs a file name", str(path))
+        raise IsADirectoryError(errno.EISDIR, f"{os.fspath(path)} is a folder; dk.save needs a file name")
     _remove_stale_temps(target)
     fd, tmp = _create_temp(target)
     try:

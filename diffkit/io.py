@@ -182,7 +182,7 @@ class _Reader:
     def _array(self, node: dict) -> np.ndarray:
         ref = node.get("ref")
         if not isinstance(ref, str) or ref not in self.archive.names or ref == _HEADER:
-            raise self._fail(f"its header names an array {ref!r:.40} that the archive does not hold")
+            raise self._fail(f"its header names an array {_clip(ref)} that the archive does not hold")
         if ref in self.read:  # dk.save names each array once; a header naming one again would multiply it
             raise self._fail(f"its header names array {ref!r} twice")
         self.read.add(ref)
@@ -190,17 +190,17 @@ class _Reader:
 
     def _number(self, text: Any) -> float:
         if not isinstance(text, str):
-            raise self._fail(f"a float is stored as {text!r:.40}, not as hex text")
+            raise self._fail(f"a float is stored as {_clip(text)}, not as hex text")
         try:
             return float.fromhex(text)
         except (ValueError, OverflowError):
-            raise self._fail(f"{text!r:.40} is not a float64") from None
+            raise self._fail(f"{_clip(text)} is not a float64") from None
 
     def tree(self, node: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise self._fail(f"its values are nested deeper than {MAX_DEPTH} levels")
         if not isinstance(node, dict) or not isinstance(node.get("t"), str):
-            raise self._fail(f"unexpected header entry {node!r:.80}")
+            raise self._fail(f"unexpected header entry {_clip(node, 80)}")
         t = node["t"]
         if t == "none":
             return None
@@ -210,7 +210,7 @@ class _Reader:
             try:
                 return int(node["v"], 16) if node["v"].lstrip("-").startswith("0x") else int(node["v"])
             except ValueError:
-                raise self._fail(f"{node['v']!r:.40} is not an integer") from None
+                raise self._fail(f"{_clip(node['v'])} is not an integer") from None
         if t == "float":
             return self._number(node.get("v"))
         if t == "complex":
@@ -238,10 +238,10 @@ class _Reader:
             for pair in node["items"]:
                 if (not isinstance(pair, list) or len(pair) != 2 or isinstance(pair[0], bool)
                         or not isinstance(pair[0], (str, int))):
-                    raise self._fail(f"malformed dict entry {pair!r:.80}")
+                    raise self._fail(f"malformed dict entry {_clip(pair, 80)}")
                 out[pair[0]] = self.tree(pair[1], depth + 1)
             return out
-        raise self._fail(f"unexpected header entry {node!r:.80}")
+        raise self._fail(f"unexpected header entry {_clip(node, 80)}")
 
     def _place(self, arr: np.ndarray) -> Any:
         if self.device is None:
@@ -302,7 +302,7 @@ def load(path: str | os.PathLike, *, device: Any = None) -> Any:
         if not isinstance(raw, dict) or raw.get("format") != FORMAT or "tree" not in raw:
             raise reader._fail("its header is not a diffkit header")
         if raw.get("version") != VERSION:
-            raise StateFileError(f"{name} was written by format version {raw.get('version')!r:.20}; this diffkit "
+            raise StateFileError(f"{name} was written by format version {_clip(raw.get('version'), 20)}; this diffkit "
                                  f"reads version {VERSION}")
         return reader.tree(raw["tree"])
 
@@ -319,6 +319,12 @@ def _read_header(archive: Archive) -> Any:
     except (UnicodeDecodeError, ValueError) as err:
         raise StateFileError(f"{archive.name} is not a valid diffkit save file: its header is not JSON "
                              f"({str(err)[:80]})") from None
+
+
+def _clip(value: Any, width: int = 40) -> str:
+    """``repr(value)``, cut to ``width`` characters with an ellipsis (a header may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _no_constant(name: str) -> float:

@@ -78,11 +78,13 @@ class TimeLimitError(LimitError, TimeoutError):
     """
 
     def __init__(self, message: str = "gave up: the time limit ran out", *, seconds: float | None = None,
-                 stage: str | None = None):
+                 stage: str | None = None, summary: str | None = None):
         super().__init__(message)
         self.seconds = seconds
         self.stage = stage
-        if seconds is not None:
+        if summary is not None:
+            self.summary = summary
+        elif seconds is not None:
             self.summary = f"gave up after {_seconds(seconds)} s" + (f" (while {stage})" if stage else "")
 
 
@@ -107,7 +109,7 @@ class CostLimitError(LimitError, RuntimeError):
         super().__init__(message)
         self.estimate = estimate
         self.limit = limit
-        self.summary = f"refused: about {estimate:.2g} op applications, above max_cost = {limit:.2g}"
+        self.summary = f"refused: about {estimate:.3g} op applications, above max_cost = {limit:.3g}"
 
 
 def _seconds(s: float) -> str:

@@ -161,8 +161,9 @@ class Symbolic(Differentiator):
         if ran_out is not None and self.time_limit is not None and self.time_limit <= ran_out:
             raise TimeLimitError(f"{self!r} gave up at once: differentiating the same function ran out of a "
                                  f"{ran_out:g} s limit before{self._hint()}", seconds=self.time_limit,
-                                 stage="differentiating")
-        clock.stage = f"differentiating ({_count(kind, len(wrt), len(outs))})"
+                                 stage="differentiating",
+                                 summary=f"gave up at once (differentiating ran out of {ran_out:g} s before)")
+        clock.stage = f"taking {_count(kind, len(wrt), len(outs))}"
         d = self.backend.diff
         try:
             if kind == "jacobian":
