@@ -211,34 +211,25 @@ def case_load_dev_zero() -> dict:
 
 def _drive() -> None:  # pragma: no cover - runs in the subprocess
     import resource
-    import signal
     import traceback
 
     import matplotlib
 
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from cli_driver import Timeout, alarm_after
+
     matplotlib.use("Agg")
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-    class Timeout(BaseException):
-        pass
-
-    def alarm(*_):
-        raise Timeout
-
-    signal.signal(signal.SIGALRM, alarm)
     job = json.loads(sys.stdin.read())
     results = {}
-    cases = globals()
     for name in job["names"]:
-        signal.alarm(job["timeout"])
         try:
-            results[name] = cases[f"case_{name}"]()
+            with alarm_after(job["timeout"]):
+                results[name] = globals()[f"case_{name}"]()
         except Timeout:
             results[name] = {"raised": "timeout"}
         except BaseException as err:  # noqa: BLE001 - recorded for the test to show
             results[name] = {"raised": type(err).__name__, "message": traceback.format_exc()[-2000:]}
-        finally:
-            signal.alarm(0)
     sys.stdout.write(json.dumps(results))
 
 
