@@ -199,9 +199,8 @@ class Archive:
                 if max_bytes is not None and need > max_bytes:
                     raise StateFileError(f"{self.name} is not a valid diffkit save file: its {name} member holds "
                                          f"{need:,} bytes, more than the {max_bytes:,} it may")
-                data = bytearray(need)
-                got = member.readinto(data) if need else 0
-                if got != need or member.read(1):  # reading to the end also checks the member's CRC
+                data = _read_exactly(member, need)
+                if data is None or member.read(1):  # reading to the end also checks the member's CRC
                     raise self.corrupt(f"array {name} is cut short")
         except StateFileError:
             raise
@@ -242,6 +241,20 @@ class Archive:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _read_exactly(member: IO[bytes], size: int, chunk: int = 16 << 20) -> bytearray | None:
+    """``size`` bytes read into one buffer, a slice at a time (no second copy of a big array); None if fewer."""
+    data = bytearray(size)
+    view = memoryview(data)
+    pos = 0
+    while pos < size:
+        piece = member.read(min(chunk, size - pos))
+        if not piece:
+            return None
+        view[pos:pos + len(piece)] = piece
+        pos += len(piece)
+    return data
 
 
 # ---------------------------------------------------------------------------- writing

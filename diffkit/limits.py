@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import numbers
 import os
 import sys
 import threading
@@ -127,7 +128,7 @@ def check_time_limit(seconds: Any, *, none_ok: bool = True) -> float | None:
     """
     if seconds is None and none_ok:
         return None
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not 0 < seconds < math.inf:
         alternative = "; pass None for no limit" if none_ok else ""
         raise ArgumentError(f"time_limit must be a positive, finite number of seconds, got {seconds!r}"
                             + alternative)

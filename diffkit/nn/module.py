@@ -157,7 +157,7 @@ def _cast_to(target: Any, value: Any) -> Any:
     if got.kind == "c" and want.kind != "c":
         raise ValueError(f"it is complex ({got}) and the parameter is real ({want}): the imaginary part would be "
                          "lost; pass value.real if that is what you mean")
-    if want.kind in "biu" and got.kind in "fc" and not bool(xp.all(xp.isfinite(value) & (value == xp.round(value)))):
+    if want.kind in "biu" and got.kind == "f" and not bool(xp.all(xp.isfinite(value) & (value == xp.round(value)))):
         raise ValueError(f"it holds values that are not whole numbers ({got}) and the buffer is {want}")
     if want.kind in "biu" and value.size:
         lo, hi = (0, 1) if want.kind == "b" else (np.iinfo(want).min, np.iinfo(want).max)

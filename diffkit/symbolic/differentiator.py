@@ -17,6 +17,7 @@ x1 - cos(x2)
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,10 +39,10 @@ _CACHE_SIZE = 64
 #: differentiating, expanding, compiling) unless told otherwise: the swell study's default per row.
 TIME_LIMIT = 10.0
 
-# Shared by every Symbolic, keyed by (engine, outputs, kind, wrt, order): the derivatives as the engine
-# gave them (the plain, simplified and CSE variants all start from them, as dk.compare runs them), and
-# the time limits attempts at them ran out of while differentiating (a later attempt with no more time
-# gives up at once instead of spending it again).
+# Shared by every Symbolic: a function's SymPy form (keyed by its graph) and the derivatives as the engine
+# gave them (keyed by engine, outputs, kind, wrt, order) -- the plain, simplified and CSE variants all start
+# from them, as dk.compare runs them -- and the time limits attempts at them ran out of (a later attempt
+# with no more time gives up at once instead of spending it again).
 _RAW: OrderedDict = OrderedDict()
 _GAVE_UP: OrderedDict = OrderedDict()
 
@@ -136,10 +137,6 @@ class Symbolic(Differentiator):
             self._cache.move_to_end(key)
         return hit
 
-    def _outputs(self, f: Expr) -> list[sp.Basic]:
-        sym = f.to_sympy(real=True)
-        return list(sym) if isinstance(sym, tuple) else [sym]
-
     def _finish(self, exprs: list[sp.Basic], variables: tuple[str, ...], clock: Clock
                 ) -> tuple[list, Compiled, Any]:
         if self.simplify:
@@ -151,36 +148,50 @@ class Symbolic(Differentiator):
         # users get the expressions in plain symbols, as Expr.to_sympy() gives them (the engine's are real)
         return [plain_symbols(e) for e in exprs], compiled, measure(exprs)
 
-    def _derivatives(self, outs: list[sp.Basic], kind: str, wrt: tuple[str, ...], order: int, clock: Clock
-                     ) -> list[sp.Basic]:
-        key = (self.backend.name, tuple(outs), kind, wrt, order)
-        raw = _RAW.get(key)
-        if raw is not None:
-            return raw
+    def _shared(self, key: tuple, stage: str, clock: Clock, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once for every Symbolic (``key`` in the shared cache), within the time limit;
+        an attempt that ran out of time is remembered, and one with no more time gives up at once."""
+        hit = _RAW.get(key)
+        if hit is not None:
+            return hit
         ran_out = _GAVE_UP.get(key)
         if ran_out is not None and self.time_limit is not None and self.time_limit <= ran_out:
-            raise TimeLimitError(f"{self!r} gave up at once: differentiating the same function ran out of a "
-                                 f"{ran_out:g} s limit before{self._hint()}", seconds=self.time_limit,
-                                 stage="differentiating",
-                                 summary=f"gave up at once (differentiating ran out of {ran_out:g} s before)")
-        clock.stage = f"taking {_count(kind, len(wrt), len(outs))}"
-        d = self.backend.diff
+            raise TimeLimitError(f"{self!r} gave up at once: {stage} ran out of a {ran_out:g} s limit for this "
+                                 f"function before{self._hint()}", seconds=self.time_limit, stage=stage,
+                                 summary=f"gave up at once ({stage} ran out of {ran_out:g} s before)")
+        clock.stage = stage
         try:
-            if kind == "jacobian":
-                raw = [d(y, w) for y in outs for w in wrt]
-            elif kind == "hessian":
-                grads = [d(outs[0], w) for w in wrt]
-                n = len(wrt)
-                upper = {(i, j): d(grads[i], wrt[j]) for i in range(n) for j in range(i, n)}
-                raw = [upper[(min(i, j), max(i, j))] for i in range(n) for j in range(n)]
-            else:
-                raw = [d(outs[0], wrt[0], order)]
+            value = compute()
         except BaseException:
             if self.time_limit is not None and clock.elapsed() >= self.time_limit:  # ran out of time here
                 _remember(_GAVE_UP, key, max(self.time_limit, _GAVE_UP.get(key, 0.0)))
             raise
-        _remember(_RAW, key, raw)
-        return raw
+        _remember(_RAW, key, value)
+        return value
+
+    def _outputs(self, f: Expr, clock: Clock) -> list[sp.Basic]:
+        def convert() -> list[sp.Basic]:
+            sym = f.to_sympy(real=True)
+            return list(sym) if isinstance(sym, tuple) else [sym]
+
+        return self._shared(("to_sympy", f.graph), "converting the function to SymPy", clock, convert)
+
+    def _derivatives(self, outs: list[sp.Basic], kind: str, wrt: tuple[str, ...], order: int, clock: Clock
+                     ) -> list[sp.Basic]:
+        d = self.backend.diff
+
+        def differentiate() -> list[sp.Basic]:
+            if kind == "jacobian":
+                return [d(y, w) for y in outs for w in wrt]
+            if kind == "hessian":
+                grads = [d(outs[0], w) for w in wrt]
+                n = len(wrt)
+                upper = {(i, j): d(grads[i], wrt[j]) for i in range(n) for j in range(i, n)}
+                return [upper[(min(i, j), max(i, j))] for i in range(n) for j in range(n)]
+            return [d(outs[0], wrt[0], order)]
+
+        return self._shared((self.backend.name, tuple(outs), kind, wrt, order),
+                            f"taking {_count(kind, len(wrt), len(outs))}", clock, differentiate)
 
     def _prepared(self, f: Expr, kind: str, wrt: tuple[str, ...], values: dict, order: int = 1
                   ) -> tuple[list, Compiled, Any]:
@@ -188,8 +199,7 @@ class Symbolic(Differentiator):
         built once per (function, request), within the time limit."""
 
         def work(clock: Clock) -> tuple[list, Compiled, Any]:
-            clock.stage = "converting the function to SymPy"
-            outs = self._outputs(f)
+            outs = self._outputs(f, clock)
             key = (tuple(outs), f.variables, kind, wrt, order)
 
             def build() -> tuple[list, Compiled, Any]:

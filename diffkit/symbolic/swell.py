@@ -206,7 +206,6 @@ class SwellRow:
         """Whether the row hit the time limit."""
         return self.status.startswith("gave up")
 
-
     def cells(self) -> list[Any]:
         """The row's cells, in :data:`COLUMNS` order (``None`` where nothing finished)."""
         s, t, e = self.sizes, self.seconds, self.errors
