@@ -41,6 +41,7 @@ from .expr.ops import (  # the array vocabulary, NumPy's names and meanings
 )
 from .expr.array_functions import flatten, max, min, reciprocal, std, unsqueeze, var
 from .table import Table
+from .limits import CostLimitError, LimitError, TimeLimitError
 
 # The interface every method implements, and the comparison of all of them.
 from .compare import Comparison, Differentiator, OpCount, Result, check_grads, compare, counting
@@ -71,8 +72,8 @@ __all__ = [
     # front-end
     "examples", "Expr", "Graph", "expr", "trace", "Table",
     "DiffkitError", "ExpressionError", "ShapeError", "GradientError", "BackendError",
-    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "LinAlgError",
-    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "BatchingError",
+    "ArgumentError", "ArgumentTypeError", "ArgumentIndexError", "LinAlgError", "BatchingError",
+    "LimitError", "TimeLimitError", "CostLimitError",
     "abs", "add", "asin", "atan", "cat", "clip", "concat", "cos", "div", "exp", "log", "log_softmax",
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",

@@ -11,7 +11,10 @@ back bit for bit, with their dtypes; Tensors come back as Tensors.
 
 The file is written to a temporary name next to ``path`` and moved into
 place when complete, so an interrupted save never leaves a half-written file
-where a good one was.
+where a good one was (see :mod:`diffkit.archive` for what saving and loading
+check: regular files only, every declared size against the bytes really
+there before anything is allocated, temporary files of killed saves cleaned
+up, permissions and symbolic links kept).
 
 Example
 -------
@@ -31,40 +34,25 @@ True
 
 from __future__ import annotations
 
-import io as _io
 import json
 import os
-import tempfile
-import zipfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, DiffkitError
+from .archive import MAX_HEADER_BYTES, Archive, StateFileError, replace_atomically
+from .errors import ArgumentError
 
-__all__ = ["save", "load", "StateFileError", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "StateFileError", "FORMAT", "VERSION", "MAX_DEPTH"]
 
 #: Name of the format, written into every header.
 FORMAT = "diffkit-state"
 #: Version of the header layout this module writes and reads.
 VERSION = 1
+#: Deepest nesting of dicts, lists and tuples a state file may hold (a state dict needs three or four).
+MAX_DEPTH = 100
 _HEADER = "__diffkit_header__"
-
-
-class StateFileError(DiffkitError, ValueError):
-    """A file that ``dk.load`` refuses: truncated, corrupt, not a diffkit file, or unsafe.
-
-    Also raised by ``dk.save`` for values it cannot store without pickling
-    (a Module, a function, an arbitrary object).
-
-    Example
-    -------
-    >>> import diffkit as dk
-    >>> issubclass(dk.StateFileError, dk.DiffkitError)
-    True
-    """
 
 
 # ---------------------------------------------------------------------------- save
@@ -91,15 +79,17 @@ class _Writer:
         self.arrays[name] = np.asarray(host, order="C")  # ascontiguousarray would make 0-d 1-d
         return name, device
 
-    def tree(self, v: Any, where: str) -> Any:
+    def tree(self, v: Any, where: str, depth: int = 0) -> Any:
         from .ad.tensor import Tensor
 
+        if depth > MAX_DEPTH:
+            raise StateFileError(f"can't save {where}: nested deeper than {MAX_DEPTH} levels")
         if v is None:
             return {"t": "none"}
         if isinstance(v, bool):
             return {"t": "bool", "v": v}
-        if isinstance(v, int):
-            return {"t": "int", "v": str(v)}  # as text: JSON readers may round big ints
+        if isinstance(v, int):  # as text: JSON readers may round big ints; hex past what str() may print
+            return {"t": "int", "v": str(v) if v.bit_length() < 10_000 else hex(v)}
         if isinstance(v, float):
             return {"t": "float", "v": _float(v)}
         if isinstance(v, complex):
@@ -121,10 +111,11 @@ class _Writer:
                 if isinstance(k, bool) or not isinstance(k, (str, int)):
                     raise StateFileError(f"can't save {where}: dict key {k!r} is a {type(k).__name__}; "
                                          "keys must be strings or integers")
-                items.append([k, self.tree(item, f"{where}[{k!r}]")])
+                items.append([k, self.tree(item, f"{where}[{k!r}]", depth + 1)])
             return {"t": "dict", "items": items}
         if isinstance(v, (list, tuple)):
-            return {"t": type(v).__name__, "items": [self.tree(x, f"{where}[{i}]") for i, x in enumerate(v)]}
+            return {"t": type(v).__name__,
+                    "items": [self.tree(x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v)]}
         hint = ""
         if hasattr(v, "state_dict"):
             who = "model" if hasattr(v, "forward") else "optimizer" if hasattr(v, "param_groups") else "obj"
@@ -139,7 +130,11 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
     The file is an ``.npz`` archive with a JSON header; nothing is pickled.
     ``path`` is used exactly as given (no ``.npz`` is appended). The file is
-    replaced atomically: a failed save leaves any earlier file intact.
+    replaced atomically: a failed or killed save leaves any earlier file intact,
+    and the next save removes the temporary file a killed one left. A new file
+    gets permissions 0666 less the umask (as ``np.savez`` gives), a replaced one
+    keeps its own, and a symbolic link is followed: the file it points to is
+    replaced, the link stays.
 
     Parameters
     ----------
@@ -167,65 +162,45 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     tree = writer.tree(obj, "the object")
     header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree}, allow_nan=False)
     arrays = {_HEADER: np.frombuffer(header.encode("utf-8"), dtype=np.uint8), **writer.arrays}
-    target = Path(os.fspath(path))
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    replace_atomically(path, lambda fh: np.savez(fh, **arrays))
 
 
 # ---------------------------------------------------------------------------- load
 
 class _Reader:
-    """Rebuilds a value from the header tree, reading arrays from the archive on demand."""
+    """Rebuilds a value from the header tree, reading each array from the archive once, when named."""
 
-    def __init__(self, archive: Any, path: str, device: Any) -> None:
+    def __init__(self, archive: Archive, device: Any) -> None:
         self.archive = archive
-        self.path = path
+        self.path = archive.name
         self.device = device
-        self.names = set(archive.files)
+        self.read: set[str] = set()
 
     def _fail(self, why: str) -> StateFileError:
         return StateFileError(f"{self.path} is not a valid diffkit save file: {why}")
 
     def _array(self, node: dict) -> np.ndarray:
         ref = node.get("ref")
-        if not isinstance(ref, str) or ref not in self.names or ref == _HEADER:
-            raise self._fail(f"its header names an array {ref!r} that the archive does not hold")
-        try:
-            arr = self.archive[ref]
-        except ValueError as err:
-            if "pickle" in str(err):
-                raise StateFileError(f"{self.path} holds an array of Python objects ({ref}); diffkit never "
-                                     "unpickles data, so this file is refused") from None
-            raise self._fail(f"array {ref} can't be read ({err})") from None
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as err:
-            raise self._fail(f"array {ref} can't be read ({err})") from None
-        if arr.dtype.kind not in "biufc":  # state is numeric; strings etc. would only fail later, halfway
-            raise self._fail(f"array {ref} has dtype {arr.dtype}; diffkit state holds only numbers and booleans")
-        return arr
+        if not isinstance(ref, str) or ref not in self.archive.names or ref == _HEADER:
+            raise self._fail(f"its header names an array {_clip(ref)} that the archive does not hold")
+        if ref in self.read:  # dk.save names each array once; a header naming one again would multiply it
+            raise self._fail(f"its header names array {ref!r} twice")
+        self.read.add(ref)
+        return self.archive.array(ref)
 
     def _number(self, text: Any) -> float:
         if not isinstance(text, str):
-            raise self._fail(f"a float is stored as {text!r}, not as hex text")
+            raise self._fail(f"a float is stored as {_clip(text)}, not as hex text")
         try:
             return float.fromhex(text)
-        except ValueError:
-            raise self._fail(f"{text!r} is not a float") from None
+        except (ValueError, OverflowError):
+            raise self._fail(f"{_clip(text)} is not a float64") from None
 
-    def tree(self, node: Any) -> Any:
+    def tree(self, node: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise self._fail(f"its values are nested deeper than {MAX_DEPTH} levels")
         if not isinstance(node, dict) or not isinstance(node.get("t"), str):
-            raise self._fail(f"unexpected header entry {node!r:.80}")
+            raise self._fail(f"unexpected header entry {_clip(node, 80)}")
         t = node["t"]
         if t == "none":
             return None
@@ -233,9 +208,9 @@ class _Reader:
             return node["v"]
         if t == "int" and isinstance(node.get("v"), str):
             try:
-                return int(node["v"])
+                return int(node["v"], 16) if node["v"].lstrip("-").startswith("0x") else int(node["v"])
             except ValueError:
-                raise self._fail(f"{node['v']!r:.40} is not an integer") from None
+                raise self._fail(f"{_clip(node['v'])} is not an integer") from None
         if t == "float":
             return self._number(node.get("v"))
         if t == "complex":
@@ -256,17 +231,17 @@ class _Reader:
             rg = bool(node.get("requires_grad", False)) and arr.dtype.kind in "fc"
             return Tensor(self._place(arr), requires_grad=rg)
         if t in ("list", "tuple") and isinstance(node.get("items"), list):
-            items = [self.tree(x) for x in node["items"]]
+            items = [self.tree(x, depth + 1) for x in node["items"]]
             return items if t == "list" else tuple(items)
         if t == "dict" and isinstance(node.get("items"), list):
             out = {}
             for pair in node["items"]:
                 if (not isinstance(pair, list) or len(pair) != 2 or isinstance(pair[0], bool)
                         or not isinstance(pair[0], (str, int))):
-                    raise self._fail(f"malformed dict entry {pair!r:.80}")
-                out[pair[0]] = self.tree(pair[1])
+                    raise self._fail(f"malformed dict entry {_clip(pair, 80)}")
+                out[pair[0]] = self.tree(pair[1], depth + 1)
             return out
-        raise self._fail(f"unexpected header entry {node!r:.80}")
+        raise self._fail(f"unexpected header entry {_clip(node, 80)}")
 
     def _place(self, arr: np.ndarray) -> Any:
         if self.device is None:
@@ -294,10 +269,13 @@ def load(path: str | os.PathLike, *, device: Any = None) -> Any:
     Raises
     ------
     StateFileError
-        A truncated or corrupt file, a file that is not a diffkit save file,
-        or one holding object (pickled) arrays.
-    FileNotFoundError
-        No file at ``path``.
+        A truncated or corrupt file, a file that is not a diffkit save file
+        (the message says what it is: a pickle, a PyTorch file, text...), one
+        holding object (pickled) arrays, one that is not a regular file (a
+        FIFO, a device), or one whose declared sizes don't match its bytes --
+        decided before anything large is allocated.
+    FileNotFoundError, PermissionError
+        No file at ``path``, or one that can't be read.
 
     Example
     -------
@@ -315,46 +293,39 @@ def load(path: str | os.PathLike, *, device: Any = None) -> Any:
 
         get_namespace(device)  # a BackendError now, not halfway through the file
     name = os.fspath(path)
-    with open(name, "rb") as fh:
-        data = fh.read()
-    try:
-        archive = np.load(_io.BytesIO(data), allow_pickle=False)
-    except ValueError as err:
-        if "pickle" in str(err):
-            raise StateFileError(f"{name} is a pickle, not a diffkit save file; diffkit never unpickles data "
-                                 "(save with dk.save)") from None
-        raise StateFileError(f"{name} is not a diffkit save file (an .npz archive): {err}") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as err:
-        raise StateFileError(f"{name} is not a complete diffkit save file (truncated or corrupt?): {err}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise StateFileError(f"{name} holds a single .npy array, not a diffkit save file; read it with np.load")
-    with archive:
-        reader = _Reader(archive, name, device)
-        if _HEADER not in reader.names:
-            raise StateFileError(f"{name} is an .npz archive but not a diffkit save file (no {_HEADER} entry); "
+    with Archive(name) as archive:
+        if _HEADER not in archive.names:
+            raise StateFileError(f"{name} is {archive.kind} but not a diffkit save file (no {_HEADER} entry); "
                                  "read it with np.load")
-        raw = _read_header(archive, name)
+        raw = _read_header(archive)
+        reader = _Reader(archive, device)
         if not isinstance(raw, dict) or raw.get("format") != FORMAT or "tree" not in raw:
             raise reader._fail("its header is not a diffkit header")
         if raw.get("version") != VERSION:
-            raise StateFileError(f"{name} was written by format version {raw.get('version')!r}; this diffkit "
+            raise StateFileError(f"{name} was written by format version {_clip(raw.get('version'), 20)}; this diffkit "
                                  f"reads version {VERSION}")
         return reader.tree(raw["tree"])
 
 
-def _read_header(archive: Any, name: str) -> Any:
-    try:
-        raw = archive[_HEADER]
-    except (ValueError, zipfile.BadZipFile, EOFError, OSError, KeyError) as err:
-        raise StateFileError(f"{name} is not a valid diffkit save file: its header can't be read ({err})") from None
+def _read_header(archive: Archive) -> Any:
+    raw = archive.array(_HEADER, max_bytes=MAX_HEADER_BYTES)
     if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise StateFileError(f"{name} is not a valid diffkit save file: its header has dtype {raw.dtype}")
+        raise StateFileError(f"{archive.name} is not a valid diffkit save file: its header has dtype {raw.dtype}")
     try:
         return json.loads(raw.tobytes().decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise StateFileError(f"{archive.name} is not a valid diffkit save file: its header is nested too "
+                             "deeply to read") from None
     except (UnicodeDecodeError, ValueError) as err:
-        raise StateFileError(f"{name} is not a valid diffkit save file: its header is not JSON ({err})") from None
+        raise StateFileError(f"{archive.name} is not a valid diffkit save file: its header is not JSON "
+                             f"({str(err)[:80]})") from None
+
+
+def _clip(value: Any, width: int = 40) -> str:
+    """``repr(value)``, cut to ``width`` characters with an ellipsis (a header may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _no_constant(name: str) -> float:
     raise ArgumentError(f"unexpected constant {name}")
-

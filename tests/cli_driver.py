@@ -14,6 +14,7 @@ traceback, which is exactly what the CLI must never show.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -30,10 +31,29 @@ def run_commands(argvs: list[list[str]], cwd: Path | str, timeout_each: int = 60
     return json.loads(proc.stdout)
 
 
-def _drive() -> None:  # pragma: no cover - runs in the subprocess
-    import contextlib
-    import io
+class Timeout(BaseException):
+    """What :func:`alarm_after` raises when the time is up (not an Exception: the code under test can't catch it)."""
+
+
+@contextlib.contextmanager
+def alarm_after(seconds: int):
+    """Raise :class:`Timeout` in the block after ``seconds`` (SIGALRM: the main thread of a driver process)."""
     import signal
+
+    def ring(*_):
+        raise Timeout
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _drive() -> None:  # pragma: no cover - runs in the subprocess
+    import io
     import traceback
 
     import matplotlib
@@ -41,28 +61,18 @@ def _drive() -> None:  # pragma: no cover - runs in the subprocess
     matplotlib.use("Agg")
     from diffkit.cli import main
 
-    class Timeout(BaseException):
-        pass
-
-    def alarm(*_):
-        raise Timeout
-
-    signal.signal(signal.SIGALRM, alarm)
     job = json.loads(sys.stdin.read())
     results = []
     for argv in job["argvs"]:
         out, err = io.StringIO(), io.StringIO()
-        signal.alarm(job["timeout"])
         try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            with alarm_after(job["timeout"]), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 status = main(argv)
         except Timeout:
             status = "timeout"
         except BaseException:  # noqa: BLE001 - whatever escapes main() is the failure we look for
             status = "crash"
             err.write(traceback.format_exc())
-        finally:
-            signal.alarm(0)
         results.append({"status": status, "stdout": out.getvalue(), "stderr": err.getvalue()})
     sys.stdout.write(json.dumps(results))
 

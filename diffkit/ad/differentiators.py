@@ -97,6 +97,9 @@ class ForwardMode(_ProgramMode):
 
     name = "forward"
 
+    def _passes(self, kind: str, n: int, m: int, order: int = 1) -> int | None:
+        return {"gradient": n, "jacobian": n, "hessian": n * n}.get(kind)  # one pass per seed (pair)
+
     def _jacobian(self, f: Expr, values: dict, wrt: tuple) -> tuple:
         args = self._args(f, values)
         m, n = f.n_outputs, len(wrt)
@@ -159,6 +162,9 @@ class ReverseMode(_ProgramMode):
     """
 
     name = "reverse"
+
+    def _passes(self, kind: str, n: int, m: int, order: int = 1) -> int | None:
+        return {"gradient": 1, "jacobian": m, "hessian": n}.get(kind)  # one pass per output (per variable)
 
     def __init__(self, backend: str = "numpy"):
         device = normalize_device(backend)

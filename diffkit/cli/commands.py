@@ -72,26 +72,13 @@ def note(text: str) -> None:
 
 
 # ------------------------------------------------------------------------------ compare
-#: Where ``compare`` falls back to, in order, when the symbolic reference itself fails.
-REFERENCES = ("symbolic", "reverse", "forward-mode", "central")
-
-
 def _compare(f: Any, at: dict, methods: list[str] | None, peers: bool) -> Any:
     from ..compare import compare
 
-    failures = []
-    for reference in REFERENCES:
-        try:
-            table = compare(f, at=at, methods=methods, reference=reference, peers=peers)
-        except DiffkitError:
-            raise
-        except Exception as err:  # that reference can't do this function: say so, try the next
-            failures.append(f"{reference} ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})")
-            continue
-        if failures:
-            note(f"the reference failed: {', '.join(failures)}; errors are against {reference} instead")
-        return table
-    raise DiffkitError(f"no method could compute a reference derivative of {f}: {'; '.join(failures)}")
+    table = compare(f, at=at, methods=methods, peers=peers)  # a failing reference falls back by itself
+    if table.reference_failure:
+        note(f"{table.reference_failure}; errors are against {table.reference_name.split()[0]} instead")
+    return table
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import numpy as np
 from ..errors import ArgumentError, ArgumentTypeError, ExpressionError
 from ..expr.counting import OpCount, counting
 from ..expr.expr import Expr, as_expr, check_broadcast
+from ..limits import CostLimitError
 from ..table import Table, fmt
 
 __all__ = ["Differentiator", "Result", "plain"]
@@ -164,6 +166,13 @@ class Result:
         return self.table().to_html()
 
 
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"about {seconds / size:.0f} {unit}"
+    return f"about {seconds:.0f} seconds"
+
+
 def _array_of(v: Any) -> Any:
     """A Tensor's array (the differentiators work on arrays, not on a tape); any other value as it is."""
     data = getattr(v, "_data", None)
@@ -186,6 +195,13 @@ class Differentiator:
     A hook may return a third item, a dict of extra :class:`Result` fields
     (``error_estimate``, ``expressions``, ``size``, ``info``).
 
+    A method that knows how many passes through the function a request makes
+    says so in ``_passes(kind, n, m, order)``; a request whose estimated cost
+    (passes times the function's ops) is above :attr:`max_cost` is refused
+    before it starts with a :class:`~diffkit.CostLimitError` that gives the
+    estimate. Raise the limit on an instance (``method.max_cost = 1e10``) or
+    lift it (``None``).
+
     Example
     -------
     >>> import diffkit as dk
@@ -194,6 +210,10 @@ class Differentiator:
     """
 
     name = "differentiator"
+
+    #: The most op applications (passes through the function times its ops) a request may be
+    #: estimated to need before it is refused: about two minutes of AD passes at a microsecond each.
+    max_cost: float | None = 1e8
 
     # -- public API ------------------------------------------------------------
     def gradient(self, f: Any, at: Mapping[str, Any], wrt: Sequence[str] | str | None = None) -> Result:
@@ -210,6 +230,7 @@ class Differentiator:
         if f.n_outputs != 1:
             raise ExpressionError(f"gradient() needs one output; this function has {f.n_outputs}",
                                   hint="use jacobian() for several outputs")
+        self._check_cost("gradient", f, wrt)
         (value, grads, extra), ops, secs = self._run(self._gradient, f, values, wrt)
         return Result(self.name, "gradient", wrt, plain(value),
                       gradient={w: plain(g) for w, g in zip(wrt, grads)}, ops=ops, seconds=secs, **extra)
@@ -226,6 +247,7 @@ class Differentiator:
                [1., 1.]]))
         """
         f, values, wrt = self._prepare(f, at, wrt)
+        self._check_cost("jacobian", f, wrt)
         (value, jac, extra), ops, secs = self._run(self._jacobian, f, values, wrt)
         value = tuple(plain(v) for v in value) if isinstance(value, tuple) else plain(value)
         return Result(self.name, "jacobian", wrt, value, jacobian=np.asarray(jac), ops=ops,
@@ -244,6 +266,7 @@ class Differentiator:
         f, values, wrt = self._prepare(f, at, wrt)
         if f.n_outputs != 1:
             raise ExpressionError(f"hessian() needs one output; this function has {f.n_outputs}")
+        self._check_cost("hessian", f, wrt)
         (value, hess, extra), ops, secs = self._run(self._hessian, f, values, wrt)
         return Result(self.name, "hessian", wrt, plain(value), hessian=np.asarray(hess), order=2,
                       ops=ops, seconds=secs, **extra)
@@ -267,6 +290,7 @@ class Differentiator:
                                   hint="pass wrt='name'")
         if f.n_outputs != 1:
             raise ExpressionError(f"derivative() needs one output; this function has {f.n_outputs}")
+        self._check_cost("derivative", f, wrt_t, int(order))
         (value, d, extra), ops, secs = self._run(self._derivative, f, values, wrt_t[0], int(order))
         return Result(self.name, "derivative", wrt_t, plain(value), derivative=plain(d),
                       order=int(order), ops=ops, seconds=secs, **extra)
@@ -289,7 +313,27 @@ class Differentiator:
         value, grads, *extra = self._gradient(f, values, (wrt,))
         return (value, grads[0], *extra)
 
+    def _passes(self, kind: str, n: int, m: int, order: int = 1) -> int | None:
+        """Passes through the function a ``kind`` request over ``n`` inputs and ``m`` outputs makes
+        (``None``: not known, and then not checked)."""
+        return None
+
     # -- shared machinery ------------------------------------------------------
+    def _check_cost(self, kind: str, f: Expr, wrt: tuple, order: int = 1) -> None:
+        limit = self.max_cost
+        passes = self._passes(kind, len(wrt), f.n_outputs, order)
+        if limit is None or passes is None:
+            return
+        ops = max(len(f.graph), 1)
+        cost = passes * ops
+        if cost > limit:
+            raise CostLimitError(
+                f"{self!r}.{kind}() over {len(wrt):,} variables would make about {passes:,} passes through the "
+                f"function's {ops:,} ops: {cost:.2g} op applications, {_duration(cost * 1e-6)} at a microsecond "
+                f"each, above max_cost = {limit:.2g}. To run it anyway set max_cost on the method "
+                f"(method.max_cost = {10 ** math.ceil(math.log10(cost)):.0e}, or None for no limit)",
+                estimate=cost, limit=limit)
+
     def _prepare(self, f: Any, at: Mapping[str, Any], wrt) -> tuple[Expr, dict, tuple]:
         f = as_expr(f)
         if not isinstance(at, Mapping):

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import ArgumentError, DiffkitError
 from ..expr.expr import Expr, as_expr
+from ..limits import LimitError
 from ..table import Table, fmt
 from .base import Differentiator, Result
 
@@ -97,13 +98,16 @@ class Comparison:
     """
 
     def __init__(self, f: Expr, at: Mapping[str, Any], results: dict[str, Result | Exception],
-                 families: dict[str, str], reference: np.ndarray, reference_name: str, kind: str):
+                 families: dict[str, str], reference: np.ndarray, reference_name: str, kind: str,
+                 reference_failure: str | None = None):
         self.f = f
         self.at = dict(at)
         self.results = results
         self.families = families
         self.reference = reference
         self.reference_name = reference_name
+        #: Why the reference asked for was replaced by another method's numbers (None if it was not).
+        self.reference_failure = reference_failure
         self.kind = kind
 
     def __getitem__(self, label: str) -> Result:
@@ -135,8 +139,8 @@ class Comparison:
         rows = []
         for label, r in self.results.items():
             if isinstance(r, Exception):
-                rows.append([label, self.families[label], None, f"failed: {type(r).__name__}: {r}".split("\n")[0],
-                             None, None, None, None, None, None, None])
+                why = r.summary if isinstance(r, LimitError) else f"failed: {type(r).__name__}: {r}".split("\n")[0]
+                rows.append([label, self.families[label], None, why, None, None, None, None, None, None, None])
                 continue
             abs_err, rel_err = self.errors(label)
             size = r.size
@@ -200,6 +204,23 @@ def _cell(v: Any) -> str:
 
 KINDS = ("gradient", "jacobian", "hessian", "derivative")
 
+#: Where the reference falls back to, in order, when the one asked for gives up on a limit or fails.
+FALLBACK_REFERENCES = ("reverse", "forward-mode", "symbolic", "symbolic-cse", "complex-step", "richardson")
+
+
+def _fallback_reference(results: dict[str, Result | Exception], key: str,
+                        why: Exception) -> tuple[np.ndarray, str, str]:
+    """The next exact method's numbers when the reference asked for gave up or failed: (array, name, why)."""
+    what = why.summary if isinstance(why, LimitError) else f"failed ({type(why).__name__}: {why})"
+    for label in FALLBACK_REFERENCES:
+        r = results.get(label)
+        if isinstance(r, Result) and label != key:
+            return r.array, f"{label} (the {key} reference {what})", f"the {key} reference {what}"
+    if isinstance(why, DiffkitError):
+        raise why
+    raise DiffkitError(f"no reference to measure errors against: the {key} reference {what}, and no exact "
+                       f"method succeeded ({', '.join(FALLBACK_REFERENCES)})") from why
+
 
 def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiator] | None = None,
             reference: str | Differentiator | Any = "symbolic", wrt: Sequence[str] | None = None,
@@ -235,7 +256,11 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     -------
     Comparison
         Prints as an aligned table; also Markdown, HTML, CSV and records.
-        A method that fails shows its error in its row instead of stopping the rest.
+        A method that fails shows its error in its row instead of stopping the rest;
+        one that runs out of time ("gave up after 10 s", see ``Symbolic(time_limit=)``)
+        or would cost too much to start ("refused: ...", see ``max_cost``) says so.
+        If the reference itself gives up, errors are against the first exact method
+        that finished (reverse mode first), and the table's note says so.
 
     Example
     -------
@@ -286,23 +311,35 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
         families[label] = _family(d)
         try:
             results[label] = run(d)
+        except LimitError as err:  # ran out of time, or too costly to start: its row says so
+            results[label] = err
         except DiffkitError:
             raise  # bad input is the user's to fix, not a method's failure
         except Exception as err:  # a method that can't do this function: show it, keep going
             results[label] = err
+    failure = None
     if isinstance(reference, str) and _ALIASES.get(reference, reference) == "symbolic":
         from .reference import symbolic_reference
 
-        ref_array, ref_name = symbolic_reference(f, at, names, kind, order)
+        try:
+            ref_array, ref_name = symbolic_reference(f, at, names, kind, order)
+        except Exception as err:  # SymPy gave up or failed (1/x at 0): the next exact method's, and the note says so
+            ref_array, ref_name, failure = _fallback_reference(results, "symbolic", err)
     elif isinstance(reference, str):
         key = _ALIASES.get(reference, reference)
         ref = results.get(key)
-        if ref is None or isinstance(ref, Exception):
-            ref = run(method(key))
-        ref_array, ref_name = ref.array, key
+        if ref is None or isinstance(ref, Exception) and not isinstance(ref, LimitError):
+            try:
+                ref = run(method(key))
+            except LimitError as err:
+                ref = err
+        if isinstance(ref, LimitError):  # the reference gave up (or was refused): the next exact method's
+            ref_array, ref_name, failure = _fallback_reference(results, key, ref)
+        else:
+            ref_array, ref_name = ref.array, key
     elif isinstance(reference, Differentiator):
         ref_array, ref_name = run(reference).array, getattr(reference, "name", type(reference).__name__)
     else:
         ref_array, ref_name = np.asarray(reference, dtype=float), "the given reference"
     label = kind if kind != "derivative" or order == 1 else f"derivative of order {order}"
-    return Comparison(f, at, results, families, ref_array, ref_name, label)
+    return Comparison(f, at, results, families, ref_array, ref_name, label, failure)

@@ -144,6 +144,35 @@ def _data(value: Any) -> Any:
     return np.asarray(value)
 
 
+def _cast_to(target: Any, value: Any) -> Any:
+    """``value`` as an array of ``target``'s dtype, on its own device; ValueError saying why not,
+    where the cast would change what the numbers mean (a silently wrong number is the worst defect)."""
+    want, got = np.dtype(target.dtype), getattr(value, "dtype", None)
+    if got is None or np.dtype(got).kind not in "biufc":
+        what = "Python objects (None, ...)" if got is not None and np.dtype(got).kind == "O" else \
+            f"not numbers (dtype {got})"
+        raise ValueError(f"its values are {what}; a parameter holds numbers")
+    got = np.dtype(got)
+    if got == want:
+        return value
+    xp = namespace_of(value)
+    if got.kind == "c" and want.kind != "c":
+        raise ValueError(f"it is complex ({got}) and the parameter is real ({want}): the imaginary part would be "
+                         "lost; pass value.real if that is what you mean")
+    if want.kind in "biu" and got.kind == "f" and not bool(xp.all(xp.isfinite(value) & (value == xp.round(value)))):
+        raise ValueError(f"it holds values that are not whole numbers ({got}) and the buffer is {want}")
+    if want.kind in "biu" and value.size:
+        lo, hi = (0, 1) if want.kind == "b" else (np.iinfo(want).min, np.iinfo(want).max)
+        if float(xp.min(value)) < lo or float(xp.max(value)) > hi:
+            raise ValueError(f"its values run from {float(xp.min(value)):g} to {float(xp.max(value)):g}, outside "
+                             f"what {want} holds")
+    with np.errstate(all="ignore"):  # overflow is checked for below, and said so
+        cast = value.astype(want)
+    if want.kind in "fc" and not bool(xp.all(xp.isfinite(cast) | ~xp.isfinite(value))):
+        raise ValueError(f"it holds finite values beyond what {want} holds (they would become inf)")
+    return cast
+
+
 def _assign(target: Any, array: Any) -> None:
     """Copy ``array`` into the Tensor ``target`` in place (its identity and dtype are kept)."""
     with no_grad():
@@ -733,9 +762,13 @@ class Module:
 
         Values may be diffkit Tensors, NumPy/CuPy arrays or torch tensors; each
         is cast to the parameter's dtype and device. With ``strict`` (default)
-        a missing or unexpected key is an error; a shape mismatch always is.
-        Errors name every offending key (and both shapes), and leave the model
-        unchanged. Returns the unmatched keys.
+        a missing or unexpected key is an error; a shape mismatch always is, and
+        so is a value whose cast would change what its numbers mean (text or
+        Python objects, complex into a real parameter, non-whole numbers into an
+        integer buffer, finite values beyond the dtype's range). Everything is
+        checked before anything is assigned: errors name every offending key
+        (and both shapes), and leave the model unchanged. Returns the unmatched
+        keys.
 
         Example
         -------
@@ -773,6 +806,11 @@ class Module:
                 shape_error = True
                 errors.append(f"size mismatch for {key}: copying a param with shape {got} from checkpoint, "
                               f"the shape in current model is {want}.")
+                continue
+            try:  # cast now, so nothing is assigned unless everything can be
+                value = _cast_to(target, value)
+            except (ValueError, TypeError) as exc:
+                errors.append(f"can't load {key}: {exc}")
                 continue
             staged.append((target, value))
         if strict:

@@ -23,6 +23,14 @@ T s (while <stage>, S s of it)". The limit counts the whole row -- building the
 expression, measuring sizes and the exact reference too -- while the ``t_``
 columns time only differentiating, expanding, CSE and AD, so a row can give
 up with small ``t_`` values: its status names the stage that used the time.
+Families grow with ``n``: once a row gives up at a stage, the rows after it
+with larger ``n`` stop before that stage ("skipped from <stage> on"), and a row
+with nothing left to run is not run at all (``skip_larger=False`` runs every
+row in full). The worker never outlives the study: it is killed with it.
+
+The expressions a row keeps (``row.expressions``, ``row.exact``) come back
+from the worker as bytes and are rebuilt when first read, so a swollen
+expression costs the study nothing it did not already spend.
 
 Example
 -------
@@ -34,11 +42,14 @@ Example
 
 from __future__ import annotations
 
+import io
 import math
 import multiprocessing
+import os
+import pickle
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +58,8 @@ import sympy as sp
 
 from ..errors import ArgumentError, ExpressionError
 from ..expr.expr import as_expr
-from ..expr.sympy_bridge import plain_symbols
+from ..expr.sympy_bridge import symbol
+from ..limits import check_time_limit, die_with_parent
 from ..table import Table, fmt
 from .backends import get_backend
 from .dual import derivative_along, derivative_dag, exact_derivative
@@ -55,10 +67,13 @@ from .evaluate import Compiled
 from .size import Size, cse_nodes
 from .size import size as measure
 
-__all__ = ["swell", "SwellTable", "SwellRow", "COLUMNS", "DEFAULT_POINT"]
+__all__ = ["swell", "SwellTable", "SwellRow", "KeptExpressions", "COLUMNS", "DEFAULT_POINT", "MAX_KEPT_BYTES"]
 
 #: The value every variable takes where the errors are measured, unless ``point=`` says otherwise.
 DEFAULT_POINT = 0.3
+
+#: An expression larger than this, pickled, is not kept (the measurements of it still are).
+MAX_KEPT_BYTES = 64 << 20
 
 #: Columns of the swell table, in order.
 COLUMNS = ["n", "l_n", "d_nested", "d_simplified", "d_cse", "ad_trace",
@@ -70,6 +85,66 @@ _STAGES = {"build": "building the expression", "diff": "differentiating", "measu
            "exact": "computing the exact reference", "eval_nested": "evaluating the nested form",
            "eval_cse": "evaluating the CSE form", "simplify": "expanding",
            "eval_simplified": "evaluating the expanded form"}
+_ORDER = list(_STAGES)  # the order the stages run in
+
+
+class _PlainPickler(pickle.Pickler):
+    """Pickles diffkit's real symbols as plain ones (how users are handed expressions), with
+    shared subexpressions pickled once: linear in the expression's DAG, however big its tree."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is sp.Symbol and obj == symbol(obj.name):
+            return sp.Symbol, (obj.name,)
+        return NotImplemented
+
+
+def _pack(value: Any) -> bytes | None:
+    """``value`` pickled with plain symbols, or None when it is larger than :data:`MAX_KEPT_BYTES`."""
+    buf = io.BytesIO()
+    try:
+        _PlainPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except RecursionError:  # deeper than pickle goes: not kept
+        return None
+    return buf.getvalue() if buf.tell() <= MAX_KEPT_BYTES else None
+
+
+def _unpack(blob: bytes) -> Any:
+    with sp.evaluate(False):  # rebuilt exactly as it was, not simplified again on the way in
+        return pickle.loads(blob)  # noqa: S301 - bytes this module's own worker wrote
+
+
+class KeptExpressions(Mapping):
+    """A row's expressions, kept as bytes and rebuilt (once) when read: ``row.expressions["nested"]``.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> row = dk.symbolic.swell(dk.examples.logistic_map, n=[2]).by_n[2]
+    >>> sorted(row.expressions), row.expressions["simplified"]
+    (['cse', 'l', 'nested', 'simplified'], 4 - 8*x)
+    """
+
+    def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
+        self._values: dict[str, Any] = {}
+
+    def keep(self, name: str, blob: bytes) -> None:
+        self._blobs[name] = blob
+        self._values.pop(name, None)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            self._values[name] = _unpack(self._blobs[name])
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __repr__(self) -> str:
+        return f"KeptExpressions({', '.join(self._blobs)})"
 
 
 @dataclass
@@ -80,7 +155,8 @@ class SwellRow:
     ----------
     n : int
     status : str
-        ``"ok"``, ``"gave up after T s (while ...)"`` or ``"error: ..."``.
+        ``"ok"``, ``"gave up after T s (while ...)"``, ``"skipped from <stage> on (...)"``
+        or ``"error: ..."``.
     sizes : dict of str to Size
         ``"l"`` (the function), ``"nested"`` (whose ``cse`` is the CSE'd size),
         ``"simplified"``: whatever finished.
@@ -90,12 +166,16 @@ class SwellRow:
         ``"diff"``, ``"simplify"``, ``"cse"``, ``"ad"``.
     errors : dict of str to float
         Relative float64 error of ``"nested"``, ``"simplified"``, ``"cse"``, ``"ad"``.
-    expressions : dict
-        ``"l"``, ``"nested"``, ``"simplified"`` (SymPy) and ``"cse"`` (replacements, reduced).
+    expressions : KeptExpressions
+        ``"l"``, ``"nested"``, ``"simplified"`` (SymPy) and ``"cse"`` (replacements, reduced),
+        each rebuilt when first read (one larger than :data:`MAX_KEPT_BYTES` is not kept).
     exact : sympy.Number or None
-        The exact derivative at the point.
+        The exact derivative at the point (rebuilt when first read).
     stage_seconds : dict of str to float
         Wall time of each stage of the row's work (what the time limit counts), by stage name.
+    stopped : str or None
+        The stage (``"diff"``, ``"simplify"``...) the row gave up in or was skipped from; None
+        when it ran in full.
 
     Example
     -------
@@ -111,9 +191,15 @@ class SwellRow:
     dag: int | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     errors: dict[str, float] = field(default_factory=dict)
-    expressions: dict[str, Any] = field(default_factory=dict)
-    exact: Any = None
+    expressions: KeptExpressions = field(default_factory=KeptExpressions)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    stopped: str | None = None
+    _exact: bytes | None = field(default=None, repr=False)
+
+    @property
+    def exact(self) -> Any:
+        """The exact derivative at the point (a SymPy number), or None where it didn't finish."""
+        return None if self._exact is None else _unpack(self._exact)
 
     @property
     def gave_up(self) -> bool:
@@ -140,6 +226,8 @@ class SwellTable(Table):
     results : list of SwellRow
         The full measurements, one per ``n``.
     by_n : dict of int to SwellRow
+    skipped : list or range of int
+        The ``n`` not run at all: a smaller ``n`` gave up in the first stage.
     family, wrt, point, time_limit, backend
         What was asked.
 
@@ -154,9 +242,11 @@ class SwellTable(Table):
     """
 
     def __init__(self, results: list[SwellRow], *, family: Callable, wrt: str, point: Mapping[str, float] | None,
-                 time_limit: float, backend: str):
+                 time_limit: float, backend: str, skipped: list[int] | range = (),
+                 stop: tuple[str, int] | None = None):
         self.results = results
         self.by_n = {r.n: r for r in results}
+        self.skipped = skipped
         self.family = family
         self.wrt = wrt
         self.point = point
@@ -176,6 +266,11 @@ class SwellTable(Table):
             notes.append(f"Rows that hit the {fmt(time_limit)} s limit keep what finished. The limit is wall time "
                          "for the whole row, including building l_n, measuring sizes and the exact reference, "
                          "which the t_* columns do not time; the status names the stage that ran out of time.")
+        if stop is not None:
+            stage, k = stop
+            left_out = (f"; n = {_span(skipped)} ({len(skipped)} rows) not run at all" if len(skipped) else "")
+            notes.append(f"n = {k} gave up while {_STAGES.get(stage, stage)}: rows with larger n stop before that "
+                         f"stage{left_out} (swell(..., skip_larger=False) runs them).")
         super().__init__(COLUMNS, [r.cells() for r in results],
                          title=f"Expression swell of d/d{wrt} {name}(n)", notes=notes,
                          formatter=lambda v: fmt(v, 3))
@@ -189,6 +284,10 @@ class SwellTable(Table):
         """``(ns, values)`` of one column, leaving out rows where it didn't finish (for plots)."""
         pairs = [(row["n"], row[column]) for row in self if row[column] is not None]
         return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _span(ns: list[int] | range) -> str:
+    return f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}, {ns[1]}" if len(ns) == 2 else f"{ns[0]}, ..., {ns[-1]}"
 
 
 def _relative_error(computed: Any, exact: sp.Basic) -> float:
@@ -278,37 +377,74 @@ def _store(row: SwellRow, key: str, value: Any) -> None:
     elif kind == "err":
         row.errors[name] = value
     elif kind == "expr":
-        row.expressions[name] = plain_symbols(value)  # in the symbols Expr.to_sympy() hands out
+        row.expressions.keep(name, value)
     elif key == "ad_trace":
         row.ad_trace = value
     elif key == "dag":
         row.dag = value
     elif key == "exact":
-        row.exact = value
+        row._exact = value
 
 
-def _worker(conn, family, n, wrt, point, backend) -> None:  # pragma: no cover - runs in the child
+class _Skip(BaseException):
+    """Raised in the worker at the stage a smaller n gave up in: the row ends there."""
+
+
+def _sender(put: Callable[[str, Any], None], stop_before: str | None) -> Callable[[str, Any], None]:
+    """The ``send`` that ``_measure_row`` reports through: expressions go as bytes (packed where they
+    were made, in the worker), and the stage a smaller n gave up in ends the row."""
+
+    def send(key: str, value: Any) -> None:
+        if key == "stage" and value == stop_before:
+            raise _Skip(value)
+        if key.startswith("expr:") or key == "exact":
+            value = _pack(value)
+            if value is None:
+                return
+        put(key, value)
+
+    return send
+
+
+def _worker(recv, conn, parent: int, family, n, wrt, point, backend, stop_before) -> None:  # pragma: no cover
+    recv.close()  # the parent's end: with it closed here, a dead parent means a broken pipe, not a hang
+    die_with_parent(parent)
     try:
-        _measure_row(lambda k, v: conn.send((k, v)), family, n, wrt, point, backend)
+        _measure_row(_sender(lambda k, v: conn.send((k, v)), stop_before), family, n, wrt, point, backend)
         conn.send(("done", None))
+    except _Skip as skip:
+        conn.send(("skipped", skip.args[0]))
     except BaseException as err:  # report, don't die silently
         conn.send(("error", f"{type(err).__name__}: {err}"))
     finally:
         conn.close()
 
 
-def _run_row(family, n, wrt, point, backend, time_limit, ctx, on_stage=None) -> SwellRow:
+def _skipped_status(stage: str, gave_up_at: int) -> str:
+    return f"skipped from {_STAGES.get(stage, stage)} on (n = {gave_up_at} gave up there)"
+
+
+def _run_here(row: SwellRow, family, n, wrt, point, backend, stop_before) -> SwellRow:
+    """No fork on this platform: the row runs in this process, without a time limit."""
+    try:
+        _measure_row(_sender(lambda k, v: _store(row, k, v) if k != "stage" else None, stop_before),
+                     family, n, wrt, point, backend)
+    except _Skip as skip:
+        row.stopped = skip.args[0]
+    except ExpressionError:
+        raise
+    except Exception as err:
+        row.status = f"error: {type(err).__name__}: {err}"
+    return row
+
+
+def _run_row(family, n, wrt, point, backend, time_limit, ctx, on_stage=None, stop_before=None) -> SwellRow:
     row = SwellRow(n)
-    if ctx is None:  # no fork on this platform: run here, without a time limit
-        try:
-            _measure_row(lambda k, v: _store(row, k, v) if k != "stage" else None, family, n, wrt, point, backend)
-        except ExpressionError:
-            raise
-        except Exception as err:
-            row.status = f"error: {type(err).__name__}: {err}"
-        return row
+    if ctx is None:
+        return _run_here(row, family, n, wrt, point, backend, stop_before)
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(send, family, n, wrt, point, backend), daemon=True)
+    proc = ctx.Process(target=_worker, args=(recv, send, os.getpid(), family, n, wrt, point, backend, stop_before),
+                       daemon=True)
     t0 = time.monotonic()
     proc.start()
     send.close()
@@ -320,20 +456,26 @@ def _run_row(family, n, wrt, point, backend, time_limit, ctx, on_stage=None) -> 
     try:
         while True:
             left = time_limit - (time.monotonic() - t0)
-            if left <= 0 or not recv.poll(left):
+            # poll in slices: a huge finite limit is no OverflowError, and the limit is checked again
+            if left <= 0 or not recv.poll(min(left, 60.0)):
+                if time_limit - (time.monotonic() - t0) > 0:
+                    continue
                 now = time.monotonic()
                 account(now)
                 since = now
                 row.status = (f"gave up after {fmt(time_limit)} s (while {_STAGES.get(stage, stage)}, "
                               f"{fmt(row.stage_seconds[stage], 2)} s of it)")
+                row.stopped = stage
                 break
             try:
                 key, value = recv.recv()
             except EOFError:
                 row.status = "error: the worker process died"
                 break
-            if key == "done":
+            if key in ("done", "skipped"):
                 account(time.monotonic())
+                if key == "skipped":
+                    row.stopped = value
                 break
             if key == "error":
                 if value.startswith("ExpressionError"):
@@ -356,9 +498,21 @@ def _run_row(family, n, wrt, point, backend, time_limit, ctx, on_stage=None) -> 
     return row
 
 
+def _members(n: Iterable[int]) -> range | list:
+    """``n`` as a range (kept lazy: range(1, 10**9) costs nothing until rows run) or a list, checked."""
+    ns = n if isinstance(n, range) else [n] if isinstance(n, (int, np.integer)) else list(n)
+    if isinstance(ns, range):
+        bad = [] if not ns or min(ns) >= 1 else [min(ns)]
+    else:
+        bad = [k for k in ns if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1]
+    if bad:
+        raise ArgumentError(f"n must be positive integers; got {bad[0]!r}")
+    return ns
+
+
 def swell(family: Callable[[int], Any], n: Iterable[int] = range(1, 9), wrt: str = "x", *,
           time_limit: float = 10.0, point: Mapping[str, float] | None = None,
-          backend: str = "sympy", progress: bool = False) -> SwellTable:
+          backend: str = "sympy", progress: bool = False, skip_larger: bool = True) -> SwellTable:
     """Measure expression swell of ``d family(n) / d wrt`` for each ``n``.
 
     Parameters
@@ -367,7 +521,7 @@ def swell(family: Callable[[int], Any], n: Iterable[int] = range(1, 9), wrt: str
         ``n -> Expr`` (or anything :func:`diffkit.expr` accepts), e.g.
         ``dk.examples.logistic_map``, ``dk.examples.nested_products``, ``dk.examples.exp_sin``.
     n : iterable of int
-        The members to measure (default 1..8).
+        The members to measure (default 1..8), in the order given.
     wrt : str
         The variable to differentiate with respect to.
     time_limit : float
@@ -381,6 +535,12 @@ def swell(family: Callable[[int], Any], n: Iterable[int] = range(1, 9), wrt: str
         The engine that differentiates and expands.
     progress : bool
         Show a progress bar over the rows, naming the stage each row is in.
+    skip_larger : bool
+        Once a row gives up at a stage, later rows with a larger ``n`` stop
+        before that stage (their status says so), and rows with nothing left
+        to run are left out of the table (``table.skipped`` lists them): the
+        family only grows, so they would give up too. ``False`` runs every row
+        in full.
 
     Returns
     -------
@@ -400,12 +560,8 @@ def swell(family: Callable[[int], Any], n: Iterable[int] = range(1, 9), wrt: str
     if not callable(family):
         raise ExpressionError(f"swell() needs a family, a callable n -> Expr; got {type(family).__name__}",
                               hint="for example dk.examples.logistic_map")
-    ns = list(n) if not isinstance(n, int) else [n]
-    bad = [k for k in ns if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1]
-    if bad:
-        raise ArgumentError(f"n must be positive integers; got {bad[0]!r}")
-    if not isinstance(time_limit, (int, float)) or isinstance(time_limit, bool) or not 0 < time_limit < math.inf:
-        raise ArgumentError(f"time_limit must be a positive, finite number of seconds, got {time_limit!r}")
+    ns = _members(n)
+    time_limit = check_time_limit(time_limit, none_ok=False)
     if not isinstance(wrt, str):
         raise ExpressionError(f"wrt must be a variable name, got {wrt!r}")
     get_backend(backend)  # fail early, here, if it is missing
@@ -419,12 +575,28 @@ def swell(family: Callable[[int], Any], n: Iterable[int] = range(1, 9), wrt: str
 
     bar = tqdm(total=len(ns), desc="swell", unit="row", disable=not progress, leave=False)
     show = lambda k, stage: bar.set_postfix_str(f"n={k}: {stage}")  # noqa: E731
+    results: list[SwellRow] = []
+    skipped: list[int] | range = []
+    stop: tuple[str, int] | None = None  # (the earliest stage a row gave up in, that row's n)
     try:
-        results = []
-        for k in ns:
-            results.append(_run_row(family, int(k), wrt, point, backend, float(time_limit), ctx, show))
+        for i, k in enumerate(ns):
+            k = int(k)
+            if stop is not None and k > stop[1] and stop[0] == _ORDER[0]:  # nothing left to run
+                if isinstance(ns, range) and ns.step > 0:  # every later n is larger: all skipped
+                    skipped = ns[i:]
+                    break
+                skipped.append(k)
+                bar.update()
+                continue
+            before = stop[0] if stop is not None and k > stop[1] else None
+            row = _run_row(family, k, wrt, point, backend, time_limit, ctx, show, stop_before=before)
+            if before is not None and row.stopped == before and row.status == "ok":
+                row.status = _skipped_status(before, stop[1])
+            if skip_larger and row.gave_up and (stop is None or _ORDER.index(row.stopped) < _ORDER.index(stop[0])):
+                stop = (row.stopped, k)
+            results.append(row)
             bar.update()
     finally:
         bar.close()
-    return SwellTable(results, family=family, wrt=wrt, point=point, time_limit=float(time_limit),
-                      backend=backend)
+    return SwellTable(results, family=family, wrt=wrt, point=point, time_limit=time_limit, backend=backend,
+                      skipped=skipped, stop=stop)

@@ -108,8 +108,8 @@ def test_progress_bar_names_the_stage(monkeypatch):
     seen = []
     real = swell_module._run_row
 
-    def spy(*args):
-        return real(*args[:-1], lambda n, stage: seen.append((n, stage)))
+    def spy(*args, **kw):
+        return real(*args[:-1], lambda n, stage: seen.append((n, stage)), **kw)
 
     monkeypatch.setattr(swell_module, "_run_row", spy)
     dk.symbolic.swell(dk.examples.logistic_map, n=[2], progress=True)
