@@ -29,6 +29,10 @@ from .expr.ops import (
     minimum, mul, neg, pow, relu, reshape, sigmoid, sign, sin, softmax, sqrt, square, stack, step, sub, sum,
     tan, tanh, transpose, where,
 )
+from .expr.ops import (  # the rest of the expression vocabulary
+    acos, acosh, asinh, atan2, atanh, cbrt, ceil, cosh, erf, erfc, exp2, expm1, floor, gelu, hypot, log1p, log2,
+    log10, logaddexp, mod, round, silu, sinc, sinh, softplus,
+)
 from .table import Table
 
 # The interface every method implements, and the comparison of all of them.
@@ -62,6 +66,8 @@ __all__ = [
     "logsumexp", "matmul", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
+    "acos", "acosh", "asinh", "atan2", "atanh", "cbrt", "ceil", "cosh", "erf", "erfc", "exp2", "expm1", "floor",
+    "gelu", "hypot", "log1p", "log2", "log10", "logaddexp", "mod", "round", "silu", "sinc", "sinh", "softplus",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

@@ -39,7 +39,7 @@ import numpy as np
 from ..errors import ArgumentError, ArgumentTypeError, GradientError, ShapeError
 from ..expr.counting import COUNTER
 from ..expr.methods import ArrayMethods
-from ..expr.ops import OPS, Op
+from ..expr.ops import OPS, UFUNCS, Op
 from . import backend
 from .blas import axpy
 from .grad_mode import STATE
@@ -979,14 +979,7 @@ class Tensor(ArrayMethods):
             yield self[i]
 
     # NumPy ufuncs on Tensors (np.exp(t), ndarray * t) record like the dk functions.
-    _UFUNCS = {
-        "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-        "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
-        "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
-        "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
-        "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal", "less": "less",
-        "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
-    }
+    _UFUNCS = UFUNCS
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         name = self._UFUNCS.get(ufunc.__name__)

@@ -23,12 +23,12 @@ from .ops import OPS, apply
 
 __all__ = ["OpArithmetic"]
 
-_ADD, _SUB, _MUL, _DIV, _POW = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"]
+_ADD, _SUB, _MUL, _DIV, _POW, _MOD = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"], OPS["mod"]
 _NEG, _ABS = OPS["neg"], OPS["abs"]
 
 
 class OpArithmetic:
-    """Mixin: ``+ - * / ** -x abs(x)`` on instances (and with numbers) apply the table's ops."""
+    """Mixin: ``+ - * / ** % -x abs(x)`` on instances (and with numbers) apply the table's ops."""
 
     __slots__ = ()
 
@@ -42,6 +42,8 @@ class OpArithmetic:
     def __rtruediv__(self, o: Any) -> Any: return apply(_DIV, o, self)
     def __pow__(self, o: Any) -> Any: return apply(_POW, self, o)
     def __rpow__(self, o: Any) -> Any: return apply(_POW, o, self)
+    def __mod__(self, o: Any) -> Any: return apply(_MOD, self, o)
+    def __rmod__(self, o: Any) -> Any: return apply(_MOD, o, self)
     def __neg__(self) -> Any: return apply(_NEG, self)
     def __pos__(self) -> Any: return self
     def __abs__(self) -> Any: return apply(_ABS, self)

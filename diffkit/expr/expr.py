@@ -241,7 +241,7 @@ class Expr(OpArithmetic):
 
         sym = self.to_sympy()
         return (f"<div><code>{html.escape(str(self))}</code> &nbsp; variables: "
-                f"{html.escape(', '.join(self.variables))}</div><div>$${_latex(sym)}$$</div>")
+                f"{html.escape(', '.join(self.variables))}</div><div>$${html.escape(_latex(sym))}$$</div>")
 
     # Composing Exprs: dk.sin(f), f + g, 2 * f. The result's variables are the
     # union, in order of appearance.
@@ -312,8 +312,6 @@ def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None) -> 
         if kinds & {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}:
             raise ExpressionError("the function takes *args/**kwargs; pass variables=[...] to name them")
         variables = [p.name for p in params]
-    elif isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
-        raise ExpressionError(f"variables= must be a list of names, got {variables!r}")
     variables = unique_names(variables)
     b = GraphBuilder()
     placeholders = [Traced(b, b.input(n)) for n in variables]

@@ -14,8 +14,13 @@ point it comes with:
   exponent has a positive base, and a negative base only meets the integer
   exponents 2 and 3;
 * the kink ops (``abs``, ``relu``, ``sign``, ``step``, ``maximum``,
-  ``minimum``) are allowed anywhere; :func:`kink_margin` measures how far the
-  point is from their kinks, and the tests ``assume`` a margin.
+  ``minimum``, ``clip``), the jumps (``floor``, ``ceil``, ``round``, ``mod``)
+  and the singular points (``cbrt`` at 0, ``hypot`` at the origin, ``atan2``
+  on its cut, ``sinc`` at 0 for SymPy) are allowed anywhere; :func:`kink_margin` measures how far the
+  point is from them, and the tests ``assume`` a margin;
+* ``acos``/``atanh`` see ``0.9 * tanh(a)``, ``acosh`` sees ``1 + positive``,
+  the logarithms positive arguments, ``sinh``/``cosh``/``expm1``/``exp2`` bounded ones,
+  ``mod`` a positive divisor.
 
 The expressions are written as text, so the parser is exercised too, and
 ``OPS_USED`` lets the tests check that every elementwise op of the table is
@@ -35,10 +40,11 @@ from diffkit.expr.ops import EXPR_OPS, OPS
 
 LIMIT = 6.0
 VARIABLES = ("x", "y", "z")
-#: Ops at which the function has a kink or a jump, and the argument distance that measures it.
-KINKS = {"abs", "relu", "sign", "step", "maximum", "minimum"}
-#: Ops for which the complex step is not valid (not complex-analytic).
-NOT_ANALYTIC = KINKS
+#: Ops at which the function has a kink, a jump or a singular point (see ``_gap``).
+KINKS = {"abs", "relu", "sign", "step", "maximum", "minimum", "clip", "floor", "ceil", "round", "mod", "cbrt",
+         "hypot", "atan2", "sinc"}  # sinc: SymPy's derivative is 0/0 at 0 (docs/edge_cases.md)
+#: Ops for which the complex step is not valid (not complex-analytic), as the table says.
+NOT_ANALYTIC = frozenset(n for n, op in EXPR_OPS.items() if op.complex_step)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,28 @@ def _unary(draw, name: str, a: Sub) -> Sub:
         return Sub(f"asin(0.9 * tanh({t}))", math.asin(0.9), a.uses("asin", "mul", "tanh"))
     if name == "tan":
         return Sub(f"tan(1.2 * tanh({t}))", math.tan(1.2), a.uses("tan", "mul", "tanh"))
+    if name in ("acos", "atanh"):
+        return Sub(f"{name}(0.9 * tanh({t}))", max(math.pi, math.atanh(0.9)), a.uses(name, "mul", "tanh"))
+    if name == "acosh":
+        p = _positive(draw, a)
+        return Sub(f"acosh(1 + {p.text})", math.acosh(1 + p.bound), p.uses("acosh", "add"))
+    if name in ("log2", "log10", "log1p"):
+        p = _positive(draw, a)
+        return Sub(f"{name}({p.text})", max(abs(math.log(0.04)), math.log(1 + p.bound)), p.uses(name))
+    if name in ("sinh", "cosh", "expm1", "exp2"):
+        s = _small(draw, a)
+        return Sub(f"{name}({s.text})", math.cosh(s.bound) + math.exp(s.bound), s.uses(name))
+    if name in ("asinh", "cbrt", "silu", "gelu"):
+        return Sub(f"{name}({t})", a.bound + 1.0, a.uses(name))
+    if name in ("erf", "erfc", "sinc"):
+        return Sub(f"{name}({t})", 2.0, a.uses(name))
+    if name == "softplus":
+        return Sub(f"softplus({t})", a.bound + 1.0, a.uses(name))
+    if name in ("floor", "ceil", "round"):
+        return Sub(f"{name}({t})", a.bound + 1.0, a.uses(name))
+    if name == "clip":
+        lo = draw(st.sampled_from([-1.5, -0.5, 0.0]))
+        return Sub(f"clip({t}, {lo!r}, {lo + 1.0!r})", max(abs(lo), abs(lo + 1.0)), a.uses(name))
     raise AssertionError(name)
 
 
@@ -123,6 +151,15 @@ def _binary(draw, name: str, a: Sub, b: Sub) -> Sub:
         return Sub(f"({a.text} / {p.text})", a.bound / low, a.ops | p.ops | {"div"})
     if name in ("maximum", "minimum"):
         return Sub(f"{name}({a.text}, {b.text})", max(a.bound, b.bound), a.ops | b.ops | {name})
+    if name == "atan2":
+        return Sub(f"atan2({a.text}, {b.text})", math.pi, a.ops | b.ops | {name})
+    if name == "hypot":
+        return Sub(f"hypot({a.text}, {b.text})", a.bound + b.bound, a.ops | b.ops | {name})
+    if name == "logaddexp":
+        return Sub(f"logaddexp({a.text}, {b.text})", max(a.bound, b.bound) + 1.0, a.ops | b.ops | {name})
+    if name == "mod":
+        p = _positive(draw, b)
+        return Sub(f"({a.text} % {p.text})", p.bound, a.ops | p.ops | {name})
     if name == "pow":
         if draw(st.booleans()):  # any base, integer exponent (written as a float literal)
             n = draw(st.sampled_from([2, 3]))
@@ -208,10 +245,28 @@ def kink_margin(f, point: dict) -> float:
         varies[i] = any(varies[a] for a in node.args)
         if node.op.name not in KINKS or not varies[i]:
             continue
-        args = [float(vals[a]) for a in node.args]
-        gap = abs(args[0] - args[1]) if len(args) == 2 else abs(args[0])
-        margin = min(margin, gap)
+        margin = min(margin, _gap(node.op.name, [float(vals[a]) for a in node.args], node.params))
     return margin
+
+
+def _gap(name: str, args: list, params: dict) -> float:
+    """How far an op's arguments are from its kink, jump or singular point."""
+    a = args[0]
+    if name in ("maximum", "minimum"):
+        return abs(a - args[1])
+    if name in ("floor", "ceil"):
+        return abs(a - round(a))
+    if name == "round":
+        return abs(a - math.floor(a) - 0.5)
+    if name == "clip":
+        return min(abs(a - params.get("lo", -math.inf)), abs(a - params.get("hi", math.inf)))
+    if name == "mod":
+        return abs(a - args[1] * round(a / args[1]))
+    if name == "hypot":
+        return math.hypot(a, args[1])
+    if name == "atan2":  # the origin, and the cut along the negative x axis
+        return min(math.hypot(a, args[1]), abs(a) if args[1] < 0 else math.inf)
+    return abs(a)  # abs, relu, sign, step, cbrt, sinc
 
 
 def uses_non_analytic(case: Case) -> bool:

@@ -50,10 +50,19 @@ Example
 
 from __future__ import annotations
 
-from . import elementwise, fused, reductions, shapes  # noqa: F401 - each registers its family of ops
-from .core import ALIASES, FUNCTIONS, OPS, Op, apply, namespace
+from . import (  # noqa: F401 - each registers its family of ops
+    elementwise,
+    fused,
+    logexp,
+    piecewise,
+    reductions,
+    shapes,
+    special,
+    trig,
+)
+from .core import ALIASES, FUNCTIONS, OPS, UFUNCS, Op, apply, namespace
 
-__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "EXPR_OPS"]
+__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "UFUNCS", "EXPR_OPS"]
 
 # Every op's public function by its name, here as before the table was split:
 # ``from diffkit.expr.ops import sin, sum_to``.

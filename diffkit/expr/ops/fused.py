@@ -21,8 +21,9 @@ import numpy as _numpy
 from ...errors import ArgumentError
 from .core import _defop
 from .elementwise import log, maximum
+from .piecewise import clip
 from .reductions import softmax, sum
-from .shapes import broadcast_to, clip, matmul, matrix_transpose, reshape
+from .shapes import broadcast_to, matmul, matrix_transpose, reshape
 
 
 # Binary cross-entropy of probabilities p against targets t, elementwise, as one
