@@ -90,7 +90,8 @@ def _numeric(op: Any, args: list, params: dict) -> sp.Basic:
     """An op of numbers evaluated as every other method evaluates it (NumPy's rules), where
     SymPy's exact value is not a real number: sqrt(-1) is nan, not I; 1/0 is inf, not zoo
     (SymPy's unsigned infinity, which has no real value and can't be compiled)."""
-    values = [complex(a) if a.is_extended_real is False else float(a) for a in args]
+    values = [float("nan") if a is sp.nan else complex(a) if a.is_extended_real is False else float(a)
+              for a in args]
     with np.errstate(all="ignore"):
         value = complex(op.impl(np, *values, **params))
     if value.imag != 0 or math.isnan(value.real):
@@ -131,8 +132,11 @@ def to_sympy(graph: Graph, real: bool = True) -> Any:
         if node.op.sympy is None:
             raise ExpressionError(f"op {node.op.name!r} has no SymPy counterpart")
         args = [vals[a] for a in node.args]
-        out = node.op.sympy(*args, **node.params)
         constant[i] = all(constant[a] for a in node.args)
+        if constant[i] and any(a is sp.nan for a in args):  # SymPy refuses to compare nan (Max(0, nan))
+            vals[i] = _numeric(node.op, args, node.params)
+            continue
+        out = node.op.sympy(*args, **node.params)
         if constant[i] and out.is_extended_real is not True:
             out = _numeric(node.op, args, node.params)
         vals[i] = out

@@ -31,6 +31,7 @@ x**2 + 2*x + 1
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from typing import Any
 
 import sympy as sp
@@ -39,7 +40,8 @@ from ..errors import BackendError
 from ..expr.sympy_bridge import symbol
 
 __all__ = ["SymbolicBackend", "SympyBackend", "SymEngineBackend", "SymEngineNotInstalled",
-           "get_backend", "BACKENDS", "expand_polynomial", "zero_deltas"]
+           "get_backend", "BACKENDS", "expand_polynomial", "zero_deltas", "too_large_to_expand",
+           "MAX_EXPANDED_POWER"]
 
 
 class SymEngineNotInstalled(BackendError, ImportError):
@@ -198,6 +200,31 @@ def expand_polynomial(e: sp.Basic) -> sp.Basic | None:
     return memo[e].as_expr()
 
 
+#: A sum raised to a larger power is not expanded: (x + 1)^1000000 has a million terms of up to
+#: 300000 digits each, which no engine finishes.
+MAX_EXPANDED_POWER = 1000
+
+
+def too_large_to_expand(e: sp.Basic) -> bool:
+    """Whether ``e`` holds a sum raised to a power past :data:`MAX_EXPANDED_POWER` (then it is kept
+    as it is, with a warning, instead of expanded).
+
+    Example
+    -------
+    >>> import sympy as sp
+    >>> from diffkit.symbolic.backends import too_large_to_expand
+    >>> x = sp.Symbol("x")
+    >>> too_large_to_expand((x + 1) ** 10**6), too_large_to_expand(x ** 10**6)
+    (True, False)
+    """
+    big = [p for p in e.atoms(sp.Pow) if p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER and p.base.is_Add]
+    if big:
+        warnings.warn(f"({big[0].base})^{big[0].exp} is not expanded: a sum raised to a power above "
+                      f"{MAX_EXPANDED_POWER} would have more terms than can be computed; the derivative is "
+                      "evaluated unexpanded", UserWarning, stacklevel=5)
+    return bool(big)
+
+
 class SymbolicBackend:
     """What the differentiator asks of a computer-algebra engine.
 
@@ -240,6 +267,8 @@ class SympyBackend(SymbolicBackend):
         return zero_deltas(real_kink_diff(e, *[symbol(wrt)] * order))
 
     def expand(self, e: sp.Basic) -> sp.Basic:
+        if too_large_to_expand(e):
+            return e
         poly = expand_polynomial(e)
         return poly if poly is not None else sp.expand(e)
 
@@ -289,6 +318,8 @@ class SymEngineBackend(SymbolicBackend):
         # A polynomial goes through the DAG-aware expansion the SymPy backend uses:
         # SymEngine's expand walks the swollen tree (n = 10 of the logistic map: 2.1 s
         # against 1.3 s), and converting its result back to SymPy costs as much again.
+        if too_large_to_expand(e):
+            return e
         poly = expand_polynomial(e)
         if poly is not None:
             return poly

@@ -269,6 +269,106 @@ def _gap(name: str, args: list, params: dict) -> float:
     return abs(a)  # abs, relu, sign, step, cbrt, sinc
 
 
+# ---------------------------------------------------------------------------
+# Special points: signed zeros, 0^x, tiny and huge magnitudes across variables.
+# ---------------------------------------------------------------------------
+
+#: The values the special cases put the variables at.
+SPECIAL_VALUES = (0.0, -0.0, 1e-310, -1e-310, 1e-160, 1e300, -1e300, 0.5, 1.0, -1.0, 2.0)
+#: The ops they are built from: the ones whose rules at such points are PyTorch's (relu is not:
+#: diffkit multiplies by its mask, see docs/differences.md).
+SPECIAL_UNARY = ("neg", "exp", "log", "sqrt", "sigmoid", "abs", "square", "tanh", "sinc")
+SPECIAL_BINARY = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2")
+
+
+@st.composite
+def _special(draw, names: tuple[str, ...], depth: int) -> str:
+    if depth <= 0 or draw(st.integers(0, 3)) == 0:
+        if draw(st.integers(0, 3)) == 0:
+            return f"({draw(st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0]))!r})"
+        return draw(st.sampled_from(names))
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(SPECIAL_UNARY))
+        a = draw(_special(names, depth - 1))
+        return f"-({a})" if name == "neg" else f"{name}({a})"
+    name = draw(st.sampled_from(SPECIAL_BINARY))
+    a, b = draw(_special(names, depth - 1)), draw(_special(names, depth - 1))
+    symbol = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}.get(name)
+    return f"({a} {symbol} {b})" if symbol else f"{name}({a}, {b})"
+
+
+@st.composite
+def special_cases(draw) -> Case:
+    """An expression over 1-3 variables at a point where each variable is a special value."""
+    n = draw(st.integers(1, len(VARIABLES)))
+    names = VARIABLES[:n]
+    text = draw(_special(names, draw(st.integers(1, 3))))
+    for v in names:
+        if not _mentions(text, v):
+            text = f"({text}) + {v}"
+    point = {v: draw(st.sampled_from(SPECIAL_VALUES)) for v in names}
+    return Case(text, names, point, frozenset())
+
+
+#: The ops :func:`torch_gradient` can run, by their PyTorch names.
+TORCH_OPS = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "hypot", "neg", "exp", "log",
+             "sqrt", "sigmoid", "abs", "square", "tanh", "sinc")
+
+
+def torch_gradient(f, point: dict) -> dict:
+    """The gradient PyTorch's autograd gives for ``f`` at ``point`` (its graph run on float64 tensors)."""
+    import torch
+
+    fns = {name: getattr(torch, name) for name in TORCH_OPS}
+    g = f.graph
+    leaves = {v: torch.tensor(point[v], dtype=torch.float64, requires_grad=True) for v in f.variables}
+    vals = [None] * len(g.nodes)
+    for node in g.nodes:
+        if node.is_input:
+            vals[node.index] = leaves[node.name]
+        elif node.is_const:
+            vals[node.index] = torch.tensor(node.value, dtype=torch.float64)
+    for i in g.op_nodes:
+        node = g.nodes[i]
+        vals[i] = fns[node.op.name](*[vals[a] for a in node.args])
+    out = vals[g.outputs[0]]
+    grads = torch.autograd.grad(out, list(leaves.values()), allow_unused=True) if out.requires_grad else \
+        [None] * len(leaves)
+    return {v: 0.0 if d is None else d.item() for v, d in zip(leaves, grads)}
+
+
+def exact_gradient(f, point: dict) -> dict:
+    """The true gradient at ``point``, from SymPy with 30 correct digits, rounded to float64
+    (overflowing to inf; nan where it is not a real number); None for an entry SymPy can't
+    evaluate to that accuracy (``1 - tanh(1e160)^2`` needs 10^160 digits)."""
+    import sympy as sp
+    from sympy.core.evalf import PrecisionExhausted
+
+    from diffkit.expr.sympy_bridge import symbol
+    from diffkit.symbolic.backends import real_kink_diff
+
+    e = f.to_sympy(real=True)
+    at = {symbol(v): sp.Rational(x) for v, x in point.items()}
+    out = {}
+    for v in f.variables:
+        try:
+            d = real_kink_diff(e, symbol(v)).subs(at).evalf(30, strict=True, maxn=400)
+        except PrecisionExhausted:
+            out[v] = None
+            continue
+        out[v] = float(d) if d.is_extended_real else math.nan
+    return out
+
+
+def same_number(a: float, b: float, rel: float = 1e-12) -> bool:
+    """Equal as IEEE results: both nan, the same infinity, or close (zeros of either sign are equal)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= rel * max(1.0, abs(b))
+
+
 def uses_non_analytic(case: Case) -> bool:
     return bool(case.ops & NOT_ANALYTIC)
 

@@ -87,11 +87,13 @@ neg = _defop(
 )
 def _pow_base_slope(x, y):
     """d x^y / dx = y x^(y-1), and 0 where y = 0 (PyTorch's value: at x = 0 the formula is
-    0 * 0^-1 = nan). A literal exponent is decided here; for a variable one the base is
-    replaced by 1 where both are 0, so that the formula's own derivatives stay finite too."""
+    0 * 0^-1 = nan). A literal exponent is decided here. For a variable one the base is
+    replaced by 1 only where y = 0 and x^-1 overflows (x = 0, or tinier than 1/max float):
+    elsewhere the formula is 0 by itself there, and its derivative in y, 1/x, stays right."""
     if isinstance(y, _PYTHON_NUMBERS):
         return 0.0 if y == 0 else y * x ** (y - 1)
-    return y * select(both(equal(x, 0.0), equal(y, 0.0)), 1.0, x) ** (y - 1)
+    overflows = not_equal(0.0 * x ** (y - 1), 0.0)  # x^(y-1) is inf or nan
+    return y * select(both(equal(y, 0.0), overflows), 1.0, x) ** (y - 1)
 
 
 def _pow_exponent_slope(a, x, y):

@@ -23,7 +23,7 @@ from .. import sympy_functions
 from .core import _defop
 from .elementwise import equal, sqrt
 from .kernels import is_complex, real_part
-from .select import both, select
+from .select import select
 
 
 def _one_minus_square(x):
@@ -89,15 +89,18 @@ def _atan2_impl(xp, y, x):
                     2.0 * xp.atan(xp.where(right, 1.0, r - x) / xp.where(right, 1.0, y)))
 
 
-def _atan2_denominator(y, x):
-    """x^2 + y^2, with 1 at the origin, where PyTorch's slopes of atan2 are 0 (not 0/0)."""
-    return select(both(equal(x, 0.0), equal(y, 0.0)), 1.0, x * x + y * y)
+def _atan2_slope(num, y, x):
+    """num / (x^2 + y^2), and 0 where x^2 + y^2 is 0 (the origin, or an underflow), as in PyTorch;
+    the denominator is 1 there, so no 0/0 reaches a second derivative."""
+    r2 = x * x + y * y
+    flat = equal(r2, 0.0)
+    return select(flat, 0.0, num / select(flat, 1.0, r2))
 
 
 atan2 = _defop(
     "atan2", 2, _atan2_impl,
-    jvp=(lambda t, a, y, x: t * x / _atan2_denominator(y, x), lambda t, a, y, x: -t * y / _atan2_denominator(y, x)),
-    vjp=(lambda g, a, y, x: g * x / _atan2_denominator(y, x), lambda g, a, y, x: -g * y / _atan2_denominator(y, x)),
+    jvp=(lambda t, a, y, x: t * _atan2_slope(x, y, x), lambda t, a, y, x: -t * _atan2_slope(y, y, x)),
+    vjp=(lambda g, a, y, x: g * _atan2_slope(x, y, x), lambda g, a, y, x: -g * _atan2_slope(y, y, x)),
     sympy=sp.atan2, template="atan2({0}, {1})",
     doc="the angle of the point (x, y), in (-pi, pi]; its slopes are 0 at the origin (as in PyTorch)",
 )
