@@ -256,9 +256,14 @@ class _Builder:
                 f"if {node.func.id} is a variable, multiplication needs *: {node.func.id}*(...); "
                 f"the functions are listed in the README")
             raise stmt.error(f"unknown function {node.func.id!r}", stmt.at(node.func), hint=hint, node=node.func)
-        if node.keywords:
-            raise stmt.error(f"{name}() takes no keyword arguments", stmt.at(node.keywords[0].value))
         options = _option_names(op.impl, op.arity)
+        for kw in node.keywords:
+            if kw.arg not in options:
+                takes = f"only {', '.join(options)} by name" if options else "no keyword arguments"
+                raise stmt.error(f"{name}() takes {takes}", stmt.at(kw.value), node=kw.value)
+        if len(node.args) + len(node.keywords) > op.arity + len(options):
+            raise stmt.error(f"{name}() takes {op.arity + len(options)} argument(s), got "
+                             f"{len(node.args) + len(node.keywords)}", stmt.at(node), node=node)
         if not op.arity <= len(node.args) <= op.arity + len(options):
             takes = f"{op.arity}" + (f" to {op.arity + len(options)}" if options else "")
             raise stmt.error(f"{name}() takes {takes} argument(s), got {len(node.args)}",
@@ -267,10 +272,13 @@ class _Builder:
         return op
 
     def _options(self, stmt: _Statement, node: ast.Call, op) -> dict:
-        """The option arguments after an op's arguments (``clip(x, 0, 1)``: lo and hi), as numbers."""
+        """The option arguments after an op's arguments (``clip(x, 0, 1)``, ``clip(x, hi=1)``), as numbers."""
         names = _option_names(op.impl, op.arity)
+        given = list(zip(names, node.args[op.arity:])) + [(kw.arg, kw.value) for kw in node.keywords]
         out = {}
-        for name, arg in zip(names, node.args[op.arity:]):
+        for name, arg in given:
+            if name in out:
+                raise stmt.error(f"{op.name}() got {name} twice", stmt.at(arg), node=arg)
             value = self._number(arg)
             if value is None:
                 raise stmt.error(f"{op.name}()'s {name} must be a number", stmt.at(arg), node=arg,

@@ -260,3 +260,23 @@ def test_special_values():
     assert float(dk.cbrt(-27.0)) == pytest.approx(-3.0, rel=1e-15)
     assert float(dk.mod(-5.5, 2.0)) == 0.5 and float(dk.round(2.5)) == 2.0
     assert dk.expr("e")() == math.e and dk.expr("e^x")(x=1.0) == pytest.approx(math.e, rel=1e-15)
+
+
+def test_tensor_methods_in_pytorchs_names():
+    """t.erf(), t.atan2(u), t.arccos(), t % u: the ops as methods, values and slopes as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    from diffkit.expr.methods import _ELEMENTWISE_METHODS
+
+    for name, op_name in _ELEMENTWISE_METHODS.items():
+        args = EXPR_OPS[op_name].example or (0.5, 2.0)[: EXPR_OPS[op_name].arity]
+        ours = [dk.tensor([a], dtype="float64", requires_grad=True) for a in args]
+        theirs = [torch.tensor([a], dtype=torch.float64, requires_grad=True) for a in args]
+        y, z = getattr(ours[0], name)(*ours[1:]), getattr(theirs[0], name)(*theirs[1:])
+        assert y.item() == pytest.approx(z.item(), rel=1e-14), name
+        if z.requires_grad:
+            y.sum().backward()
+            z.sum().backward()
+            assert ours[0].grad.item() == pytest.approx(theirs[0].grad.item(), rel=1e-13, abs=1e-15), name
+    t = dk.tensor([5.5, -5.5], requires_grad=True)
+    (t % 2.0).sum().backward()
+    assert (t % 2.0).tolist() == [1.5, 0.5] and t.grad.tolist() == [1.0, 1.0]

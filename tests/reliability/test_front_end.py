@@ -229,3 +229,38 @@ def test_clip_options_and_percent_in_text():
     assert dk.ReverseMode().gradient(f, at={"x": 1.0}).gradient["x"] == 2.0  # the boundary counts as inside
     assert dk.Symbolic().gradient(f, at={"x": 1.0}).gradient["x"] == 2.0
     assert str(dk.expr("x % (y % 2)").to_sympy()) == "Mod(x, Mod(y, 2))"
+
+
+@pytest.mark.parametrize("text,at,want,jump", [
+    ("floor(x)", {"x": 1.0}, {"x": 0.0}, 1.0), ("ceil(x)", {"x": 1.0}, {"x": 0.0}, 1.0),
+    ("round(x)", {"x": 0.5}, {"x": 0.0}, 1.0), ("x % y", {"x": 4.0, "y": 2.0}, {"x": 1.0, "y": -2.0}, -2.0),
+    ("clip(x, 0, 1)", {"x": 1.0}, {"x": 1.0}, None),
+])
+def test_piecewise_slopes_at_their_jumps(text, at, want, jump):
+    """docs/edge_cases.md's table of piecewise slopes: every exact method and Tensors give the slope
+    at the jump or bound too; central differences see the jump, about jump/(2h)."""
+    for name, got in _gradients(text, at).items():
+        assert got == want, name
+    assert _tensor_gradient(text, at) == want
+    fd = dk.FiniteDiff("central")
+    r = fd.gradient(text, at=at)
+    if jump is None:  # clip at its bound: the average of the one-sided slopes 1 and 0
+        assert r.gradient["x"] == pytest.approx(0.5, rel=1e-6)
+    else:
+        h = r.info["h"]["x"] if isinstance(r.info.get("h"), dict) else r.info["h"]
+        assert r.gradient["x"] == pytest.approx(jump / (2 * float(h)), rel=1e-2)  # h as rounded into x + h
+
+
+def test_pow_hessian_at_a_zero_exponent_is_true_and_symmetric():
+    """docs/differences.md: d2/dxdy x^y at y = 0 is 1/x both ways (PyTorch: 0 one way)."""
+    want = np.array([[0.0, 2.0], [2.0, math.log(0.5) ** 2]])
+    for method in (dk.ReverseMode(), dk.ForwardMode(), dk.Symbolic()):
+        np.testing.assert_allclose(method.hessian("x^y", at={"x": 0.5, "y": 0.0}).hessian, want, rtol=1e-14,
+                                   err_msg=method.name)
+
+
+def test_softplus_has_no_threshold():
+    """docs/differences.md: exact log(1 + e^x) where PyTorch returns x above 20."""
+    assert float(dk.softplus(30.0)) == 30.0 + math.log1p(math.exp(-30.0)) != 30.0
+    assert dk.ReverseMode().derivative("softplus(x)", at={"x": 30.0}).derivative == pytest.approx(
+        1 / (1 + math.exp(-30.0)), rel=1e-15)
