@@ -31,7 +31,7 @@ from .expr.ops import (
 )
 from .expr.ops import (  # the rest of the expression vocabulary
     acos, acosh, asinh, atan2, atanh, cbrt, ceil, cosh, erf, erfc, exp2, expm1, floor, gelu, hypot, log1p, log2,
-    log10, logaddexp, mod, round, silu, sinc, sinh, softplus,
+    log10, logaddexp, mod, silu, sinc, sinh, softplus,
 )
 from .table import Table
 
@@ -67,7 +67,7 @@ __all__ = [
     "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack", "step", "sub", "sum", "tan",
     "tanh", "transpose", "where",
     "acos", "acosh", "asinh", "atan2", "atanh", "cbrt", "ceil", "cosh", "erf", "erfc", "exp2", "expm1", "floor",
-    "gelu", "hypot", "log1p", "log2", "log10", "logaddexp", "mod", "round", "silu", "sinc", "sinh", "softplus",
+    "gelu", "hypot", "log1p", "log2", "log10", "logaddexp", "mod", "silu", "sinc", "sinh", "softplus",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

@@ -69,7 +69,8 @@ def _elementwise_method(name: str, op_name: str):
 
     args = op.example or (0.5, 2.0)[: op.arity]
     value = round(float(op.impl(numpy, *args)), 6)
-    call = f"dk.tensor([{args[0]}]).{name}({'dk.tensor([%s])' % args[1] if op.arity == 2 else ''})"
+    other = f"dk.tensor([{args[1]}])" if op.arity == 2 else ""
+    call = f"dk.tensor([{args[0]}]).{name}({other})"
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"{op.doc}, elementwise (the ops table's ``{op_name}``; PyTorch's ``Tensor.{name}``).\n\n"
                       f"Example\n-------\n>>> import diffkit as dk\n>>> round(float({call}[0]), 6)\n{value!r}\n")

@@ -31,6 +31,7 @@ from .theory import optimal_step
 
 __all__ = ["ComplexStep"]
 
+
 def _check_analytic(f: Any) -> None:
     # each op of the table says whether, and why not, the complex step applies to it
     why = {op.name: op.complex_step for op in (f.graph.nodes[i].op for i in f.graph.op_nodes) if op.complex_step}
