@@ -261,13 +261,10 @@ class _Builder:
             if kw.arg not in options:
                 takes = f"only {', '.join(options)} by name" if options else "no keyword arguments"
                 raise stmt.error(f"{name}() takes {takes}", stmt.at(kw.value), node=kw.value)
-        if len(node.args) + len(node.keywords) > op.arity + len(options):
-            raise stmt.error(f"{name}() takes {op.arity + len(options)} argument(s), got "
-                             f"{len(node.args) + len(node.keywords)}", stmt.at(node), node=node)
-        if not op.arity <= len(node.args) <= op.arity + len(options):
+        given = len(node.args) + len(node.keywords)
+        if len(node.args) < op.arity or given > op.arity + len(options):
             takes = f"{op.arity}" + (f" to {op.arity + len(options)}" if options else "")
-            raise stmt.error(f"{name}() takes {takes} argument(s), got {len(node.args)}",
-                             stmt.at(node), node=node,
+            raise stmt.error(f"{name}() takes {takes} argument(s), got {given}", stmt.at(node), node=node,
                              hint=f"{name}({', '.join(['x', 'y'][:op.arity] + list(options))})" if options else None)
         return op
 
