@@ -350,7 +350,9 @@ def expr(source: Any, *, variables: Sequence[str] | None = None, outputs: Sequen
     Parameters
     ----------
     source : str, list of str, sympy.Expr, Expr or callable
-        ``"log(x1) + x1*x2 - sin(x2)"`` (``^`` and ``**`` both mean power);
+        ``"log(x1) + x1*x2 - sin(x2)"`` (``^`` and ``**`` both mean power, ``%`` is
+        the remainder; ``pi`` and ``e`` are constants; every function of the ops
+        table, listed in the README and by ``python -m diffkit.expr.vocabulary``);
         ``"x*y, x + y"`` for several outputs; a program
         ``["xx = xa^2", "xy = ab*xx + ac*xa"]`` whose statements that no other
         statement reads are the outputs; a SymPy expression; or a Python
