@@ -205,8 +205,8 @@ def expand_polynomial(e: sp.Basic) -> sp.Basic | None:
 MAX_EXPANDED_POWER = 1000
 
 
-def too_large_to_expand(e: sp.Basic) -> bool:
-    """Whether ``e`` holds a sum raised to a power past :data:`MAX_EXPANDED_POWER` (then it is kept
+def too_large_to_expand(e: sp.Basic) -> sp.Pow | None:
+    """A sum raised to a power past :data:`MAX_EXPANDED_POWER` in ``e``, if any (then ``e`` is kept
     as it is, with a warning, instead of expanded).
 
     Example
@@ -215,14 +215,19 @@ def too_large_to_expand(e: sp.Basic) -> bool:
     >>> from diffkit.symbolic.backends import too_large_to_expand
     >>> x = sp.Symbol("x")
     >>> too_large_to_expand((x + 1) ** 10**6), too_large_to_expand(x ** 10**6)
-    (True, False)
+    ((x + 1)**1000000, None)
     """
-    big = [p for p in e.atoms(sp.Pow) if p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER and p.base.is_Add]
-    if big:
-        warnings.warn(f"({big[0].base})^{big[0].exp} is not expanded: a sum raised to a power above "
+    return next((p for p in e.atoms(sp.Pow)
+                 if p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER and p.base.is_Add), None)
+
+
+def _unexpandable(e: sp.Basic) -> bool:
+    big = too_large_to_expand(e)
+    if big is not None:
+        warnings.warn(f"({big.base})^{big.exp} is not expanded: a sum raised to a power above "
                       f"{MAX_EXPANDED_POWER} would have more terms than can be computed; the derivative is "
                       "evaluated unexpanded", UserWarning, stacklevel=5)
-    return bool(big)
+    return big is not None
 
 
 class SymbolicBackend:
@@ -267,7 +272,7 @@ class SympyBackend(SymbolicBackend):
         return zero_deltas(real_kink_diff(e, *[symbol(wrt)] * order))
 
     def expand(self, e: sp.Basic) -> sp.Basic:
-        if too_large_to_expand(e):
+        if _unexpandable(e):
             return e
         poly = expand_polynomial(e)
         return poly if poly is not None else sp.expand(e)
@@ -318,7 +323,7 @@ class SymEngineBackend(SymbolicBackend):
         # A polynomial goes through the DAG-aware expansion the SymPy backend uses:
         # SymEngine's expand walks the swollen tree (n = 10 of the logistic map: 2.1 s
         # against 1.3 s), and converting its result back to SymPy costs as much again.
-        if too_large_to_expand(e):
+        if _unexpandable(e):
             return e
         poly = expand_polynomial(e)
         if poly is not None:
