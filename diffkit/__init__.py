@@ -40,6 +40,10 @@ from .expr.ops import (  # the array vocabulary, NumPy's names and meanings
     take_along_axis, tensordot, tile, topk, tril, triu, vsplit, vstack,
 )
 from .expr.array_functions import flatten, max, min, reciprocal, std, unsqueeze, var
+from .expr.ops import (  # the rest of the expression vocabulary
+    acos, acosh, asinh, atan2, atanh, cbrt, ceil, cosh, erf, erfc, exp2, expm1, floor, gelu, hypot, log1p, log2,
+    log10, logaddexp, mod, silu, sinc, sinh, softplus,
+)
 from .table import Table
 from .limits import CostLimitError, LimitError, TimeLimitError
 
@@ -87,6 +91,8 @@ __all__ = [
     "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile", "topk", "tril", "triu", "vsplit", "vstack",
     "linalg",
     "max", "min", "var", "std", "unsqueeze", "flatten", "reciprocal",
+    "acos", "acosh", "asinh", "atan2", "atanh", "cbrt", "ceil", "cosh", "erf", "erfc", "exp2", "expm1", "floor",
+    "gelu", "hypot", "log1p", "log2", "log10", "logaddexp", "mod", "silu", "sinc", "sinh", "softplus",
     # methods and their comparison
     "Differentiator", "Result", "OpCount", "counting", "compare", "Comparison", "op_count_study",
     "symbolic", "Symbolic", "diff", "numeric", "FiniteDiff", "ComplexStep", "Richardson", "check_grad", "gradcheck",

@@ -92,7 +92,10 @@ class ExpressionError(DiffkitError, ValueError):
         msg = self.message + (f" (at {', '.join(where)})" if where else "")
         if self.text is not None and self.column is not None and len(self.text) <= 200:
             caret = " " * self.column + "^" * max(1, min(length, len(self.text) - self.column))
-            msg += f"\n    {self.text}\n    {caret}"
+            # control characters (an ANSI escape) are not echoed to the terminal: one '?' each, so
+            # the caret still lines up
+            shown = "".join(c if c.isprintable() else "?" for c in self.text)
+            msg += f"\n    {shown}\n    {caret}"
         if self.hint:
             msg += f"\n{self.hint}"
         return msg

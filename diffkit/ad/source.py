@@ -128,6 +128,11 @@ class _Folding(Traced):
 
     __slots__ = ()
 
+    @staticmethod
+    def _records(op: Op) -> bool:
+        # derivative rules select: where and comparisons, besides the elementwise ops
+        return op.kind in ("elementwise", "comparison") or op.name == "where"
+
     def _neg_arg(self) -> int | None:
         node = self.builder.nodes[self.index]
         return node.args[0] if node.op is not None and node.op.name == "neg" else None
@@ -376,6 +381,14 @@ class _Src:
     def __pow__(self, o): return self._bin("**", o)
     def __rpow__(self, o): return self._bin("**", o, True)
     def __neg__(self): return _Src(f"(-{self.text})", self.scalar)
+    # comparisons, for the masks of rules that select (where)
+    def __gt__(self, o): return self._bin(">", o)
+    def __ge__(self, o): return self._bin(">=", o)
+    def __lt__(self, o): return self._bin("<", o)
+    def __le__(self, o): return self._bin("<=", o)
+    def __eq__(self, o): return self._bin("==", o)  # type: ignore[override]
+    def __ne__(self, o): return self._bin("!=", o)  # type: ignore[override]
+    __hash__ = object.__hash__
 
 
 class _SrcNamespace:
@@ -395,6 +408,8 @@ def _code(v: Any) -> str:
         return v.text
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return _literal(float(v))
+    if v is None or isinstance(v, bool):
+        return repr(v)
     raise ArgumentTypeError(f"can't write {type(v).__name__} as code")
 
 
@@ -406,20 +421,57 @@ def _literal(v: Any) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-_TEMPLATES: dict[tuple[str, bool], str | None] = {}
+_TEMPLATES: dict[tuple, str | None] = {}
+#: Longest spelling of one op that is written out; a longer one (a series, a loop) is a call of the op.
+_MAX_SPELLING = 400
 
 
-def _template(op: Op, scalar: bool) -> str | None:
-    """``op`` as a code template with ``{0}``, ``{1}`` for its arguments (None if not recordable)."""
-    key = (op.name, scalar)
+class _OpImpls:
+    """``_ops.erf(xp, x)`` in generated code: the op's own implementation, for ops whose
+    evaluation can't be written out as one line of arithmetic and ``xp`` calls."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in OPS:
+            raise AttributeError(name)
+        return OPS[name].impl
+
+
+def _template(op: Op, scalar: bool, params: Mapping[str, Any] | None = None) -> str | None:
+    """``op`` as a code template with ``{0}``, ``{1}`` for its arguments (None if not recordable).
+
+    The op's impl is run on placeholders that record what it does; an impl
+    that does something else, or more than fits a line, is called through
+    the table instead (``_ops.name(xp, {0}, option=value)``).
+    """
+    params = params or {}
+    try:
+        key = (op.name, scalar, tuple(sorted(params.items())))
+        hash(key)
+    except TypeError:
+        return None
     if key not in _TEMPLATES:
         args = [_Src("{" + str(k) + "}", scalar) for k in range(op.arity)]
+        out = None
         try:
-            out = op.impl(_SrcNamespace(scalar), *args)
-            _TEMPLATES[key] = out.text if isinstance(out, _Src) else None
-        except Exception:  # an impl that does more than arithmetic and xp calls
-            _TEMPLATES[key] = None
+            out = op.impl(_SrcNamespace(scalar), *args, **params)
+        except Exception:  # noqa: BLE001 - an impl that does more than arithmetic and xp calls
+            pass
+        if isinstance(out, _Src) and len(out.text) <= _MAX_SPELLING:
+            _TEMPLATES[key] = out.text
+        else:
+            try:
+                options = "".join(f", {k}={_code(v)}" for k, v in sorted(params.items()))
+            except ArgumentTypeError:
+                _TEMPLATES[key] = None
+            else:
+                _TEMPLATES[key] = f"_ops.{op.name}(xp, {', '.join(a.text for a in args)}{options})"
     return _TEMPLATES[key]
+
+
+def _scalar_spelling(tmpl: str | None) -> bool:
+    """Whether a scalar template runs on :data:`SCALAR` (every ``xp`` call is there; no table call)."""
+    return tmpl is not None and "_ops." not in tmpl and all(
+        hasattr(SCALAR, n) for n in re.findall(r"xp\.(\w+)\(", tmpl))
 
 
 def _sign(x: float) -> float:
@@ -428,6 +480,12 @@ def _sign(x: float) -> float:
 
 def _maximum(x: float, y: float) -> float:
     return x if x >= y else (y if y > x else x + y)  # nan propagates, as in NumPy
+
+
+def _clip(x: float, lo: float | None, hi: float | None) -> float:
+    if lo is not None and x < lo:
+        return float(lo)
+    return float(hi) if hi is not None and x > hi else x  # nan stays nan
 
 
 def _minimum(x: float, y: float) -> float:
@@ -440,11 +498,15 @@ SCALAR = types.SimpleNamespace(
     exp=math.exp, log=math.log, sqrt=math.sqrt, sin=math.sin, cos=math.cos, tan=math.tan,
     asin=math.asin, atan=math.atan, tanh=math.tanh, abs=math.fabs, pow=math.pow,
     sign=_sign, maximum=_maximum, minimum=_minimum,
+    acos=math.acos, atan2=math.atan2, hypot=math.hypot, sinh=math.sinh, cosh=math.cosh,
+    asinh=math.asinh, acosh=math.acosh, atanh=math.atanh, log2=math.log2, log10=math.log10,
+    log1p=math.log1p, expm1=math.expm1, floor=lambda x: float(math.floor(x)), ceil=lambda x: float(math.ceil(x)),
+    where=lambda c, x, y: x if c else y, clip=_clip,
 )
 
 _SIMPLE_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
                   "**": operator.pow}
-_GLOBALS = {"inf": math.inf, "nan": math.nan}
+_GLOBALS = {"inf": math.inf, "nan": math.nan, "_ops": _OpImpls()}
 
 
 class Program:
@@ -495,15 +557,12 @@ class Program:
             ops[op.name] = op
             self.cost += op.cost if isinstance(op.cost, int) else 1
         ops = list(ops.values())
-        for op in ops:
-            if _template(op, False) is None:
-                raise ExpressionError(f"op {op.name!r} can't be written as code")
+        for i in self._live:
+            if _template(nodes[i].op, False, nodes[i].params) is None:
+                raise ExpressionError(f"op {nodes[i].op.name!r} can't be written as code")
         # Elementwise programs may be run on slices of the points independently.
-        self.elementwise = all(op.kind == "elementwise" for op in ops)
-        self.scalar_ok = all(
-            _template(op, True) is not None
-            and all(hasattr(SCALAR, n) for n in re.findall(r"xp\.(\w+)\(", _template(op, True)))
-            for op in ops)
+        self.elementwise = all(op.kind in ("elementwise", "comparison") or op.name == "where" for op in ops)
+        self.scalar_ok = all(_scalar_spelling(_template(nodes[i].op, True, nodes[i].params)) for i in self._live)
         self._sources: dict[bool, str] = {}
         self._fns: dict[bool, Any] = {}
         self._loops: dict[tuple, tuple] = {}
@@ -543,7 +602,7 @@ class Program:
             node = nodes[i]
             count[prefix] += 1
             names[i] = f"{prefix}{count[prefix]}"
-            code = _template(node.op, scalar).format(*(names[a] for a in node.args))
+            code = _template(node.op, scalar, node.params).format(*(names[a] for a in node.args))
             lines.append(f"    {names[i]} = {code}")
         outs = ", ".join(names[o] for o in graph.outputs)
         lines.append(f"    return ({outs}{',' if len(graph.outputs) == 1 else ''})")
@@ -567,11 +626,13 @@ class Program:
             prog = []
             for i in self._live:
                 node = nodes[i]
-                fn = fns.get(node.op.name)
+                tmpl = _template(node.op, scalar, node.params)
+                fn = fns.get(tmpl)
                 if fn is None:
-                    fn = fns[node.op.name] = _callable(_template(node.op, scalar), xp)
+                    fn = fns[tmpl] = _callable(tmpl, xp)
                 args = node.args
-                prog.append((fn, i, args[0] if args else -1, args[1] if len(args) > 1 else -1))
+                prog.append((fn, i, args[0] if args else -1, args[1] if len(args) > 1 else -1,
+                             args[2] if len(args) > 2 else -1))
             start: list[Any] = [None] * len(nodes)
             for node in nodes:
                 if node.is_const:
@@ -587,11 +648,13 @@ class Program:
         v = start[:]
         for i, a in zip(self.graph.inputs, args):
             v[i] = a
-        for fn, o, a, b in prog:
+        for fn, o, a, b, c in prog:
             if b < 0:
                 v[o] = fn(v[a])
-            else:
+            elif c < 0:
                 v[o] = fn(v[a], v[b])
+            else:  # where(c, x, y)
+                v[o] = fn(v[a], v[b], v[c])
         return [v[o] for o in self.graph.outputs]
 
     def __str__(self) -> str:
@@ -617,11 +680,11 @@ def _callable(tmpl: str, xp: Any):
         return _SIMPLE_BINARY[m.group(1)]
     if tmpl == "(-{0})":
         return operator.neg
-    params = "a, b" if "{1}" in tmpl else "a"
+    params = "a, b, c" if "{2}" in tmpl else "a, b" if "{1}" in tmpl else "a"
     env = dict(_GLOBALS)
     env["__builtins__"] = {}
     env["xp"] = xp
-    return eval(f"lambda {params}: " + tmpl.format("a", "b"), env)  # noqa: S307 - from the ops table
+    return eval(f"lambda {params}: " + tmpl.format("a", "b", "c"), env)  # noqa: S307 - from the ops table
 
 
 # ---------------------------------------------------------------------------

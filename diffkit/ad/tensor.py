@@ -38,11 +38,10 @@ import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, GradientError, ShapeError
 from ..expr import array_functions as _stats
-from ..expr.arithmetic import UFUNCS
 from ..expr.counting import COUNTER
 from ..expr.levels import LevelValue
 from ..expr.methods import ArrayMethods
-from ..expr.ops import OPS, Op, apply
+from ..expr.ops import OPS, UFUNCS, Op, apply
 from . import autograd, backend, hooks
 from .blas import axpy
 from .grad_mode import STATE

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ops import OPS, apply
+from .ops import OPS, UFUNCS, apply  # UFUNCS: NumPy ufuncs that are ops, re-exported for the value types
 
 __all__ = ["OpArithmetic", "UFUNCS"]
 
-_ADD, _SUB, _MUL, _DIV, _POW = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"]
+_ADD, _SUB, _MUL, _DIV, _POW, _MOD = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"], OPS["mod"]
 _NEG, _ABS = OPS["neg"], OPS["abs"]
 
 
 class OpArithmetic:
-    """Mixin: ``+ - * / ** -x abs(x)`` on instances (and with numbers) apply the table's ops."""
+    """Mixin: ``+ - * / ** % -x abs(x)`` on instances (and with numbers) apply the table's ops."""
 
     __slots__ = ()
 
@@ -42,18 +42,10 @@ class OpArithmetic:
     def __rtruediv__(self, o: Any) -> Any: return apply(_DIV, o, self)
     def __pow__(self, o: Any) -> Any: return apply(_POW, self, o)
     def __rpow__(self, o: Any) -> Any: return apply(_POW, o, self)
+    def __mod__(self, o: Any) -> Any: return apply(_MOD, self, o)
+    def __rmod__(self, o: Any) -> Any: return apply(_MOD, o, self)
     def __neg__(self) -> Any: return apply(_NEG, self)
     def __pos__(self) -> Any: return self
     def __abs__(self) -> Any: return apply(_ABS, self)
 
 
-#: NumPy ufuncs that are ops of the table, by ufunc name: ``np.sin(x)``, ``ndarray * x`` and
-#: ``ndarray @ x`` on a type that intercepts ops (its ``__array_ufunc__``) apply these ops.
-UFUNCS = {
-    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-    "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
-    "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
-    "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
-    "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal", "less": "less",
-    "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
-}

@@ -274,7 +274,7 @@ class Expr(OpArithmetic):
 
         sym = self.to_sympy()
         return (f"<div><code>{html.escape(str(self))}</code> &nbsp; variables: "
-                f"{html.escape(', '.join(self.variables))}</div><div>$${_latex(sym)}$$</div>")
+                f"{html.escape(', '.join(self.variables))}</div><div>$${html.escape(_latex(sym))}$$</div>")
 
     # Composing Exprs: dk.sin(f), f + g, 2 * f. The result's variables are the
     # union, in order of appearance.
@@ -354,8 +354,6 @@ def trace(fn: Callable[..., Any], *, variables: Sequence[str] | None = None, **o
         if kinds & {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}:
             raise ExpressionError("the function takes *args/**kwargs; pass variables=[...] to name them")
         variables = [p.name for p in params]
-    elif isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
-        raise ExpressionError(f"variables= must be a list of names, got {variables!r}")
     variables = unique_names(variables)
     b = GraphBuilder()
     placeholders = [Traced(b, b.input(n)) for n in variables]
@@ -394,7 +392,9 @@ def expr(source: Any, *, variables: Sequence[str] | None = None, outputs: Sequen
     Parameters
     ----------
     source : str, list of str, sympy.Expr, Expr or callable
-        ``"log(x1) + x1*x2 - sin(x2)"`` (``^`` and ``**`` both mean power);
+        ``"log(x1) + x1*x2 - sin(x2)"`` (``^`` and ``**`` both mean power, ``%`` is
+        the remainder; ``pi`` and ``e`` are constants; every function of the ops
+        table, listed in the README and by ``python -m diffkit.expr.vocabulary``);
         ``"x*y, x + y"`` for several outputs; a program
         ``["xx = xa^2", "xy = ab*xx + ac*xa"]`` whose statements that no other
         statement reads are the outputs; a SymPy expression; or a Python

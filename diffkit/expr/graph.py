@@ -32,7 +32,7 @@ from ..table import Table, fmt
 from .counting import COUNTER
 from .ops import OPS, Op, apply
 
-__all__ = ["Node", "Graph", "GraphBuilder"]
+__all__ = ["Node", "Graph", "GraphBuilder", "check_name", "unique_names"]
 
 
 class Node:
@@ -91,8 +91,29 @@ class Node:
         return f"Node({self.index}, {self.op.name}{self.args})"
 
 
-def unique_names(variables: Sequence[str]) -> list[str]:
-    """``variables=`` as a list, or an ExpressionError naming any name given twice.
+def check_name(name: Any, what: str = "a variable") -> str:
+    """``name`` if it can name a variable (an ASCII identifier not starting with ``__``), else an ExpressionError.
+
+    Names reach code, LaTeX and HTML (traces, adjoint programs, ``_repr_html_``):
+    identifiers need no escaping there, and ASCII keeps look-alike letters
+    (``ｘ``, ``𝐱``) from passing for ``x``.
+
+    Example
+    -------
+    >>> from diffkit.expr.graph import check_name
+    >>> check_name("x1")
+    'x1'
+    """
+    if not (isinstance(name, str) and name.isascii() and name.isidentifier() and not name.startswith("__")):
+        shown = repr(name) if isinstance(name, str) else f"a {type(name).__name__}"
+        raise ExpressionError(f"{what} is named {shown:.80}: names are ASCII identifiers",
+                              hint="use letters, digits and _ (not starting with a digit or '__'), e.g. x, x1, theta")
+    return name
+
+
+def unique_names(variables: Any, what: str = "variables=") -> list[str]:
+    """``variables=`` as a list of valid names, or an ExpressionError naming what is wrong
+    (not a list of strings, a name that is not an identifier, a name given twice).
 
     Example
     -------
@@ -100,10 +121,13 @@ def unique_names(variables: Sequence[str]) -> list[str]:
     >>> unique_names(("x", "y"))
     ['x', 'y']
     """
-    variables = list(variables)
+    if isinstance(variables, str) or not isinstance(variables, Sequence):
+        raise ExpressionError(f"{what} must be a list of names, got {type(variables).__name__}",
+                              hint=f"for example {what}['x', 'y']")
+    variables = [check_name(n, f"an entry of {what}") for n in variables]
     twice = sorted({n for n in variables if variables.count(n) > 1})
     if twice:
-        raise ExpressionError(f"variables= names {', '.join(map(repr, twice))} more than once",
+        raise ExpressionError(f"{what} names {', '.join(map(repr, twice))} more than once",
                               hint="give each variable once")
     return variables
 

@@ -51,6 +51,9 @@ class ArrayMethods:
     True
     >>> dk.ad.grad(lambda x: x.reshape(2, 2).T.softmax(1)[0, 1] + x.var(0).sum())(np.arange(4.0)).round(4)
     array([-1.105 , -0.3333,  0.4383,  1.    ])
+    >>> x = dk.tensor([0.5], requires_grad=True)
+    >>> x.erf().sum().backward(); round(float(x.grad[0]), 6)
+    0.878783
     """
 
     __slots__ = ()
@@ -441,7 +444,46 @@ class _AtIndex:
         return x + apply(OPS["index_add"], part, index=self.index, shape=tuple(x.shape))
 
     # -- the array vocabulary: scans, sorting, shape, products, indexing -------------
-    # Written in array_methods.py (PyTorch's names and signatures) and attached below the class.
+
+    # -- the elementwise vocabulary of expressions: added below, from the ops table ---
+
+
+# The elementwise functions of expressions as methods, in PyTorch's names (``t.erf()``,
+# ``t.atan2(u)``, ``t.arccos()``, ``t % 2``), each written once from its op of the table.
+_ELEMENTWISE_METHODS = {
+    "asin": "asin", "acos": "acos", "atan": "atan", "atan2": "atan2", "sinh": "sinh", "cosh": "cosh",
+    "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "hypot": "hypot", "log2": "log2", "log10": "log10",
+    "log1p": "log1p", "expm1": "expm1", "exp2": "exp2", "logaddexp": "logaddexp", "erf": "erf", "erfc": "erfc",
+    "sinc": "sinc", "floor": "floor", "ceil": "ceil", "round": "round", "remainder": "mod",
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "arcsinh": "asinh",
+    "arccosh": "acosh", "arctanh": "atanh",
+}
+
+
+def _elementwise_method(name: str, op_name: str):
+    op = OPS[op_name]
+    if op.arity == 2:
+        def method(self, other):
+            return apply(op, self, other)
+    else:
+        def method(self):
+            return apply(op, self)
+    import numpy
+
+    args = op.example or (0.5, 2.0)[: op.arity]
+    value = round(float(op.impl(numpy, *args)), 6)
+    other = f"dk.tensor([{args[1]}])" if op.arity == 2 else ""
+    call = f"dk.tensor([{args[0]}]).{name}({other})"
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"{op.doc}, elementwise (the ops table's ``{op_name}``; PyTorch's ``Tensor.{name}``).\n\n"
+                      f"Example\n-------\n>>> import diffkit as dk\n>>> round(float({call}[0]), 6)\n{value!r}\n")
+    return method
+
+
+for _name, _op in _ELEMENTWISE_METHODS.items():
+    setattr(ArrayMethods, _name, _elementwise_method(_name, _op))
+ArrayMethods.__mod__ = lambda self, other: apply(OPS["mod"], self, other)  # x % y, Python's remainder
+ArrayMethods.__rmod__ = lambda self, other: apply(OPS["mod"], other, self)
 
 
 def _attach_array_vocabulary() -> None:

@@ -1,10 +1,16 @@
 """Text to Graph, through a whitelist of Python syntax. Nothing is ever executed.
 
 The text is parsed by :mod:`ast` and walked; only numbers, names, ``+ - * / **
-^``, unary minus and calls of functions from the ops table are accepted.
+^ %``, unary minus and calls of functions from the ops table are accepted.
 Anything else (attribute access, subscripts, lambdas, comprehensions, strings,
-dunder names, keywords...) is an :class:`~diffkit.ExpressionError` that says
-where it is. ``^`` means power, as in the lecture.
+dunder names, keywords, comments...) is an :class:`~diffkit.ExpressionError`
+that says where it is. ``^`` means power, as in the lecture; ``pi`` and ``e``
+are the constants, unless ``variables=`` lists them as variables.
+
+The text is ASCII: a non-ASCII character is refused at its column (Python
+would fold ``ｘ`` and ``𝐱`` into ``x`` silently), and so are control
+characters and ``#`` (a comment would be echoed, unseen by the parser, into
+titles and terminals).
 
 Programs are lists of ``name = expression`` statements. Statements may come in
 any order; they are built in dependency order, and a cycle or a name assigned
@@ -23,24 +29,35 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 import warnings
 from collections.abc import Sequence
 
 from ..errors import ExpressionError
-from .graph import Graph, GraphBuilder
+from .graph import Graph, GraphBuilder, unique_names
 from .ops import ALIASES, EXPR_OPS
+from .ops.core import _option_names
 
-__all__ = ["parse", "MAX_LENGTH", "FUNCTION_NAMES"]
+__all__ = ["parse", "MAX_LENGTH", "FUNCTION_NAMES", "CONSTANTS"]
 
 #: Longest text accepted per statement (characters); longer input is refused, not parsed.
 MAX_LENGTH = 100_000
 _MAX_DEPTH = 200
-_CONSTANTS = {"pi": math.pi}
-#: Function names the parser accepts.
+#: Names that are constants unless ``variables=`` lists them.
+CONSTANTS = {"pi": math.pi, "e": math.e}
+#: Ops that are operators but may also be called by name: ``pow(x, y)``, ``mod(x, y)``.
+_CALLABLE_OPERATORS = ("pow", "mod")
+#: Function names the parser accepts (the table's functions, then the other spellings).
 FUNCTION_NAMES = sorted(
-    n for n, op in EXPR_OPS.items() if op.infix is None) + sorted(ALIASES)
+    n for n, op in EXPR_OPS.items() if op.infix is None or n in _CALLABLE_OPERATORS) + sorted(ALIASES)
 
-_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.Mod: "mod"}
+#: Characters students paste from papers, and what to type instead.
+_INSTEAD = {"\u03c0": "pi", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2212": "-", "\u2013": "-",
+            "\u00f7": "/", "\u00b2": "^2", "\u00b3": "^3", "\u221a": "sqrt(...)", "\u2032": "a name such as x1"}
+# A number written against a name or "(": digits, an optional fraction and exponent, then the
+# name (no nested quantifiers over the same digits: a run of 10^5 digits is matched in one pass).
+_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)[ \t]*([A-Za-z_]\w*|\()")
 _WHAT = {
     ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "a lambda",
     ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
@@ -76,6 +93,7 @@ class _Statement:
             raise self.error(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", None)
         if not text.strip():
             raise self.error("empty expression", None)
+        self._check_characters()
         src, self.cols = _caret_map(text)
         try:
             with warnings.catch_warnings():  # Python's own warnings about odd literals are noise here
@@ -86,7 +104,7 @@ class _Statement:
                 raise self.error("syntax error: the expression ends too early (an operand or ')' is missing)",
                                  self.col(len(src.rstrip()))) from None
             col = err.offset - 1 + (len(src) - len(src.lstrip()))
-            raise self.error(f"syntax error: {err.msg}", self.col(col)) from None
+            raise self.error(f"syntax error: {err.msg}", self.col(col), hint=_implicit_product(text)) from None
         except (RecursionError, MemoryError) as err:
             raise self.error(f"expression too long or deep for Python's parser ({type(err).__name__})", 0,
                              hint="split it into a program of statements: dk.expr(['s1 = ...', 's2 = s1 + ...'])"
@@ -110,6 +128,21 @@ class _Statement:
                                  self.at(where) if where else 0)
         else:
             self.node = tree.body
+
+    def _check_characters(self) -> None:
+        """Refuse the first character outside printable ASCII, and comments, at its column."""
+        for col, ch in enumerate(self.text):
+            if ch == "#":
+                raise self.error("comments (#) are not allowed in an expression", col,
+                                 hint="remove the comment; write notes outside the expression")
+            if ord(ch) > 127:
+                instead = _INSTEAD.get(ch)
+                raise self.error(f"non-ASCII character {ch!r} (U+{ord(ch):04X}) in an expression", col,
+                                 hint=f"write {instead} instead" if instead else
+                                 "expressions are ASCII: names are letters, digits and _ (x, x1, theta)")
+            if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127:
+                raise self.error(f"control character {ch!r} in an expression", col,
+                                 hint="expressions are printable text")
 
     def col(self, c: int) -> int:
         return self.cols[min(max(c, 0), len(self.cols) - 1)]
@@ -140,6 +173,16 @@ class _Statement:
         return found
 
 
+def _implicit_product(text: str) -> str | None:
+    """"did you mean 2*x?" for a number written against a name or a parenthesis."""
+    m = _IMPLICIT_PRODUCT.search(text)
+    if m is None:
+        return None
+    if len(m.group(0)) > 40:
+        return "multiplication needs *: write 2*x, not 2x"
+    return f"did you mean {m.group(1)}*{m.group(2)}? (multiplication needs *)"
+
+
 def _check_name(stmt: _Statement, node: ast.Name) -> None:
     if node.id.startswith("__") or not node.id.isidentifier() or not node.id.isascii():
         raise stmt.error(f"name {node.id!r} is not allowed", stmt.at(node), node=node,
@@ -149,9 +192,10 @@ def _check_name(stmt: _Statement, node: ast.Name) -> None:
 class _Builder:
     """Walks one statement's AST into graph nodes (iteratively: no recursion limit)."""
 
-    def __init__(self, builder: GraphBuilder, named: dict[str, int]):
+    def __init__(self, builder: GraphBuilder, named: dict[str, int], constants: dict[str, float]):
         self.b = builder
         self.named = named
+        self.constants = constants
 
     def build(self, stmt: _Statement) -> int | list[int]:
         root = stmt.node
@@ -181,38 +225,79 @@ class _Builder:
     def _children(self, stmt: _Statement, node: ast.AST) -> list[ast.AST]:
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _BINOPS:
-                sym = {ast.BitXor: "^", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@",
+                sym = {ast.BitXor: "^", ast.FloorDiv: "//", ast.MatMult: "@",
                        ast.BitAnd: "&", ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>"}
+                hint = ("write floor(x / y)" if isinstance(node.op, ast.FloorDiv)
+                        else "use + - * / %, and ^ or ** for powers")
                 raise stmt.error(f"operator {sym.get(type(node.op), type(node.op).__name__)!r} is not supported",
-                                 stmt.at(node), hint="use + - * / and ^ or ** for powers", node=node)
+                                 stmt.at(node), hint=hint, node=node)
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
                 raise stmt.error("only unary minus and plus are supported", stmt.at(node), node=node)
             return [node.operand]
         if isinstance(node, ast.Call):
-            self._check_call(stmt, node)
-            return list(node.args)
+            op = self._check_call(stmt, node)
+            return list(node.args[:op.arity])
         if isinstance(node, (ast.Name, ast.Constant)):
             return []
         what = _WHAT.get(type(node), type(node).__name__)
         raise stmt.error(f"{what} is not allowed in an expression", stmt.at(node), node=node,
                          hint="expressions use numbers, variables, + - * / ^ and functions such as sin(x)")
 
-    def _check_call(self, stmt: _Statement, node: ast.Call) -> None:
+    def _check_call(self, stmt: _Statement, node: ast.Call):
         if not isinstance(node.func, ast.Name):
-            raise stmt.error("only plain function names can be called", stmt.at(node.func), node=node.func)
+            hint = ("multiplication needs *: write 2*(x + 1), (x + 1)*(x - 1)"
+                    if isinstance(node.func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)) else None)
+            raise stmt.error("only plain function names can be called", stmt.at(node.func), node=node.func,
+                             hint=hint)
         name = ALIASES.get(node.func.id, node.func.id)
         op = EXPR_OPS.get(name)
-        if op is None or op.infix is not None:
-            close = difflib.get_close_matches(node.func.id, FUNCTION_NAMES, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known functions: {', '.join(FUNCTION_NAMES)}"
+        if op is None or (op.infix is not None and name not in _CALLABLE_OPERATORS):
+            close = difflib.get_close_matches(node.func.id, FUNCTION_NAMES, n=1, cutoff=0.75)
+            hint = f"did you mean {close[0]!r}?" if close else (
+                f"if {node.func.id} is a variable, multiplication needs *: {node.func.id}*(...); "
+                f"the functions are listed in the README")
             raise stmt.error(f"unknown function {node.func.id!r}", stmt.at(node.func), hint=hint, node=node.func)
-        if node.keywords:
-            raise stmt.error(f"{name}() takes no keyword arguments", stmt.at(node.keywords[0].value))
-        if len(node.args) != op.arity:
-            raise stmt.error(f"{name}() takes {op.arity} argument(s), got {len(node.args)}",
-                             stmt.at(node), node=node)
+        options = _option_names(op.impl, op.arity)
+        for kw in node.keywords:
+            if kw.arg not in options:
+                takes = f"only {', '.join(options)} by name" if options else "no keyword arguments"
+                raise stmt.error(f"{name}() takes {takes}", stmt.at(kw.value), node=kw.value)
+        given = len(node.args) + len(node.keywords)
+        if len(node.args) < op.arity or given > op.arity + len(options):
+            takes = f"{op.arity}" + (f" to {op.arity + len(options)}" if options else "")
+            raise stmt.error(f"{name}() takes {takes} argument(s), got {given}", stmt.at(node), node=node,
+                             hint=f"{name}({', '.join(['x', 'y'][:op.arity] + list(options))})" if options else None)
+        return op
+
+    def _options(self, stmt: _Statement, node: ast.Call, op) -> dict:
+        """The option arguments after an op's arguments (``clip(x, 0, 1)``, ``clip(x, hi=1)``), as numbers."""
+        names = _option_names(op.impl, op.arity)
+        given = list(zip(names, node.args[op.arity:])) + [(kw.arg, kw.value) for kw in node.keywords]
+        out = {}
+        for name, arg in given:
+            if name in out:
+                raise stmt.error(f"{op.name}() got {name} twice", stmt.at(arg), node=arg)
+            value = self._number(arg)
+            if value is None:
+                raise stmt.error(f"{op.name}()'s {name} must be a number", stmt.at(arg), node=arg,
+                                 hint="for a bound that varies write minimum(maximum(x, lo), hi)"
+                                 if op.name == "clip" else None)
+            out[name] = value
+        return out
+
+    def _number(self, node: ast.AST) -> float | None:
+        sign = 1.0
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            sign = -sign if isinstance(node.op, ast.USub) else sign
+            node = node.operand
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            return sign * float(node.value)
+        if isinstance(node, ast.Name) and node.id in self.constants and node.id not in self.named:
+            return sign * self.constants[node.id]
+        return None
 
     def _emit(self, stmt: _Statement, node: ast.AST, args: list[int]) -> int:
         b = self.b
@@ -221,7 +306,8 @@ class _Builder:
         if isinstance(node, ast.UnaryOp):
             return args[0] if isinstance(node.op, ast.UAdd) else b.apply("neg", args)
         if isinstance(node, ast.Call):
-            return b.apply(ALIASES.get(node.func.id, node.func.id), args)
+            op = EXPR_OPS[ALIASES.get(node.func.id, node.func.id)]
+            return b.apply(op, args, self._options(stmt, node, op))
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -233,8 +319,8 @@ class _Builder:
         _check_name(stmt, node)
         if node.id in self.named:
             return self.named[node.id]
-        if node.id in _CONSTANTS:
-            return b.const(_CONSTANTS[node.id])
+        if node.id in self.constants:
+            return b.const(self.constants[node.id])
         if node.id in EXPR_OPS or node.id in ALIASES:
             raise stmt.error(f"{node.id!r} is a function; call it, as in {node.id}(x)", stmt.at(node), node=node)
         return b.input(node.id)
@@ -250,7 +336,8 @@ def parse(source: str | Sequence[str], *, variables: Sequence[str] | None = None
         ``"log(x1) + x1*x2 - sin(x2)"``, ``"x*y, x+y"`` (two outputs), or a
         program ``["xx = xa^2", "xy = ab*xx + ac*xa", ...]``.
     variables : sequence of str, optional
-        Order of the inputs (default: order of first appearance).
+        Order of the inputs (default: order of first appearance). A constant's
+        name listed here (``e``, ``pi``) is a variable in this expression.
     outputs : sequence of str, optional
         Statement names that are outputs (default: statements nothing else reads).
     parameters : sequence of str, optional
@@ -264,11 +351,17 @@ def parse(source: str | Sequence[str], *, variables: Sequence[str] | None = None
     >>> g = parse(["xx = xa^2", "xy = ab*xx + ac*xa", "xz = bc*xx + xy", "xw = cd*xx + xz^3"])
     >>> g.depends_on["xw"], g.leads_to["xx"]
     (['xx', 'xz'], ['xy', 'xz', 'xw'])
+    >>> parse("e^x").variables, parse("e^x", variables=["e", "x"]).variables
+    (('x',), ('e', 'x'))
     """
+    variables = None if variables is None else unique_names(variables, "variables=")
+    outputs = None if outputs is None else unique_names(outputs, "outputs=")
+    parameters = None if parameters is None else unique_names(parameters, "parameters=")
+    constants = {k: v for k, v in CONSTANTS.items() if k not in (variables or ())}
     b = GraphBuilder()
     if isinstance(source, str):
         stmt = _Statement(source, None, program=False)
-        out = _Builder(b, {}).build(stmt)
+        out = _Builder(b, {}, constants).build(stmt)
         outs = out if isinstance(out, list) else [out]
         if outputs is not None:
             raise ExpressionError("outputs= names statements; a single expression has none")
@@ -276,10 +369,11 @@ def parse(source: str | Sequence[str], *, variables: Sequence[str] | None = None
     if not isinstance(source, Sequence) or not source:
         raise ExpressionError(f"expected an expression string or a non-empty list of statements, got {source!r:.80}")
     stmts = [_Statement(s, i, program=True) for i, s in enumerate(source)]
-    return _build_program(b, stmts, variables, outputs, parameters)
+    return _build_program(b, stmts, variables, outputs, parameters, constants)
 
 
-def _build_program(b: GraphBuilder, stmts: list[_Statement], variables, outputs, parameters) -> Graph:
+def _build_program(b: GraphBuilder, stmts: list[_Statement], variables, outputs, parameters,
+                   constants: dict[str, float]) -> Graph:
     defined: dict[str, _Statement] = {}
     for s in stmts:
         if s.target is None:
@@ -288,19 +382,19 @@ def _build_program(b: GraphBuilder, stmts: list[_Statement], variables, outputs,
             first = defined[s.target].index + 1
             raise s.error(f"{s.target!r} is assigned twice (first in statement {first})", 0,
                           hint="give each statement its own name: programs are single-assignment")
-        if s.target in _CONSTANTS or s.target in EXPR_OPS or s.target in ALIASES:
+        if s.target in constants or s.target in EXPR_OPS or s.target in ALIASES:
             raise s.error(f"{s.target!r} is a built-in name and can't be assigned", 0)
         defined[s.target] = s
     # Build statements in dependency order (iterative DFS, cycles reported).
     named: dict[str, int] = {}
     results: dict[int, int | list[int]] = {}
     state: dict[int, str] = {}
-    builder = _Builder(b, named)
+    builder = _Builder(b, named, constants)
     # Free names first, in order of first appearance across the program text,
     # so that variables keep that order whatever order statements are built in.
     for s in stmts:
         for name, node in s.names():
-            if name not in defined and name not in _CONSTANTS and name not in EXPR_OPS and name not in ALIASES:
+            if name not in defined and name not in constants and name not in EXPR_OPS and name not in ALIASES:
                 _check_name(s, node)
                 b.input(name)
     for s in stmts:

@@ -6,12 +6,15 @@ Example
 >>> from diffkit.expr.printing import to_text
 >>> to_text(dk.trace(lambda x, y: (x + y) * dk.sin(x)).graph)
 '(x + y) * sin(x)'
+>>> to_text(dk.trace(lambda x: dk.clip(x % 2, 0.5, 1.5)).graph)
+'clip(x % 2, lo=0.5, hi=1.5)'
 """
 
 from __future__ import annotations
 
 from ..table import fmt
 from .graph import Graph
+from .ops.core import _option_names
 
 __all__ = ["to_text"]
 
@@ -52,6 +55,8 @@ def to_text(graph: Graph, limit: int = MAX_TEXT) -> str:
                 a = args[0] if prec[node.args[0]] >= op.precedence else f"({args[0]})"
                 text[i] = f"-{a}"
                 prec[i] = op.precedence
-            else:  # function-call syntax, so the text parses back
-                text[i] = f"{op.name}({', '.join(args)})"
+            else:  # function-call syntax, so the text parses back (options by name: clip(x, hi=1))
+                options = [f"{n}={fmt(node.params[n], 17)}" for n in _option_names(op.impl, op.arity)
+                           if node.params.get(n) is not None]
+                text[i] = f"{op.name}({', '.join(args + options)})"
     return ", ".join(text[o] for o in graph.outputs)

@@ -24,18 +24,12 @@ from __future__ import annotations
 from ..errors import ExpressionError
 from .arithmetic import OpArithmetic
 from .graph import GraphBuilder
-from .ops import OPS, Op, apply
+from .ops import OPS, UFUNCS, Op, apply
 
 __all__ = ["Traced"]
 
 # NumPy ufuncs that map onto ops of the table, so np.sin(traced) records too.
-_UFUNCS = {
-    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
-    "negative": "neg", "power": "pow", "square": "square", "sqrt": "sqrt", "exp": "exp",
-    "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
-    "sign": "sign", "maximum": "maximum", "minimum": "minimum", "arcsin": "asin", "arctan": "atan",
-}
-
+_UFUNCS = UFUNCS
 
 class Traced(OpArithmetic):
     """A value being traced: one node of the graph a :class:`GraphBuilder` is building.
@@ -63,7 +57,7 @@ class Traced(OpArithmetic):
     @classmethod
     def _dk_apply(cls, op: Op, args: tuple, params: dict) -> Traced:
         builder = next(a.builder for a in args if isinstance(a, Traced))
-        if op.kind != "elementwise":
+        if not cls._records(op):
             raise ExpressionError(
                 f"{op.name}() works on Tensors, not inside an Expr (Exprs are elementwise programs)",
                 hint="use dk.tensor(...) for array code, or an elementwise function")
@@ -77,6 +71,12 @@ class Traced(OpArithmetic):
                 idx.append(builder.const(a))
         return cls(builder, builder.apply(op, idx, params))
 
+
+    @staticmethod
+    def _records(op: Op) -> bool:
+        """Whether the graph may hold ``op``: an Expr holds elementwise ops (the ones with a SymPy
+        counterpart); the graphs of derivative programs also hold ``where`` and comparisons."""
+        return op.kind == "elementwise"
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = _UFUNCS.get(ufunc.__name__)
@@ -104,10 +104,10 @@ class Traced(OpArithmetic):
     __int__ = __index__ = __complex__ = __round__ = __float__
 
     def _unsupported(self, *_):
-        raise ExpressionError("%, // and @ are not ops of an Expr (an elementwise program of scalars)",
-                              hint="use + - * / ** and the ops table's functions; dk.tensor(...) for array code")
+        raise ExpressionError("// and @ are not ops of an Expr (an elementwise program of scalars)",
+                              hint="use floor(x / y) for //; dk.tensor(...) for array code")
 
-    __mod__ = __rmod__ = __floordiv__ = __rfloordiv__ = __matmul__ = __rmatmul__ = _unsupported
+    __floordiv__ = __rfloordiv__ = __matmul__ = __rmatmul__ = _unsupported
 
     __hash__ = object.__hash__
 

@@ -36,9 +36,6 @@ from .theory import optimal_step
 
 __all__ = ["ComplexStep", "real_accuracy_for"]
 
-NON_ANALYTIC = {"abs", "relu", "maximum", "minimum", "max", "sign", "step", "clip", "where",
-                "greater", "greater_equal", "less", "less_equal", "equal"}
-
 
 
 def real_accuracy_for(order: int) -> int:
@@ -55,9 +52,11 @@ def real_accuracy_for(order: int) -> int:
 
 
 def _check_analytic(f: Any) -> None:
-    bad = sorted({f.graph.nodes[i].op.name for i in f.graph.op_nodes} & NON_ANALYTIC)
-    if bad:
-        warnings.warn(f"the complex step needs a complex-analytic function, but this one uses {', '.join(bad)}; "
+    # each op of the table says whether, and why not, the complex step applies to it
+    why = {op.name: op.complex_step for op in (f.graph.nodes[i].op for i in f.graph.op_nodes) if op.complex_step}
+    if why:
+        warnings.warn("the complex step needs a complex-analytic function, but this one uses "
+                      f"{'; '.join(f'{name} ({why[name]})' for name in sorted(why))}; "
                       "its derivative estimates may be wrong (use FiniteDiff or an AD method)",
                       NumericWarning, stacklevel=5)
 

@@ -262,6 +262,14 @@ def _work_dtype(x: Any, pert: Any) -> np.dtype:
     return np.result_type(dt, np.complex64) if np.iscomplexobj(pert) else dt
 
 
+def _shift(m: Any) -> str:
+    """A perturbation ``m*h`` as text: ``+ 2*h``, ``- 1*h``, ``+ 1i*h`` (the complex step's)."""
+    if isinstance(m, complex):
+        return " ".join(f"{'+' if c > 0 else '-'} {abs(c):g}{unit}*h"
+                        for c, unit in ((m.real, ""), (m.imag, "i")) if c) or "+ 0*h"
+    return f"{'+' if m > 0 else '-'} {abs(m):g}*h"
+
+
 def _warn_nonfinite(F: np.ndarray, points: PointSet, names: Sequence[str], steps: Sequence[Any]) -> None:
     """Warn, naming the variable, when f is finite at the centre but not at a perturbed point."""
     flat = F.reshape(F.shape[0], -1)
@@ -273,8 +281,7 @@ def _warn_nonfinite(F: np.ndarray, points: PointSet, names: Sequence[str], steps
     bad = ~finite.all(axis=1)
     if bad.any():
         i = int(np.argmax(bad))
-        pert = ", ".join(f"{names[v]} {'+' if m > 0 else '-'} {abs(m):g}*h"
-                         for v, m in points.points[i])
+        pert = ", ".join(f"{names[v]} {_shift(m)}" for v, m in points.points[i])
         which = sorted({names[v] for j in np.flatnonzero(bad) for v in points.variables_of(int(j))})
         warnings.warn(
             f"the function is not finite at a perturbed point ({pert}) though it is finite at the point: "

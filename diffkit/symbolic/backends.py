@@ -31,6 +31,7 @@ x**2 + 2*x + 1
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from typing import Any
 
 import sympy as sp
@@ -39,7 +40,8 @@ from ..errors import BackendError
 from ..expr.sympy_bridge import symbol
 
 __all__ = ["SymbolicBackend", "SympyBackend", "SymEngineBackend", "SymEngineNotInstalled",
-           "get_backend", "BACKENDS", "expand_polynomial", "zero_deltas"]
+           "get_backend", "BACKENDS", "expand_polynomial", "zero_deltas", "too_large_to_expand",
+           "MAX_EXPANDED_POWER"]
 
 
 class SymEngineNotInstalled(BackendError, ImportError):
@@ -91,8 +93,35 @@ class _RealSign(sp.Function):
         return sp.S.Zero
 
 
+class _Floor(sp.Function):
+    """floor(u): derivative 0 (SymPy leaves floor's derivative unevaluated)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Basic:
+        return sp.S.Zero
+
+
+class _Ceiling(sp.Function):  # not a subclass of _Floor: replace() would take it for one
+    """ceiling(u): derivative 0."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Basic:
+        return sp.S.Zero
+
+
+class _Mod(sp.Function):
+    """Mod(x, y) = x - y floor(x/y): derivatives 1 and -floor(x/y) (PyTorch's remainder)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Basic:
+        x, y = self.args
+        return sp.S.One if argindex == 1 else -_Floor(x / y)
+
+
+#: SymPy's functions and the stand-ins that carry diffkit's (real, PyTorch) derivative rules.
+_STAND_INS = {sp.Abs: _RealAbs, sp.sign: _RealSign, sp.floor: _Floor, sp.ceiling: _Ceiling, sp.Mod: _Mod}
+
+
 def real_kink_diff(e: sp.Basic, *symbols: sp.Symbol) -> sp.Basic:
-    """``sympy.diff`` with ``Abs``/``sign`` differentiated as functions of a real argument.
+    """``sympy.diff`` with ``Abs``/``sign`` differentiated as functions of a real argument, and
+    ``floor``, ``ceiling`` and ``Mod`` by their slopes between the jumps.
 
     Example
     -------
@@ -101,11 +130,19 @@ def real_kink_diff(e: sp.Basic, *symbols: sp.Symbol) -> sp.Basic:
     >>> x, y = sp.symbols("x y", real=True)
     >>> real_kink_diff(sp.Abs(y + sp.log(2 + sp.sin(x))), x)
     cos(x)*sign(y + log(sin(x) + 2))/(sin(x) + 2)
+    >>> real_kink_diff(sp.Mod(x, y), y)
+    -floor(x/y)
     """
-    if not e.has(sp.Abs, sp.sign):
+    present = [cls for cls in _STAND_INS if e.has(cls)]
+    if not present:
         return sp.diff(e, *symbols)
-    out = sp.diff(e.replace(sp.Abs, _RealAbs).replace(sp.sign, _RealSign), *symbols)
-    return out.replace(_RealAbs, sp.Abs).replace(_RealSign, sp.sign)
+    for cls in present:
+        e = e.replace(cls, _STAND_INS[cls])
+    out = sp.diff(e, *symbols)
+    for cls, stand_in in _STAND_INS.items():
+        if out.has(stand_in):
+            out = out.replace(stand_in, cls)
+    return out
 
 
 def expand_polynomial(e: sp.Basic) -> sp.Basic | None:
@@ -163,6 +200,36 @@ def expand_polynomial(e: sp.Basic) -> sp.Basic | None:
     return memo[e].as_expr()
 
 
+#: A sum raised to a larger power is not expanded: (x + 1)^1000000 has a million terms of up to
+#: 300000 digits each, which no engine finishes.
+MAX_EXPANDED_POWER = 1000
+
+
+def too_large_to_expand(e: sp.Basic) -> sp.Pow | None:
+    """A sum raised to a power past :data:`MAX_EXPANDED_POWER` in ``e``, if any (then ``e`` is kept
+    as it is, with a warning, instead of expanded).
+
+    Example
+    -------
+    >>> import sympy as sp
+    >>> from diffkit.symbolic.backends import too_large_to_expand
+    >>> x = sp.Symbol("x")
+    >>> too_large_to_expand((x + 1) ** 10**6), too_large_to_expand(x ** 10**6)
+    ((x + 1)**1000000, None)
+    """
+    return next((p for p in e.atoms(sp.Pow)
+                 if p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER and p.base.is_Add), None)
+
+
+def _unexpandable(e: sp.Basic) -> bool:
+    big = too_large_to_expand(e)
+    if big is not None:
+        warnings.warn(f"({big.base})^{big.exp} is not expanded: a sum raised to a power above "
+                      f"{MAX_EXPANDED_POWER} would have more terms than can be computed; the derivative is "
+                      "evaluated unexpanded", UserWarning, stacklevel=5)
+    return big is not None
+
+
 class SymbolicBackend:
     """What the differentiator asks of a computer-algebra engine.
 
@@ -205,6 +272,8 @@ class SympyBackend(SymbolicBackend):
         return zero_deltas(real_kink_diff(e, *[symbol(wrt)] * order))
 
     def expand(self, e: sp.Basic) -> sp.Basic:
+        if _unexpandable(e):
+            return e
         poly = expand_polynomial(e)
         return poly if poly is not None else sp.expand(e)
 
@@ -242,6 +311,8 @@ class SymEngineBackend(SymbolicBackend):
         return out.xreplace(plain) if plain else out
 
     def diff(self, e: sp.Basic, wrt: str, order: int = 1) -> sp.Basic:
+        if _unknown_to_symengine(e):  # SymEngine would call their derivatives 0
+            return SympyBackend().diff(e, wrt, order)
         s = self._se.Symbol(wrt)
         out = self._back(self._se.diff(self._to(e), *([s] * order)))
         if out.has(sp.Derivative):  # a function SymEngine can't differentiate: ask SymPy
@@ -252,8 +323,25 @@ class SymEngineBackend(SymbolicBackend):
         # A polynomial goes through the DAG-aware expansion the SymPy backend uses:
         # SymEngine's expand walks the swollen tree (n = 10 of the logistic map: 2.1 s
         # against 1.3 s), and converting its result back to SymPy costs as much again.
+        if _unexpandable(e):
+            return e
         poly = expand_polynomial(e)
-        return poly if poly is not None else self._back(self._se.expand(self._to(e)))
+        if poly is not None:
+            return poly
+        return sp.expand(e) if _unknown_to_symengine(e) else self._back(self._se.expand(self._to(e)))
+
+
+def _unknown_to_symengine(e: sp.Basic) -> bool:
+    """Whether ``e`` holds functions SymEngine has no class for (diffkit's ``sigmoid``, ``gelu``,
+    SymPy's ``sinc``, ``log1p``...), which it keeps as opaque symbols whose derivative is 0, or whose
+    slopes it takes otherwise than PyTorch (``Mod``, ``floor``, ``ceiling``)."""
+    return not all(isinstance(f, _SYMENGINE_FUNCTIONS) for f in e.atoms(sp.Function))
+
+
+#: The functions SymEngine differentiates as SymPy does (any other it may take for a constant: sinc).
+_SYMENGINE_FUNCTIONS = (sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan, sp.atan2, sp.sinh, sp.cosh, sp.tanh,
+                        sp.asinh, sp.acosh, sp.atanh, sp.exp, sp.log, sp.Abs, sp.sign, sp.Max, sp.Min, sp.erf,
+                        sp.erfc, sp.Heaviside, sp.Piecewise)
 
 
 BACKENDS = {"sympy": SympyBackend, "symengine": SymEngineBackend}

@@ -25,6 +25,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import importlib
 import warnings
 from collections.abc import Mapping, Sequence
@@ -34,9 +35,11 @@ import numpy as np
 import sympy as sp
 
 from ..expr.counting import COUNTER
+from ..expr.ops import OPS
 from ..expr.sympy_bridge import symbol
+from ..expr.sympy_functions import NUMERIC
 
-__all__ = ["Compiled", "module_of"]
+__all__ = ["Compiled", "module_of", "gated"]
 
 
 def module_of(values: Mapping[str, Any]) -> str:
@@ -54,13 +57,54 @@ def module_of(values: Mapping[str, Any]) -> str:
     return "numpy"
 
 
-def _heaviside(module: str):
+def _namespace(module: str) -> dict[str, Any]:
+    """Names compiled expressions may call beyond the array module's own: Heaviside, the
+    gate (see :func:`gated`), and the functions NumPy lacks or spells differently
+    (``erf``, ``sigmoid``, ``logaddexp``...), each evaluated by its op of the table."""
     xp = importlib.import_module(module)
 
     def heaviside(x: Any, h0: Any = 0.5) -> Any:
         return xp.heaviside(x, h0)
 
-    return heaviside
+    def gate(h: Any, rest: Any) -> Any:
+        return xp.where(h == 0, 0.0, h * rest)
+
+    names = {"Heaviside": heaviside, "dk_gate": gate}
+    for name, op in NUMERIC.items():
+        names[name] = functools.partial(OPS[op].impl, xp)
+    return names
+
+
+class dk_gate(sp.Function):  # noqa: N801 - named as it is printed in compiled code
+    """``h * rest`` that is 0 where ``h`` is 0, even where ``rest`` is inf or nan."""
+
+
+def gated(e: sp.Basic) -> sp.Basic:
+    """``e`` with every product of Heaviside factors (the slopes of max and min) and other
+    factors made a selection (``dk_gate``): where such a factor is 0 the product is 0, as
+    AD's ``where`` makes it, not ``0 * inf = nan`` (``sqrt(min(z, x))`` at ``z > x = 0``:
+    ``d/dz`` is 0). Compiled code only; the expressions users see keep the product.
+
+    Example
+    -------
+    >>> import sympy as sp
+    >>> from diffkit.symbolic.evaluate import gated
+    >>> x, z = sp.symbols("x z", real=True)
+    >>> gated(sp.Heaviside(x - z) / sp.sqrt(x))
+    dk_gate(Heaviside(x - z), 1/sqrt(x))
+    """
+    def is_gate(f: sp.Basic) -> bool:
+        return isinstance(f, sp.Heaviside)
+
+    def gate(m: sp.Mul) -> sp.Basic:
+        gates = [f for f in m.args if is_gate(f)]
+        rest = [f for f in m.args if not is_gate(f)]
+        return dk_gate(sp.Mul(*gates), sp.Mul(*rest))
+
+    if not e.has(sp.Heaviside):
+        return e
+    return e.replace(lambda a: a.is_Mul and any(is_gate(f) for f in a.args)
+                     and not all(is_gate(f) for f in a.args), gate)
 
 
 _FLOAT_MAX = sp.Integer(2) ** 1024
@@ -71,6 +115,8 @@ def _float_sized(e: sp.Basic) -> sp.Basic:
     code overflows as NumPy does (inf/nan with a warning) instead of raising
     OverflowError when Python converts the int (the expanded logistic map at n = 10)."""
     big = {a: sp.Float(a) for a in e.atoms(sp.Rational) if abs(a) >= _FLOAT_MAX}
+    if e.has(sp.zoo):  # complex infinity (log(0) in d/dy 0^y): no real value, so nan
+        big[sp.zoo] = sp.nan
     return e.xreplace(big) if big else e
 
 
@@ -105,7 +151,7 @@ class Compiled:
     """
 
     def __init__(self, exprs: Sequence[sp.Basic], variables: Sequence[str], cse: bool = False):
-        self.exprs = [_float_sized(sp.sympify(e)) for e in exprs]
+        self.exprs = [gated(_float_sized(sp.sympify(e))) for e in exprs]
         self.variables = tuple(variables)
         self.cse = cse
         self.replacements: list = []
@@ -125,7 +171,7 @@ class Compiled:
             # Heaviside as the array library's heaviside: SymPy's own printing turns
             # Heaviside(-Abs(z) + ... - Max(x, z)) into nested selects whose conditions
             # are float arrays, which numpy.select refuses (a TypeError at evaluation).
-            modules = [{"Heaviside": _heaviside(module)}, module]
+            modules = [_namespace(module), module]
             if self.cse:
                 program = (self.replacements, list(self.reduced))
                 fn = sp.lambdify(args, list(self.exprs), modules=modules, cse=lambda _e: program)

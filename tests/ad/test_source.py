@@ -46,11 +46,10 @@ def test_constants_are_folded_and_primal_values_reused():
 
 def test_user_text_never_reaches_the_code():
     bad = "x\nimport os; os.system('echo hacked')"
-    f = dk.trace(lambda **kw: dk.sin(kw[bad]) * kw[bad], variables=[bad])
-    src = adjoint_source(f)
-    assert "import os" not in src.replace(repr(bad), "")  # only the repr'd comment holds it
-    assert "\nimport" not in src
-    (value, d) = src(**{bad: 1.0})
+    with pytest.raises(dk.ExpressionError, match="ASCII identifiers"):  # refused as a name before any code
+        dk.trace(lambda **kw: dk.sin(kw[bad]) * kw[bad], variables=[bad])
+    f = dk.trace(lambda **kw: dk.sin(kw["x"]) * kw["x"], variables=["x"])
+    (value, d) = adjoint_source(f)(x=1.0)
     assert d == pytest.approx(math.cos(1.0) + math.sin(1.0), rel=1e-15)
 
 
@@ -64,7 +63,7 @@ def test_programs_are_cached_per_graph_and_structure():
 @pytest.mark.parametrize("name", sorted(EXPR_OPS))
 def test_every_op_gradient_matches_sympy_scalar_and_array(name):
     f = _single_op(name)
-    at = {v: POINT[v] for v in f.variables}
+    at = dict(zip(f.variables, EXPR_OPS[name].example or POINT.values()))  # inside the op's domain
     exact = exact_gradient(f, at)
     programs = program_for(f.graph, "gradient", f.variables)
     scalar = run(programs, [at[v] for v in f.variables])

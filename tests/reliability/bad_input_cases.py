@@ -377,6 +377,45 @@ CASES: list[Case] = [
          lambda: dk.expr("__import__('os')"), dk.ExpressionError),
     Case("dk.expr", "a name assigned twice in a program", 'dk.expr(["y = x^2", "y = 3*x"])',
          lambda: dk.expr(["y = x^2", "y = 3*x"]), dk.ExpressionError),
+    # (the expression front end: names, characters, options, sizes)
+    Case("dk.expr", "a number against a name", 'dk.expr("2x + 1")', lambda: dk.expr("2x + 1"),
+         dk.ExpressionError, "did you mean 2\\*x"),
+    Case("dk.expr", "a look-alike letter (full-width x)", 'dk.expr("\\uff58 + x")', lambda: dk.expr("\uff58 + x"),
+         dk.ExpressionError, "non-ASCII character"),
+    Case("dk.expr", "a Greek letter", 'dk.expr("2*\\u03c0*x")', lambda: dk.expr("2*\u03c0*x"),
+         dk.ExpressionError, "write pi instead"),
+    Case("dk.expr", "a comment", 'dk.expr("x # <img src=x>")', lambda: dk.expr("x # <img src=x>"),
+         dk.ExpressionError, "comments"),
+    Case("dk.expr", "a control character (an ANSI escape)", 'dk.expr("x + \\x1b[31m1")',
+         lambda: dk.expr("x + \x1b[31m1"), dk.ExpressionError, "control character"),
+    Case("dk.expr", "variables= not a list", 'dk.expr("x", variables=3)', lambda: dk.expr("x", variables=3),
+         dk.ExpressionError, "must be a list of names"),
+    Case("dk.expr", "outputs= not a list", 'dk.expr(["y = x"], outputs=3)',
+         lambda: dk.expr(["y = x"], outputs=3), dk.ExpressionError, "must be a list of names"),
+    Case("dk.expr", "parameters= not a list", 'dk.expr(["y = a*x"], parameters=3)',
+         lambda: dk.expr(["y = a*x"], parameters=3), dk.ExpressionError, "must be a list of names"),
+    Case("dk.expr", "a SymPy symbol that is no identifier", 'dk.expr(sp.Symbol("x\'") ** 2)',
+         lambda: dk.expr(__import__("sympy").Symbol("x'") ** 2), dk.ExpressionError, "ASCII identifiers"),
+    Case("dk.expr", "a variable bound in clip()", 'dk.expr("clip(x, y, 1)")', lambda: dk.expr("clip(x, y, 1)"),
+         dk.ExpressionError, "must be a number"),
+    Case("dk.expr", "floor division", 'dk.expr("x // 2")', lambda: dk.expr("x // 2"), dk.ExpressionError,
+         "'//'"),
+    Case("dk.trace", "a variable name that is markup", 'dk.trace(f, variables=["<img src=x onerror=alert(1)>"])',
+         lambda: dk.trace(lambda a: dk.sin(a) * 2, variables=["<img src=x onerror=alert(1)>"]),
+         dk.ExpressionError, "ASCII identifiers"),
+    Case("dk.Symbolic", "an exact constant too large to compute (9^9^9)",
+         'dk.Symbolic().gradient("x * 9**9**9", at={"x": 1.0})',
+         lambda: dk.Symbolic().gradient("x * 9**9**9", at={"x": 1.0}), RuntimeWarning, "floating point"),
+    Case("dk.Symbolic", "a constant outside the real domain",
+         'dk.Symbolic().gradient("sqrt(-1)*asin(y)", at={"y": 1.0})',
+         lambda: dk.Symbolic().gradient("sqrt(-1)*asin(y)", at={"y": 1.0}), Returns,
+         check=lambda r: math.isnan(r.value), result="value nan, as every method gives (sqrt(-1) is nan, not i)"),
+    Case("dk.ReverseMode", "division by a literal 0", 'dk.ReverseMode().gradient("x / 0", at={"x": 1.0})',
+         lambda: dk.ReverseMode().gradient("x / 0", at={"x": 1.0}), Returns,
+         check=lambda r: r.value == math.inf and r.gradient["x"] == math.inf,
+         result="value inf, gradient inf, with NumPy's RuntimeWarning, as every method gives (not ZeroDivisionError)"),
+    Case("dk.ComplexStep", "a kink (maximum)", 'dk.ComplexStep().gradient("maximum(x, 1/x)", at={"x": 0.5})',
+         lambda: dk.ComplexStep().gradient("maximum(x, 1/x)", at={"x": 0.5}), NumericWarning, "maximum"),
     # -- calling an Expr ---------------------------------------------------------------------
     Case("Expr call", "missing variable", "f(x=1.0)", lambda: F(x=1.0), dk.ExpressionError, "no value given"),
     Case("Expr call", "unknown variable", "f(x=1.0, y=2.0, z=3.0)", lambda: F(x=1.0, y=2.0, z=3.0),
@@ -709,7 +748,7 @@ CASES += [
     Case("diffkit CLI", "non-numeric --at value", "diffkit compare 'x^2' --at x=abc",
          lambda: _cli("compare", "x^2", "--at", "x=abc"), SystemExit,
          "exit status 2: diffkit: error:"),
-    Case("dk.trace", "% on a traced value", "dk.trace(lambda x: x % 2)", lambda: dk.trace(lambda x: x % 2),
+    Case("dk.trace", "// on a traced value", "dk.trace(lambda x: x // 2)", lambda: dk.trace(lambda x: x // 2),
          dk.ExpressionError, "not ops of an Expr"),
     Case("dk.gradcheck", "an empty input", "dk.gradcheck(f, (dk.zeros(0, requires_grad=True),))",
          lambda: dk.gradcheck(lambda t: t.sum(), (dk.tensor(np.zeros(0), dtype="float64", requires_grad=True),)),
@@ -1004,7 +1043,7 @@ def render() -> str:
         kind, message = run(case)
         message = _first_line(message)
         rows.append(f"| {_cell(case.entry)} | {_cell(case.situation)} | `{_cell(case.code)}` | "
-                     f"`{kind.__name__}` | {_cell(message)} |")
+                     f"`{kind.__name__}` | {_cell(message).replace('<', '&lt;').replace('>', '&gt;')} |")
     return HEADER + "\n".join(rows) + "\n"
 
 

@@ -25,7 +25,17 @@ Run many more examples with ``HYPOTHESIS_PROFILE=long pytest tests/reliability/t
 import warnings
 
 import numpy as np
-from expression_strategy import OPS_USED, cases, kink_margin, uses_non_analytic
+import pytest
+from expression_strategy import (
+    OPS_USED,
+    cases,
+    exact_gradient,
+    kink_margin,
+    same_number,
+    special_cases,
+    torch_gradient,
+    uses_non_analytic,
+)
 from hypothesis import assume, given, note
 
 import diffkit as dk
@@ -105,3 +115,35 @@ def test_vectorised_points_agree_with_scalar_points(case):
         single = dk.ReverseMode().gradient(f, at={v: x[k] for v, x in batch.items()}).gradient
         ok, why = _close({v: float(np.asarray(g)[k]) for v, g in r.gradient.items()}, single, 1e-12)
         assert ok, f"point {k} of the batch disagrees on {case}: {why}"
+
+
+@given(special_cases())
+def test_special_points_follow_pytorch(case):
+    """At signed zeros, 0^x, tiny and huge values, reverse mode and the Tensor path give PyTorch's
+    numbers (nan where it has nan), or, where an intermediate over- or underflows in one formula
+    and not in the other, the true number (``x/x`` at x = 1e-310: PyTorch's rule squares the
+    denominator to 0 and gives -inf); and no method raises (each gives nan/inf, with warnings)."""
+    pytest.importorskip("torch")
+    f = dk.expr(case.text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = torch_gradient(f, case.point)
+        got = dk.ReverseMode().gradient(f, at=case.point).gradient
+        leaves = {v: dk.tensor(x, requires_grad=True, dtype="float64") for v, x in case.point.items()}
+        out = f.graph.evaluate(leaves)[0]
+        if out.requires_grad:
+            out.backward()
+        for method in (dk.Symbolic(), dk.ForwardMode(), dk.FiniteDiff(), dk.ComplexStep()):
+            method.gradient(f, at=case.point)  # no exception, whatever the numbers
+    tensor = {v: 0.0 if t.grad is None else t.grad.item() for v, t in leaves.items()}
+    note(f"reverse {got}, Tensor {tensor}, torch {want}")
+    for v in f.variables:
+        assert same_number(tensor[v], got[v]), f"the Tensor path differs from reverse mode on {case}: {v}"
+        if not same_number(got[v], want[v]):
+            exact = exact_gradient(f, case.point)[v]
+            note(f"exact {v}: {exact}")
+            assume(exact is not None)  # the truth needs more digits than SymPy will spend
+            # 1e-3: an intermediate below 2^-1022 is subnormal and keeps only a few digits
+            # (1/(1/x) at 1e-160 passes a cotangent of 1e-320); what is checked is no nan, inf or sign
+            # where the truth has a number
+            assert same_number(got[v], exact, 1e-3), f"reverse mode differs from PyTorch and the truth on {case}"

@@ -36,7 +36,7 @@ def test_symengine_matches_sympy_on_every_op():
         e = op.sympy(*(x, y)[: op.arity])
         for w in ("x", "y")[: op.arity]:
             a, b = se.diff(e, w), py.diff(e, w)
-            pt = {x: sp.Rational(3, 10), y: sp.Rational(7, 10)}
+            pt = dict(zip((x, y), map(sp.Rational, op.example or (0.3, 0.7))))
             assert float((a - b).subs(pt).evalf(30)) == pytest.approx(0, abs=1e-25), name
             assert all(s.is_real for s in a.free_symbols)
     r1 = dk.Symbolic(backend="symengine", simplify=True).derivative(dk.examples.logistic_map(5), at={"x": 0.2})
@@ -63,3 +63,14 @@ def test_symengine_expands_polynomials_as_sympy_does_and_the_rest_itself():
     assert se.expand(d) == get_backend("sympy").expand(d)  # the same polynomial, term for term
     out = se.expand(sp.sin(x) * (x + 1))
     assert sp.expand(out - (x * sp.sin(x) + sp.sin(x))) == 0 and all(s.is_real for s in out.free_symbols)
+
+
+def test_jump_functions_keep_their_names_and_slopes():
+    """floor, ceiling and Mod differentiate by their slopes between the jumps (SymPy leaves them
+    unevaluated), and each comes back as itself (ceiling is not taken for floor)."""
+    from diffkit.symbolic.backends import real_kink_diff
+
+    x, y = sp.symbols("x y", real=True)
+    assert real_kink_diff(sp.Mod(y, sp.exp(sp.ceiling(x))) * y, y) == sp.Mod(y, sp.exp(sp.ceiling(x))) + y
+    assert real_kink_diff(sp.Mod(x, y), y) == -sp.floor(x / y)
+    assert real_kink_diff(sp.floor(x) * x + sp.ceiling(x), x) == sp.floor(x)

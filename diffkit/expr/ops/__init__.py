@@ -68,11 +68,15 @@ from . import (  # noqa: F401 - each registers its family of ops
     convolution,
     elementwise,
     fused,
+    logexp,
     normalization,
+    piecewise,
     pooling,
     reductions,
     shapes,
+    special,
     statistics,
+    trig,
 )
 
 # isort: split
@@ -92,9 +96,9 @@ from . import (  # noqa: F401 - the array vocabulary, one family per module
 )
 
 # isort: split
-from .core import ALIASES, FUNCTIONS, OPS, Op, apply, namespace
+from .core import ALIASES, FUNCTIONS, OPS, UFUNCS, Op, apply, namespace
 
-__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "EXPR_OPS", "ARRAY_FUNCTIONS"]
+__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "UFUNCS", "EXPR_OPS", "ARRAY_FUNCTIONS"]
 
 # Every op's public function by its name, here as before the table was split:
 # ``from diffkit.expr.ops import sin, sum_to``.

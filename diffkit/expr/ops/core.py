@@ -25,7 +25,7 @@ import numpy as _numpy
 from ...errors import ArgumentTypeError
 from ..counting import COUNTER
 
-__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES"]
+__all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "UFUNCS"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,14 @@ class Op:
         ``"flat_axis"``). ``None`` derives it from ``kind`` and the options:
         elementwise and comparison ops broadcast, ops with an ``axis`` option
         shift it; anything else can't be batched until it is given one.
+    complex_step : str or None
+        Why the complex step ``Im f(x + ih) / h`` does not give this op's
+        derivative (it is not complex-analytic: ``abs``, ``maximum``...), read
+        by :class:`~diffkit.ComplexStep`; ``None`` where it does.
+    example : tuple or None
+        Arguments inside the op's domain and away from its kinks, for its
+        docstring example and the tests generated over the table (``None``:
+        0.5, and 2.0 for a second argument).
 
     Example
     -------
@@ -100,6 +108,8 @@ class Op:
     reads_inputs: bool = True
     vjp_cost: int | Callable[..., int] | None = None
     batch: str | Callable[..., Any] | None = None
+    complex_step: str | None = None
+    example: tuple | None = None
     doc: str = field(default="", compare=False)
 
     @property
@@ -170,8 +180,26 @@ class Op:
 OPS: dict[str, Op] = {}
 #: Public functions generated from the table, by name (``FUNCTIONS["sin"] is dk.sin``).
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
-#: Extra spellings the parser accepts for a function.
-ALIASES = {"ln": "log", "arcsin": "asin", "arctan": "atan", "max": "maximum", "min": "minimum"}
+#: Extra spellings the parser accepts for a function: NumPy's names, ``ln``, ``max``/``min``,
+#: PyTorch's ``clamp``, ``remainder`` and ``arc*``.
+ALIASES = {
+    "ln": "log", "max": "maximum", "min": "minimum", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+    "arctan2": "atan2", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "power": "pow",
+    "remainder": "mod", "clamp": "clip", "absolute": "abs",
+}
+#: NumPy ufuncs that map onto ops of the table, so ``np.sin(x)`` on a Tensor or a traced value records.
+UFUNCS = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+    "negative": "neg", "power": "pow", "float_power": "pow", "square": "square", "sqrt": "sqrt", "cbrt": "cbrt",
+    "exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": "log", "log2": "log2", "log10": "log10",
+    "log1p": "log1p", "logaddexp": "logaddexp", "sin": "sin", "cos": "cos", "tan": "tan",
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "hypot": "hypot",
+    "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+    "absolute": "abs", "fabs": "abs", "sign": "sign", "maximum": "maximum", "minimum": "minimum",
+    "floor": "floor", "ceil": "ceil", "rint": "round",
+    "remainder": "mod", "matmul": "matmul", "greater": "greater", "greater_equal": "greater_equal",
+    "less": "less", "less_equal": "less_equal", "equal": "equal", "not_equal": "not_equal",
+}
 
 
 def namespace(*args: Any) -> Any:
@@ -228,12 +256,12 @@ def apply(op: Op, *args: Any, **params: Any) -> Any:
 
 
 def _example(op: Op) -> str:
-    """A runnable docstring example, its output computed from the op itself."""
+    """A runnable docstring example, its output computed from the op itself at ``op.example``."""
     head = f"Example\n-------\n>>> from diffkit.expr.ops import {op.name}\n"
     if op.kind in ("elementwise", "comparison") and op.arity in (1, 2):
         import numpy
 
-        args = (0.5, 2.0)[: op.arity]
+        args = op.example or (0.5, 2.0)[: op.arity]
         value = op.impl(numpy, *args)
         shown = repr(bool(value)) if op.kind == "comparison" else repr(round(float(value), 6))
         call = f"{op.name}({', '.join(map(str, args))})"

@@ -17,7 +17,13 @@ from typing import Any
 
 import sympy as sp
 
+from .. import sympy_functions
+from ..sympy_functions import divide as _sympy_div
+from ..sympy_functions import minmax as _sympy_binary
+from ..sympy_functions import power as _sympy_pow
 from .core import _defop
+from .select import both, select
+from .support import is_complex
 
 add = _defop(
     "add", 2, lambda xp, x, y: x + y,
@@ -64,11 +70,13 @@ def _pow_impl(xp, x, y):
     return x**y
 
 
+# The first rule divides through the op, not Python's ``/``: a seed 1.0 over a literal
+# 0.0 is then inf with a RuntimeWarning (NumPy's rule), not a ZeroDivisionError.
 div = _defop(
     "div", 2, _div_impl,
-    jvp=(lambda t, a, x, y: t / y, lambda t, a, x, y: -t * a / y),
-    vjp=(lambda g, a, x, y: g / y, lambda g, a, x, y: -g * a / y),
-    sympy=lambda x, y: x / y, template="{0} / {1}", infix="/", precedence=20,
+    jvp=(lambda t, a, x, y: div(t, y), lambda t, a, x, y: -t * a / y),
+    vjp=(lambda g, a, x, y: div(g, y), lambda g, a, x, y: -g * a / y),
+    sympy=lambda x, y: _sympy_div(x, y), template="{0} / {1}", infix="/", precedence=20,
     doc="x / y",
 )
 neg = _defop(
@@ -78,20 +86,37 @@ neg = _defop(
     doc="-x",
     reads_inputs=False,
 )
+def _pow_base_slope(x, y):
+    """d x^y / dx = y x^(y-1), and 0 where y = 0 (PyTorch's value: at x = 0 the formula is
+    0 * 0^-1 = nan). A literal exponent is decided here. For a variable one the base is
+    replaced by 1 only where y = 0 and x^-1 overflows (x = 0, or tinier than 1/max float):
+    elsewhere the formula is 0 by itself there, and its derivative in y, 1/x, stays right."""
+    if isinstance(y, _PYTHON_NUMBERS):
+        return 0.0 if y == 0 else y * x ** (y - 1)
+    overflows = not_equal(0.0 * x ** (y - 1), 0.0)  # x^(y-1) is inf or nan
+    return y * select(both(equal(y, 0.0), overflows), 1.0, x) ** (y - 1)
+
+
+def _pow_exponent_slope(a, x, y):
+    """d x^y / dy = x^y log x, and 0 where x = 0 and y >= 0 (PyTorch's value; the formula
+    gives 0 * -inf = nan there, or -inf at y = 0)."""
+    return a * log(select(both(equal(x, 0.0), greater_equal(y, 0.0)), 1.0, x))
+
+
 # One pow for constant and variable exponents: the exponent's rule (which needs
 # log x) only runs when the exponent carries a derivative, so (x - 3)^2 at
 # x = 1 stays clean.
 pow = _defop(  # noqa: A001 - the table's name for the op
     "pow", 2, _pow_impl,
-    jvp=(lambda t, a, x, y: t * y * x ** (y - 1), lambda t, a, x, y: t * log(x) * a),
-    vjp=(lambda g, a, x, y: g * y * x ** (y - 1), lambda g, a, x, y: g * log(x) * a),
-    sympy=lambda x, y: x**y, template="{0}^{1}", infix="^", precedence=40,
-    doc="x raised to the power y",
+    jvp=(lambda t, a, x, y: t * _pow_base_slope(x, y), lambda t, a, x, y: t * _pow_exponent_slope(a, x, y)),
+    vjp=(lambda g, a, x, y: g * _pow_base_slope(x, y), lambda g, a, x, y: g * _pow_exponent_slope(a, x, y)),
+    sympy=lambda x, y: _sympy_pow(x, y), template="{0}^{1}", infix="^", precedence=40,
+    doc="x raised to the power y; d/dx is 0 where y = 0, d/dy is 0 where x = 0 and y >= 0 (as in PyTorch)",
 )
 square = _defop(
     "square", 1, lambda xp, x: x * x,
     jvp=(lambda t, a, x: 2.0 * x * t,), vjp=(lambda g, a, x: 2.0 * x * g,),
-    sympy=lambda x: x**2, template="{0}^2", doc="x squared",
+    sympy=lambda x: _sympy_pow(x, sp.Integer(2)), template="{0}^2", doc="x squared",
 )
 sqrt = _defop(
     "sqrt", 1, lambda xp, x: xp.sqrt(x),
@@ -123,9 +148,10 @@ tan = _defop(
     jvp=(lambda t, a, x: t * (1.0 + a * a),), vjp=(lambda g, a, x: g * (1.0 + a * a),),
     sympy=sp.tan, template="tan {0}", doc="tangent",
 )
+# (1 - x)(1 + x), not 1 - x^2: no cancellation near |x| = 1.
 asin = _defop(
     "asin", 1, lambda xp, x: xp.asin(x),
-    jvp=(lambda t, a, x: t / sqrt(1.0 - x * x),), vjp=(lambda g, a, x: g / sqrt(1.0 - x * x),),
+    jvp=(lambda t, a, x: t / sqrt((1.0 - x) * (1.0 + x)),), vjp=(lambda g, a, x: g / sqrt((1.0 - x) * (1.0 + x)),),
     sympy=sp.asin, template="asin {0}", doc="inverse sine",
 )
 atan = _defop(
@@ -138,17 +164,26 @@ tanh = _defop(
     jvp=(lambda t, a, x: t * (1.0 - a * a),), vjp=(lambda g, a, x: g * (1.0 - a * a),),
     sympy=sp.tanh, template="tanh {0}", doc="hyperbolic tangent",
 )
-# tanh form: no overflow for large |x| and no branch to evaluate twice.
+def _sigmoid_impl(xp, x):
+    """exp(min(x, 0)) / (1 + exp(-|x|)): no overflow, no branch, and all digits in the left tail, where
+    the tanh form 0.5 (tanh(x/2) + 1) cancels (at x = -30 it kept only four of them). Complex input
+    (the complex step) takes the tanh form, which is analytic."""
+    if is_complex(x):
+        return 0.5 * (xp.tanh(0.5 * x) + 1.0)
+    return xp.exp(xp.minimum(x, 0.0)) / (1.0 + xp.exp(-xp.abs(x)))
+
+
 sigmoid = _defop(
-    "sigmoid", 1, lambda xp, x: 0.5 * (xp.tanh(0.5 * x) + 1.0),
+    "sigmoid", 1, _sigmoid_impl,
     jvp=(lambda t, a, x: t * a * (1.0 - a),), vjp=(lambda g, a, x: g * a * (1.0 - a),),
-    sympy=lambda x: 1 / (1 + sp.exp(-x)), template="sigmoid({0})",
+    sympy=sympy_functions.sigmoid, template="sigmoid({0})",
     doc="logistic sigmoid 1 / (1 + exp(-x))",
 )
 # sign and step have derivative zero (None rules); they exist so that the
 # kink rules below can be written as ops and differentiated again.
 sign = _defop(
     "sign", 1, lambda xp, x: xp.sign(x), sympy=sp.sign, template="sign({0})",
+    complex_step="a jump, not complex-analytic",
     doc="sign of x (0 at 0)",
 )
 # step(x) = 1 for x > 0, else 0 (Heaviside with H(0) = 0), in the dtype of x.
@@ -165,6 +200,7 @@ def _step_impl(xp, x):
 step = _defop(
     "step", 1, _step_impl,
     sympy=lambda x: sp.Heaviside(x, 0), template="step({0})",
+    complex_step="a jump, not complex-analytic",
     doc="Heaviside step, 1 for x > 0 and 0 otherwise",
 )
 def _abs_jvp(t, a, x):
@@ -183,6 +219,7 @@ abs = _defop(  # noqa: A001
     "abs", 1, lambda xp, x: xp.abs(x),
     jvp=(_abs_jvp,), vjp=(_abs_vjp,),
     sympy=sp.Abs, template="|{0}|", doc="absolute value; abs'(0) = 0",
+    complex_step="a kink: the absolute value of a complex number is its modulus",
 )
 def _relu_sympy(x):
     # Piecewise, not Max(x, 0): its derivative is 0 at 0, like every other method.
@@ -200,24 +237,30 @@ relu = _defop(
     jvp=(lambda t, a, x: t * step(x),), vjp=(lambda g, a, x: g * step(a),),
     vjp_arrays=lambda xp, g, a, args, needs: [g * _step_impl(xp, a)],
     sympy=_relu_sympy, template="relu({0})",
+    complex_step="a kink: NumPy compares complex numbers by real, then imaginary part",
     doc="max(x, 0); relu'(0) = 0",
 )
+# PyTorch's rules: the whole gradient to the larger argument, half to each at a tie.
+# They select, not multiply by a mask: an infinite g times a zero weight would be nan.
+def _larger_share(g, x, y):
+    """The share of g that maximum(x, y) passes to x (minimum(y, x) passes the same)."""
+    return select(less(x, y), 0.0, select(equal(x, y), 0.5 * g, g))
+
+
 maximum = _defop(
     "maximum", 2, lambda xp, x, y: xp.maximum(x, y),
-    jvp=(lambda t, a, x, y: t * (1.0 + sign(x - y)) * 0.5,
-         lambda t, a, x, y: t * (1.0 - sign(x - y)) * 0.5),
-    vjp=(lambda g, a, x, y: g * (1.0 + sign(x - y)) * 0.5,
-         lambda g, a, x, y: g * (1.0 - sign(x - y)) * 0.5),
-    sympy=sp.Max, template="max({0}, {1})",
+    jvp=(lambda t, a, x, y: _larger_share(t, x, y), lambda t, a, x, y: _larger_share(t, y, x)),
+    vjp=(lambda g, a, x, y: _larger_share(g, x, y), lambda g, a, x, y: _larger_share(g, y, x)),
+    sympy=lambda x, y: _sympy_binary(sp.Max, x, y), template="max({0}, {1})",
+    complex_step="a kink: NumPy compares complex numbers by real, then imaginary part",
     doc="elementwise maximum; a tie splits the gradient half and half",
 )
 minimum = _defop(
     "minimum", 2, lambda xp, x, y: xp.minimum(x, y),
-    jvp=(lambda t, a, x, y: t * (1.0 - sign(x - y)) * 0.5,
-         lambda t, a, x, y: t * (1.0 + sign(x - y)) * 0.5),
-    vjp=(lambda g, a, x, y: g * (1.0 - sign(x - y)) * 0.5,
-         lambda g, a, x, y: g * (1.0 + sign(x - y)) * 0.5),
-    sympy=sp.Min, template="min({0}, {1})",
+    jvp=(lambda t, a, x, y: _larger_share(t, y, x), lambda t, a, x, y: _larger_share(t, x, y)),
+    vjp=(lambda g, a, x, y: _larger_share(g, y, x), lambda g, a, x, y: _larger_share(g, x, y)),
+    sympy=lambda x, y: _sympy_binary(sp.Min, x, y), template="min({0}, {1})",
+    complex_step="a kink: NumPy compares complex numbers by real, then imaginary part",
     doc="elementwise minimum; a tie splits the gradient half and half",
 )
 

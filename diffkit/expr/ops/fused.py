@@ -22,8 +22,9 @@ from ...errors import ShapeError
 from . import batching
 from .core import _defop
 from .elementwise import log, maximum
+from .piecewise import clip
 from .reductions import softmax, sum
-from .shapes import broadcast_to, clip, matmul, matrix_transpose, reshape
+from .shapes import broadcast_to, matmul, matrix_transpose, reshape
 
 
 # Binary cross-entropy of probabilities p against targets t, elementwise, as one

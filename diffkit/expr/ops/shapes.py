@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from . import batching
 from .core import _defop, _reduction_cost
-from .elementwise import equal
 
 
 def _sum_to_impl(xp, x, shape):
@@ -189,14 +188,6 @@ where = _defop(
     jvp=(None, lambda t, a, c, x, y: where(c, t, 0.0), lambda t, a, c, x, y: where(c, 0.0, t)),
     vjp=(None, lambda g, a, c, x, y: where(c, g, 0.0), lambda g, a, c, x, y: where(c, 0.0, g)),
     kind="array", template="where({0}, {1}, {2})", doc="x where c is true, else y",
-    batch="broadcast",
-)
-# Inside [lo, hi], boundaries included, clip is the identity and x == clip(x).
-clip = _defop(
-    "clip", 1, lambda xp, x, lo=None, hi=None: xp.clip(x, lo, hi),
-    jvp=(lambda t, a, x, lo=None, hi=None: where(equal(x, a), t, 0.0),),
-    vjp=(lambda g, a, x, lo=None, hi=None: where(equal(x, a), g, 0.0),),
-    kind="array", template="clip({0})", doc="limit x to [lo, hi]; gradient 1 inside, boundaries included",
     batch="broadcast",
 )
 
