@@ -11,7 +11,7 @@ from its kinks; a new op must be added here (the last test says which).
 
 import numpy as np
 import pytest
-from autograd_check import check_grads
+from hips_check import check_grads
 
 from diffkit.expr.ops import FUNCTIONS, OPS
 

@@ -18,7 +18,7 @@ from itertools import product
 
 import numpy as np
 import pytest
-from array_grad_checks import check_grads
+from hips_check import check_grads
 
 import diffkit as dk
 from diffkit.expr import ops

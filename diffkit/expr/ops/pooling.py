@@ -34,6 +34,7 @@ import numpy as _numpy
 from .convolution import conv_transpose
 from .core import _defop, namespace
 from .shapes import getitem, index_add, reshape
+from .support import plain
 from .windows import Geometry, by_offset, channels_first, channels_last, col2im, windows
 
 __all__ = ["max_pool", "avg_pool", "pool_geometry", "max_pool_indices"]
@@ -69,17 +70,6 @@ def pool_geometry(size: tuple, kernel_size: tuple, stride: tuple | None, padding
     hi = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - n - p)
                for o, s, d, k, n, p in zip(out, stride, dil, kernel, size, pad))
     return out, Geometry(tuple(stride), tuple(zip(pad, hi)), tuple(dil))
-
-
-def _value(a: Any) -> Any:
-    """The plain array behind a Tensor or a dual number: which entry is a window's maximum is read off values."""
-    while True:
-        if hasattr(a, "primal"):
-            a = a.primal
-        elif hasattr(a, "_data"):
-            a = a._data
-        else:
-            return a
 
 
 def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) -> Any:
@@ -148,7 +138,7 @@ def _ravel(a: Any) -> Any:
 
 def _flat_index(x: Any, params: dict) -> Any:
     """Where each window's maximum sits in the flattened x (from x's values: no derivative)."""
-    v = _value(x)
+    v = plain(x)
     xp = namespace(v)
     index = max_pool_indices(xp, v, flat=True, **params)
     return xp.reshape(index, (math.prod(index.shape),))
@@ -219,7 +209,7 @@ def _avg_pool_vjp(g, ans, x, kernel_size, stride=None, padding=0, ceil_mode=Fals
                   divisor_override=None):
     size, kernel, out, geo, divisor = _avg_setup(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                                  divisor_override)
-    v = _value(g)
+    v = plain(g)
     xp = namespace(v)
     n, c = x.shape[:2]
     per_channel = reshape(g / xp.asarray(divisor, dtype=v.dtype), shape=(n * c, 1) + out)
