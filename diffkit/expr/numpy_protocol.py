@@ -65,26 +65,20 @@ def _shape_of(a: Any) -> tuple:
     return tuple(a.shape) if hasattr(a, "shape") else _numpy.shape(a)
 
 
-def _like(fill: Any) -> Callable[..., Any]:
-    """``np.zeros_like`` and its kin: a constant of the value's shape (one example's, under ``vmap``), on its
-    namespace; the result carries no derivative."""
-    def like(a: Any, dtype: Any = None, order: Any = "K", subok: Any = True, shape: Any = None,
-             fill_value: Any = None, **kwargs: Any) -> Any:
-        from .levels import lowest
-        from .ops import namespace
-
-        raw = lowest(a)
-        xp = namespace(raw)
-        dtype = dtype or getattr(a, "dtype", None) or _numpy.result_type(raw)
-        value = fill_value if fill is None else fill
-        return xp.full(_shape_of(a) if shape is None else shape, value, dtype=dtype)
-
-    return like
-
-
-def _like_full(a: Any, fill_value: Any, dtype: Any = None, order: Any = "K", subok: Any = True,
+def _full_like(a: Any, fill_value: Any, dtype: Any = None, order: Any = "K", subok: Any = True,
                shape: Any = None, **kwargs: Any) -> Any:
-    return _like(None)(a, dtype=dtype, shape=shape, fill_value=fill_value)
+    """``np.full_like`` (and ``zeros_like``, ``ones_like``): a constant of the value's shape (one example's,
+    under ``vmap``) on its namespace; the result carries no derivative."""
+    from .levels import lowest
+    from .ops import namespace
+
+    raw = lowest(a)
+    dtype = dtype or getattr(a, "dtype", None) or _numpy.result_type(raw)
+    return namespace(raw).full(_shape_of(a) if shape is None else shape, fill_value, dtype=dtype)
+
+
+def _filled(value: float) -> Callable[..., Any]:
+    return lambda a, dtype=None, order="K", subok=True, shape=None, **kwargs: _full_like(a, value, dtype, shape=shape)
 
 
 def _spread(name: str) -> Callable[..., Any]:
@@ -120,15 +114,15 @@ def _build() -> None:
             a, a_min if min is None else min, a_max if max is None else max),
         _numpy.shape: _shape_of, _numpy.ndim: lambda a: len(_shape_of(a)),
         _numpy.size: lambda a, axis=None: int(_numpy.prod(_shape_of(a))) if axis is None else _shape_of(a)[axis],
-        _numpy.zeros_like: _like(0), _numpy.ones_like: _like(1), _numpy.empty_like: _like(0),
-        _numpy.full_like: _like_full,
+        _numpy.zeros_like: _filled(0), _numpy.ones_like: _filled(1), _numpy.empty_like: _filled(0),
+        _numpy.full_like: _full_like,
         _numpy.iscomplexobj: lambda a: _numpy.dtype(a.dtype).kind == "c" if hasattr(a, "dtype") else
         isinstance(a, complex),
         _numpy.isrealobj: lambda a: not (_numpy.dtype(a.dtype).kind == "c" if hasattr(a, "dtype") else
                                          isinstance(a, complex)),
         _numpy.result_type: lambda *xs: _numpy.result_type(*(getattr(x, "dtype", x) for x in xs)),
     })
-    # ufuncs: the table's elementwise ops, and the complex ones that are functions of the vocabulary
+    # ufuncs: the table's elementwise ops (np.conj is a ufunc too, under "same" above)
     table.update({getattr(_numpy, n): ops.FUNCTIONS[op] for n, op in UFUNCS.items()})
     table.update({_numpy.fmax: ops.fmax, _numpy.fmin: ops.fmin})
     for n in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",

@@ -201,8 +201,6 @@ def _take_vjp(g, a, x, index, axis):
     return scatter_add(zeros(tuple(x.shape), g), _spread(index, g, axis), g, axis=axis)
 
 
-# x read at a 1-D index along an axis (np.take): what index_select, repeat with per-element
-# counts and pad's index modes use, as integer-array indexing beside slices is beyond the Array API.
 def _take_batch(op, args, batched, params):
     """vmap of take: the axis moves past the batch; one index per example is a gather with the index
     spread over the example's other axes."""
@@ -220,6 +218,8 @@ def _take_batch(op, args, batched, params):
     return gather(x, broadcast_to(spread, shape=full), axis=ax + 1)
 
 
+# x read at a 1-D index along an axis (np.take): what index_select, repeat with per-element
+# counts and pad's index modes use, as integer-array indexing beside slices is beyond the Array API.
 take = _defop(
     "take", 2, _take_impl,
     jvp=(lambda t, a, x, index, axis: take(t, index, axis=axis), None),

@@ -39,7 +39,7 @@ from .shapes import reshape
 from .support import plain, zeros
 from .windows import Geometry, by_offset, channels_first, channels_last, col2im, windows
 
-__all__ = ["max_pool", "avg_pool", "pool_geometry", "max_pool_indices"]
+__all__ = ["max_pool", "max_pool_index", "avg_pool", "pool_geometry", "max_pool_indices"]
 
 
 def _axis_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -95,9 +95,9 @@ def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) ->
 
 
 def max_pool_indices(xp: Any, x: Any, kernel_size: tuple, stride: tuple | None = None, padding: Any = 0,
-                     dilation: Any = 1, ceil_mode: bool = False, flat: bool = False) -> Any:
+                     dilation: Any = 1, ceil_mode: bool = False) -> Any:
     """Where each window's maximum is: (N, C, *O) indices into the flattened spatial axes (PyTorch's
-    ``return_indices``), or with ``flat`` into the whole flattened ``x``.
+    ``return_indices``).
 
     A window whose entries are all -inf reports its first entry inside the input, as PyTorch does.
 
@@ -119,11 +119,6 @@ def max_pool_indices(xp: Any, x: Any, kernel_size: tuple, stride: tuple | None =
         o_i = xp.reshape(xp.arange(out[i]), (1,) * (1 + i) + (out[i],) + (1,) * (nd - i))
         pos = xp.clip(o_i * geo.stride[i] + k_i * geo.dilation[i] - geo.padding[i][0], 0, size[i] - 1)
         index = index * size[i] + pos
-    if flat:  # and the (n, c) plane, for indexing the whole of x
-        n, c = x.shape[:2]
-        plane = (xp.reshape(xp.arange(n), (n,) + (1,) * (nd + 1)) * c
-                 + xp.reshape(xp.arange(c), (1,) * (nd + 1) + (c,)))
-        index = plane * math.prod(size) + index
     return channels_first(xp, index)
 
 
