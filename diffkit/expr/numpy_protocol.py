@@ -104,7 +104,7 @@ def _build() -> None:
             "rot90", "select", "sort", "split", "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile",
             "trace", "tril", "triu", "vsplit", "vstack", "real", "imag", "conj", "angle", "sum", "mean",
             "matmul", "transpose", "reshape", "stack", "where", "nan_to_num", "rollaxis", "gradient", "argmax",
-            "argmin"]
+            "argmin", "broadcast_to", "matrix_transpose"]
     table: dict[Any, Callable] = {getattr(_numpy, n): getattr(ops, n) for n in same}
     table.update({
         _numpy.concatenate: ops.concat, _numpy.max: af.amax, _numpy.amax: af.amax, _numpy.min: af.amin,
@@ -124,7 +124,8 @@ def _build() -> None:
     })
     # ufuncs: the table's elementwise ops (np.conj is a ufunc too, under "same" above)
     table.update({getattr(_numpy, n): ops.FUNCTIONS[op] for n, op in UFUNCS.items()})
-    table.update({_numpy.fmax: ops.fmax, _numpy.fmin: ops.fmin})
+    table.update({_numpy.fmax: ops.fmax, _numpy.fmin: ops.fmin, _numpy.reciprocal: af.reciprocal,
+                  _numpy.astype: lambda x, dtype: ops.astype(x, dtype=dtype)})
     for n in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
               "lstsq", "norm", "vector_norm", "matrix_norm", "outer", "cross", "tensordot", "matmul", "diagonal",
               "trace", "matrix_transpose"):
@@ -139,8 +140,20 @@ _NEUTRAL = frozenset({"dtype", "kind", "order", "optimize", "casting", "subok", 
 _ONLY_DEFAULT = {"out": None, "where": True}
 
 
-def _refuse_options(name: str, named: dict) -> dict:
+def _named_options(impl: Callable) -> frozenset:
+    """The options ``impl`` names (a neutral one it names, as ``np.astype``'s dtype, is passed on)."""
+    try:
+        params = inspect.signature(impl).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(p.name for p in params if p.kind is not p.VAR_KEYWORD)
+
+
+def _refuse_options(name: str, named: dict, impl: Callable) -> dict:
+    keep = _named_options(impl)
     for key in list(named):
+        if key in keep:
+            continue
         if key in _NEUTRAL:
             del named[key]
         elif key in _ONLY_DEFAULT and named[key] is not _ONLY_DEFAULT[key] or key in ("initial", "mean"):
@@ -160,7 +173,7 @@ def _call(func: Callable, impl: Callable, args: tuple, kwargs: dict) -> Any:
         signature = inspect.signature(func)
         bound = signature.bind(*args, **kwargs)
     except (TypeError, ValueError):  # a builtin without a signature: as called
-        return impl(*args, **_refuse_options(name, dict(kwargs)))
+        return impl(*args, **_refuse_options(name, dict(kwargs), impl))
     positional: list = []
     named: dict = {}
     left = len(args)  # the caller's positional arguments stay positional, up to the first option NumPy
@@ -183,7 +196,7 @@ def _call(func: Callable, impl: Callable, args: tuple, kwargs: dict) -> Any:
             positional.append(value)
         else:
             named[p.name] = value
-    return impl(*positional, **_refuse_options(name, named))
+    return impl(*positional, **_refuse_options(name, named, impl))
 
 
 def _carries_derivative(a: Any) -> bool:
@@ -277,6 +290,6 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
         _build()
     impl = IMPLEMENTATIONS.get(ufunc) if method == "__call__" else None
     if impl is not None:
-        return impl(*inputs, **_refuse_options(ufunc.__name__, dict(kwargs)))
+        return impl(*inputs, **_refuse_options(ufunc.__name__, dict(kwargs), impl))
     name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
     return _numbers_or_refuse(getattr(ufunc, method), name, inputs, kwargs)

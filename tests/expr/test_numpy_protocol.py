@@ -22,6 +22,9 @@ x0 = np.array([0.5, -1.0])
     ("full_like", lambda x: x * np.full_like(x, 3.0)), ("cumprod", lambda x: np.cumprod(x)),
     ("dot 3-d", lambda x: np.dot(np.arange(12.0).reshape(2, 3, 2), x)), ("min", lambda x: np.min(np.outer(x, x), 1)),
     ("fmax (ufunc)", lambda x: np.fmax(x, 0.0)), ("conj (ufunc)", lambda x: np.conj(x * 1j) * 1j),
+    ("reciprocal (ufunc)", lambda x: np.reciprocal(x)), ("astype", lambda x: np.astype(x, np.float64)),
+    ("broadcast_to", lambda x: np.broadcast_to(x, (3, 2))),
+    ("matrix_transpose", lambda x: np.matrix_transpose(np.outer(x, [1.0, 2.0, 3.0]))),
 ])
 def test_numpy_functions_match_numpy_and_differentiate(name, fn):
     value, tangent = dk.ad.jvp(fn, (x0,), (np.ones(2),))
