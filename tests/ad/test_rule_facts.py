@@ -50,6 +50,7 @@ FUSED = {
 def test_fused_array_rules_read_no_more_than_their_generic_rules(name):
     # the tape checks the versions of what the generic rule reads: the fused one must not read anything else
     op = OPS[name]
+    assert name in FUSED, f"{name} has a fused rule (vjp_arrays): add its probe inputs to FUSED"
     args, params = FUSED[name]()
     ans = op.impl(np, *args, **params)
     needs = tuple(np.asarray(a).dtype.kind == "f" for a in args)
