@@ -999,13 +999,14 @@ class Tensor(ArrayMethods):
         for i in range(len(self)):
             yield self[i]
 
-    # NumPy ufuncs on Tensors (np.exp(t), ndarray * t) record like the dk functions.
+    # NumPy ufuncs on Tensors (np.exp(t), ndarray * t) record like the dk functions; the table's
+    # elementwise ops take the hot path, the rest NumPy's protocol (diffkit/expr/numpy_protocol.py).
     _UFUNCS = UFUNCS
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         name = self._UFUNCS.get(ufunc.__name__)
         if method != "__call__" or name is None or kwargs:
-            return NotImplemented
+            return ArrayMethods.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
         return _apply(OPS[name], inputs, _EMPTY)
 
     # ------------------------------------------------------------------ elementwise methods

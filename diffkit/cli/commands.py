@@ -30,7 +30,6 @@ import numpy as np
 
 from ..errors import DiffkitError
 from .arguments import (
-    MAX_ENTRIES,
     echo_text,
     figure_path,
     parse_arrays,
@@ -180,11 +179,13 @@ def _point(args: argparse.Namespace) -> dict[str, np.ndarray]:
         if args.dim is not None:
             raise DiffkitError("give the point with --at or its size with --dim (a random point), not both")
         return arrays
+    from ..numeric import random_point
+    from ..numeric.grad_check import ensure_check_memory
+
     dim = 1 if args.dim is None else args.dim
-    if not 1 <= dim <= MAX_ENTRIES:
-        raise DiffkitError(f"--dim {dim}: the point needs between 1 and {MAX_ENTRIES} entries")
+    ensure_check_memory(dim)  # what the whole check will hold, before the point is drawn
     # Not 0: at 0 a gradient missing a factor (2x against x) still matches, so a check there can't tell.
-    x = np.random.default_rng(args.seed).uniform(-1.0, 1.0, dim)
+    x = random_point(dim, seed=args.seed)
     emit(f"x = {_fmt_array(x)}  (random, --seed {args.seed}; --at chooses the point)")
     return {"x": x}
 

@@ -1,7 +1,8 @@
 """PyTorch's reductions and shape functions, composed from the ops table, for every kind of value.
 
-``dk.min``, ``dk.max``, ``dk.var``, ``dk.std``, ``dk.squeeze``,
-``dk.unsqueeze``, ``dk.flatten`` and ``dk.reciprocal`` take NumPy arrays,
+``dk.min``, ``dk.max``, ``dk.var``, ``dk.std``, ``dk.unsqueeze``,
+``dk.flatten``, ``dk.reciprocal`` and PyTorch's ``squeeze`` (the method
+``x.squeeze``; ``dk.squeeze`` is NumPy's) take NumPy arrays,
 Tensors and the values of the function transforms alike, in PyTorch's
 signatures (``dim``/``keepdim``, with NumPy's ``axis``/``keepdims`` as
 synonyms). A Tensor answers with its own method; anything else goes through
@@ -204,12 +205,15 @@ def _reshape(x: Any, shape: tuple) -> Any:
 def squeeze(x: Any, dim: Any = None, *, axis: Any = None) -> Any:
     """Drop axes of size 1 (only ``dim``, an int or a tuple, if given; others of another size stay).
 
+    PyTorch's ``squeeze``, behind the method ``x.squeeze(dim)``; ``dk.squeeze`` is
+    NumPy's, which refuses a named axis whose length is not one (``docs/differences.md``).
+
     Example
     -------
     >>> import numpy as np
-    >>> import diffkit as dk
+    >>> from diffkit.expr.array_functions import squeeze
     >>> x = np.ones((1, 3, 1))
-    >>> dk.squeeze(x).shape, dk.squeeze(x, 0).shape, dk.squeeze(x, 1).shape
+    >>> squeeze(x).shape, squeeze(x, 0).shape, squeeze(x, 1).shape
     ((3,), (3, 1), (1, 3, 1))
     """
     shape = _shape(x)

@@ -737,15 +737,8 @@ def angle(self):
     return ops.angle(self)
 
 
-def _array_function(self, func, types, args, kwargs):
-    """NumPy's function protocol: ``np.cumsum(t)`` runs ``dk.cumsum`` (see :mod:`.numpy_protocol`)."""
-    from .numpy_protocol import array_function
-
-    return array_function(func, types, args, kwargs)
-
-
 #: Method name -> function, for ArrayMethods' class body.
 METHODS = {name: fn for name, fn in dict(globals()).items()
            if callable(fn) and getattr(fn, "__module__", None) == __name__ and not name.startswith("_")}
 METHODS.update(moveaxis=movedim, swapdims=swapaxes, ger=outer,
-               real=property(_real), imag=property(_imag), __array_function__=_array_function, __len__=_len)
+               real=property(_real), imag=property(_imag), __len__=_len)

@@ -14,8 +14,8 @@ levels, HIPS autograd's trace ids).
 forward-mode :class:`~diffkit.expr.dual.Dual`, the reverse-mode box of
 :mod:`diffkit.ad.transforms.reverse` and the batched value of
 :mod:`diffkit.ad.transforms.batching`. It gives them Python's operators, the
-array methods of :class:`~diffkit.expr.methods.ArrayMethods`, NumPy's ufunc
-protocol, and refuses ``float()``, which would drop a derivative silently.
+array methods and NumPy's protocols of
+:class:`~diffkit.expr.methods.ArrayMethods`, and refuses ``float()``, which would drop a derivative silently.
 
 Example
 -------
@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ArgumentTypeError, GradientError
-from .arithmetic import UFUNCS, OpArithmetic
+from .arithmetic import OpArithmetic
 from .methods import ArrayMethods
 from .ops import OPS, apply, namespace
 
@@ -228,17 +228,6 @@ class LevelValue(OpArithmetic, ArrayMethods):
     def item(self) -> Any:
         """Refused, as ``float()``: a Python number can't carry a derivative."""
         return self.__float__()
-
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        name = UFUNCS.get(ufunc.__name__)
-        if method != "__call__" or name is None or kwargs:
-            return NotImplemented
-        return apply(OPS[name], *inputs)
-
-    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-        from .numpy_functions import array_function
-
-        return array_function(func, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         raise GradientError(

@@ -97,6 +97,18 @@ class ArrayMethods:
     def __matmul__(self, o: Any) -> Any: return apply(OPS["matmul"], self, o)
     def __rmatmul__(self, o: Any) -> Any: return apply(OPS["matmul"], o, self)
 
+    # NumPy's protocols: np.cumsum(x), np.linalg.det(x), np.exp(x), ndarray * x run diffkit's
+    # versions (one implementation for every kind of value: see numpy_protocol.py).
+    def __array_function__(self, func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
+        from .numpy_protocol import array_function
+
+        return array_function(func, types, args, kwargs)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from .numpy_protocol import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
     def numel(self) -> int:
         """Number of elements.
 

@@ -40,7 +40,7 @@ from .report import GradientReport, PointCheck, _fmt_index
 from .stencils import stencil
 from .theory import optimal_step
 
-__all__ = ["check_grad", "flatten", "rebuild"]
+__all__ = ["check_grad", "flatten", "rebuild", "ensure_check_memory"]
 
 
 def flatten(x: Any) -> tuple[str, list[str], list[np.ndarray]]:
@@ -53,10 +53,21 @@ def flatten(x: Any) -> tuple[str, list[str], list[np.ndarray]]:
         kind, names, parts = "list", [f"x[{i}]" for i in range(len(x))], list(x)
     else:
         kind, names, parts = "array", ["x"], [x]
-    size = sum(int(np.size(p)) for p in parts if isinstance(p, np.ndarray))
+    ensure_check_memory(sum(int(np.size(p)) for p in parts if isinstance(p, np.ndarray)))
+    return kind, names, [_floats(v, n) for n, v in zip(names, parts)]
+
+
+def ensure_check_memory(size: int) -> None:
+    """Refuse a gradient check of ``size`` entries that memory can't hold (x, its copies and the gradient,
+    in float64), before anything is allocated.
+
+    Example
+    -------
+    >>> from diffkit.numeric.grad_check import ensure_check_memory
+    >>> ensure_check_memory(1000)  # fine: returns None
+    """
     ensure_memory(8.0 * size * 4, f"checking a gradient of {size} entries (x, its copies and the gradient)",
                   "check a smaller problem, or pass max_entries= (fun still needs all of x)")
-    return kind, names, [_floats(v, n) for n, v in zip(names, parts)]
 
 
 def rebuild(kind: str, template: Any, arrays: list[np.ndarray]) -> Any:

@@ -2,7 +2,7 @@
 
 Each test names its source file and test. Inputs, shapes and tolerances are
 the peer's (random inputs from a seeded generator, as the peer seeds its own);
-``check_grads`` is the peer's check (see ``autograd_check.py``), run in both
+``check_grads`` is the peer's check (``tests/hips_check.py``), run in both
 modes to order 2. The functions are written with NumPy as in the peer: on
 diffkit's transform values ``np.sin``, ``np.sum``, ``np.dot``... dispatch to
 the ops table through NumPy's protocols. Where the peer uses an op diffkit
@@ -12,7 +12,7 @@ with ops it has, and the docstring says so.
 
 import numpy as np
 import pytest
-from autograd_check import check_equivalent, check_grads
+from hips_check import check_equivalent, check_grads
 
 import diffkit as dk
 from diffkit.ad import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, vmap

@@ -11,7 +11,7 @@ from its kinks; a new op must be added here (the last test says which).
 
 import numpy as np
 import pytest
-from autograd_check import check_grads
+from hips_check import check_grads
 
 from diffkit.expr.ops import FUNCTIONS, OPS
 
@@ -60,6 +60,81 @@ CASES.update({
     "linear": (lambda x, w, b: f["linear"](x, w, b), (_in(-1, 1, 2, 3), W, _in(-1, 1, 4))),
     "one_hot": (lambda x: x * f["one_hot"](np.array([0, 2]), classes=3, dtype=np.float64), (_in(-1, 1, 2, 3),)),
     "softmax_cross_entropy": (lambda x: f["softmax_cross_entropy"](x, np.array([1, 0, 3])), (_in(-1, 1, 3, 4),)),
+})
+
+
+def _well_conditioned(n, *stack):
+    return _in(-1, 1, *stack, n, n) + 3.0 * np.eye(n)
+
+
+def _spd(n):
+    a = _in(-1, 1, n, n)
+    return a @ a.T + n * np.eye(n)
+
+
+def _complex(*shape):  # right of the branch cut of angle, away from 0
+    return _in(0.5, 2, *shape) + 1j * _in(-1, 1, *shape)
+
+
+CONV = {"stride": (1, 2), "padding": ((1, 0), (1, 1)), "dilation": (1, 1), "groups": 1}
+POOL = {"kernel_size": (2, 2), "stride": (1, 2), "padding": (1, 0)}
+INDEX = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])  # unique along axis 0, as scatter wants
+CASES.update({
+    # linear algebra (stacks of matrices where the op takes them)
+    "inv": (lambda a: f["inv"](a), (_well_conditioned(3, 2),)),
+    "solve": (lambda a, b: f["solve"](a, b), (_well_conditioned(3), _in(-1, 1, 3, 2))),
+    "adjugate": (lambda a: f["adjugate"](a), (_in(-1, 1, 3, 3),)),
+    "det": (lambda a: f["det"](a), (_well_conditioned(3, 2),)),
+    "logabsdet": (lambda a: f["logabsdet"](a), (_well_conditioned(3),)),
+    "det_sign": (lambda a: f["det_sign"](a), (_well_conditioned(3),)),
+    "cholesky": (lambda a: f["cholesky"](a), (_spd(3),)),
+    "pinv": (lambda a: f["pinv"](a), (_in(-1, 1, 4, 3),)),
+    "eigh": (lambda a: f["eigh"](a), (_spd(3) + np.diag([0.0, 1.0, 3.0]),)),
+    "svd": (lambda a: f["svd"](a), (_in(-1, 1, 4, 3) + np.eye(4, 3) * np.array([1.0, 2.0, 3.0]),)),
+    "qr": (lambda a: f["qr"](a), (_in(-1, 1, 4, 3),)),
+    "einsum": (lambda a, b: f["einsum"]([a, b], subscripts="ij,jk->ik"), (_in(-1, 1, 2, 3), _in(-1, 1, 3, 4))),
+    # diagonals and triangles
+    "diagonal": (lambda x: f["diagonal"](x, offset=1), (_in(-1, 1, 3, 4),)),
+    "diag_embed": (lambda v: f["diag_embed"](v, offset=-1), (_in(-1, 1, 2, 3),)),
+    "tril": (lambda x: f["tril"](x, k=1), (_in(-1, 1, 3, 4),)),
+    "triu": (lambda x: f["triu"](x), (_in(-1, 1, 2, 3, 3),)),
+    # scans and products
+    "cumsum": (lambda x: f["cumsum"](x, axis=1), (_in(-1, 1, 3, 4),)),
+    "cumprod": (lambda x: f["cumprod"](x, axis=0), (_in(0.5, 2, 3, 4),)),
+    "logcumsumexp": (lambda x: f["logcumsumexp"](x, axis=-1), (_in(-1, 1, 3, 4),)),
+    "prod": (lambda x: f["prod"](x, axis=1), (_in(0.5, 2, 3, 4),)),
+    # sorting (distinct entries: away from the ties where the order switches)
+    "sort": (lambda x: f["sort"](x, axis=0), (_in(-1, 1, 5, 3),)),
+    "argsort": (lambda x: f["argsort"](x, axis=-1), (_in(-1, 1, 3, 5),)),
+    "argpartition": (lambda x: f["argpartition"](x, kth=2), (_in(-1, 1, 3, 5),)),
+    # movement
+    "flip": (lambda x: f["flip"](x, axis=(1,)), (_in(-1, 1, 3, 4),)),
+    "roll": (lambda x: f["roll"](x, shift=2, axis=1), (_in(-1, 1, 3, 4),)),
+    "repeat": (lambda x: f["repeat"](x, repeats=2, axis=0), (_in(-1, 1, 3, 4),)),
+    "tile": (lambda x: f["tile"](x, reps=(2, 1, 3)), (_in(-1, 1, 3, 2),)),
+    "pad": (lambda x: f["pad"](x, pad_width=((1, 2), (0, 1)), constant_values=0.5), (_in(-1, 1, 3, 4),)),
+    # indexing (the index is part of the function, not an argument)
+    "gather": (lambda x: f["gather"](x, INDEX, axis=0), (_in(-1, 1, 3, 4),)),
+    "take": (lambda x: f["take"](x, np.array([2, 0, 2]), axis=1), (_in(-1, 1, 3, 4),)),
+    "scatter": (lambda x, src: f["scatter"](x, INDEX, src, axis=0), (_in(-1, 1, 3, 4), _in(-1, 1, 2, 4))),
+    "scatter_add": (lambda x, src: f["scatter_add"](x, np.array([[0, 0, 2, 1]]), src, axis=0),
+                    (_in(-1, 1, 3, 4), _in(-1, 1, 1, 4))),
+    # complex numbers (JAX's convention)
+    "real": (lambda z: f["real"](z), (_complex(3, 2),)),
+    "imag": (lambda z: f["imag"](z), (_complex(3, 2),)),
+    "conj": (lambda z: f["conj"](z), (_complex(3, 2),)),
+    "angle": (lambda z: f["angle"](z), (_complex(3, 2),)),
+    # convolution, pooling, normalisation (PyTorch's layouts)
+    "conv": (lambda x, w: f["conv"](x, w, **CONV), (_in(-1, 1, 2, 2, 5, 4), _in(-1, 1, 3, 2, 3, 2))),
+    "conv_transpose": (lambda g, w: f["conv_transpose"](g, w, size=(5, 4), **CONV),
+                       (_in(-1, 1, 2, 3, 4, 3), _in(-1, 1, 3, 2, 3, 2))),
+    "conv_weight": (lambda x, g: f["conv_weight"](x, g, size=(3, 2), **CONV),
+                    (_in(-1, 1, 2, 2, 5, 4), _in(-1, 1, 2, 3, 4, 3))),
+    "max_pool": (lambda x: f["max_pool"](x, dilation=(1, 1), **POOL), (_in(-1, 1, 2, 3, 4, 5),)),
+    "max_pool_index": (lambda x: f["max_pool_index"](x, dilation=(1, 1), **POOL), (_in(-1, 1, 2, 3, 4, 5),)),
+    "avg_pool": (lambda x: f["avg_pool"](x, **POOL), (_in(-1, 1, 2, 3, 4, 5),)),
+    "normalize": (lambda x, w, b: f["normalize"](x, w, b, axis=(0, 2)),
+                  (_in(-1, 1, 4, 3, 2), _in(0.5, 2, 1, 3, 1), _in(-1, 1, 1, 3, 1))),
 })
 
 

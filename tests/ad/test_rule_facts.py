@@ -37,6 +37,12 @@ FUSED = {
     "matmul": lambda: ((RNG.standard_normal((3, 4)), RNG.standard_normal((4, 5))), {}),
     "linear": lambda: ((RNG.standard_normal((6, 4)), RNG.standard_normal((3, 4)), RNG.standard_normal(3)), {}),
     "softmax_cross_entropy": lambda: ((RNG.standard_normal((5, 3)), np.array([0, 2, 1, 1, 0])), {}),
+    "max_pool": lambda: ((RNG.standard_normal((2, 3, 5, 4)),),
+                         {"kernel_size": (2, 2), "stride": (2, 1), "padding": (1, 0), "dilation": (1, 1)}),
+    "avg_pool": lambda: ((RNG.standard_normal((2, 3, 5, 4)),), {"kernel_size": (3, 2), "stride": (2, 2),
+                                                                "padding": (1, 1), "count_include_pad": False}),
+    "normalize": lambda: ((RNG.standard_normal((4, 3, 2)), RNG.standard_normal((1, 3, 1)),
+                           RNG.standard_normal((1, 3, 1))), {"axis": (0, 2)}),
 }
 
 
@@ -44,6 +50,7 @@ FUSED = {
 def test_fused_array_rules_read_no_more_than_their_generic_rules(name):
     # the tape checks the versions of what the generic rule reads: the fused one must not read anything else
     op = OPS[name]
+    assert name in FUSED, f"{name} has a fused rule (vjp_arrays): add its probe inputs to FUSED"
     args, params = FUSED[name]()
     ans = op.impl(np, *args, **params)
     needs = tuple(np.asarray(a).dtype.kind == "f" for a in args)

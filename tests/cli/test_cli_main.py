@@ -119,6 +119,7 @@ def test_check_uses_the_names_given(tmp_path, capsys, monkeypatch):
     np.savez(tmp_path / "params.npz", W=np.ones((2, 3)), b=np.zeros(2))
     assert main(["check", "net.py:loss", "net.py:grad", "--at", "W=w.npy", "b=[1, 2]"]) == 0
     out = capsys.readouterr().out
+    # rows: the point, the variable, the index...
     assert re.search(r"^x\s+W\s+\[1, 1\]\s+6\s", out, re.M)  # W[1, 1] = 3: the gradient 2W is 6
     assert main(["check", "net.py:loss", "net.py:grad", "--at", "params.npz"]) == 0
     report = capsys.readouterr().out

@@ -1,15 +1,15 @@
 """The array vocabulary, row by row: values against NumPy, both AD modes against finite differences to order 2.
 
 Each row is a diffkit function, the NumPy function it must agree with (same
-arguments), and the inputs. ``check_grads`` (``array_grad_checks.py``) is HIPS
-autograd's check: reverse mode on the Tensor tape, forward mode on dual
-numbers, and for order 2 reverse over reverse (``create_graph=True``) and
-forward over forward (nested dual numbers).
+arguments), and the inputs. ``check_grads`` (``tests/hips_check.py``) is HIPS
+autograd's check, on every argument: reverse mode on the Tensor tape (order 2:
+reverse over reverse, ``create_graph=True``) and by the transforms' ``vjp``,
+forward mode on dual numbers (order 2: forward over forward).
 """
 
 import numpy as np
 import pytest
-from array_grad_checks import check_grads
+from hips_check import check_grads
 
 import diffkit as dk
 
@@ -172,12 +172,12 @@ def test_values_match_numpy(name, f, ref, args):
 
 @pytest.mark.parametrize("name,f,ref,args", ROWS, ids=IDS)
 def test_reverse_mode_to_second_order(name, f, ref, args):
-    check_grads(f, modes=("rev",), order=2)(*args)
+    check_grads(f, argnum=None, modes=("tape", "rev"), order=2)(*args)
 
 
 @pytest.mark.parametrize("name,f,ref,args", ROWS, ids=IDS)
 def test_forward_mode_to_second_order(name, f, ref, args):
-    check_grads(f, modes=("fwd",), order=2)(*args)
+    check_grads(f, argnum=None, modes=("fwd",), order=2)(*args)
 
 
 @pytest.mark.parametrize("name,f,ref,args", ROWS, ids=IDS)

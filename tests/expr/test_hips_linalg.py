@@ -11,7 +11,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from array_grad_checks import check_grads
+from hips_check import check_grads
 
 import diffkit as dk
 

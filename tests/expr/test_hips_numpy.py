@@ -4,7 +4,7 @@ The functions are written with NumPy's own functions, as in autograd: on
 Tensors and dual numbers NumPy hands them to diffkit (``__array_function__``
 and ``__array_ufunc__``), and the finite differences run NumPy itself, so each
 test checks diffkit's derivative against NumPy's function. Inputs, seeds and
-tolerances are HIPS's; ``check_grads`` is theirs (``array_grad_checks.py``),
+tolerances are HIPS's; ``check_grads`` is theirs (``tests/hips_check.py``),
 differentiating the first argument unless ``argnum`` says otherwise.
 
 Adapted, with the reason in the docstring: autograd's ``np.array([box, ...])``
@@ -15,7 +15,7 @@ array), ``np.r_``/``np.c_`` (index tricks, likewise ``dk.concat``),
 """
 
 import numpy as np
-from array_grad_checks import check_grads
+from hips_check import check_grads
 
 import diffkit as dk
 from diffkit.expr.ops import astype

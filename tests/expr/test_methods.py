@@ -96,7 +96,7 @@ def test_what_would_drop_a_derivative_is_refused():
         dk.ad.grad(lambda x: np.asarray(x).sum())(np.ones(2))
     with pytest.raises(TypeError, match="at\\[index\\]"):
         dk.ad.grad(lambda x: x.__setitem__(0, 1.0))(np.ones(2))
-    with pytest.raises(TypeError, match="no implementation"):
+    with pytest.raises(TypeError, match="np.fft.fft has no diffkit version"):
         dk.ad.grad(lambda x: np.fft.fft(x).sum())(np.ones(2))
 
 

@@ -77,3 +77,15 @@ def test_second_derivative_of_norm_at_zero_is_finite():
     """torch.func.hessian(torch.norm) at 0 is the zero matrix: the guard is a double where."""
     np.testing.assert_array_equal(dk.ad.hessian(lambda v: v.norm())(np.zeros(2)), np.zeros((2, 2)))
     np.testing.assert_array_equal(dk.ad.hessian(lambda v: v.std(correction=0))(np.full(3, 2.0)), np.zeros((3, 3)))
+
+
+def test_variance_of_complex_numbers_is_real_with_jax_convention_gradient():
+    """NumPy's var of complex numbers is the mean of |x - mean|^2; its gradient (JAX's convention,
+    d/dRe - i d/dIm) is 2 conj(x - mean) / (n - ddof)."""
+    z = np.array([1.0 + 2.0j, -0.5 + 0.0j, 3.0 - 1.0j, 0.25 + 0.5j])
+    for ddof in (0, 1):
+        assert float(dk.var(z, ddof=ddof)) == pytest.approx(np.var(z, ddof=ddof), rel=1e-14)
+        g = dk.ad.grad(lambda v, ddof=ddof: dk.var(v, ddof=ddof))(z)
+        np.testing.assert_allclose(g, 2 * np.conj(z - z.mean()) / (len(z) - ddof), rtol=1e-14)
+    s = float(dk.std(z, correction=0))
+    assert s == pytest.approx(np.std(z), rel=1e-14)

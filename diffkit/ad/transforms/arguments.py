@@ -139,8 +139,10 @@ def like(result: Any, original: Any) -> Any:
         if result.requires_grad:  # depends on a Tensor the function closed over: keep the connection
             return result
         result = result._data
-    if isinstance(original, (int, float)) and not isinstance(original, bool):
-        return float(result) if np.ndim(result) == 0 else result
+    if isinstance(original, (int, float, complex)) and not isinstance(original, bool):
+        if np.ndim(result) == 0:
+            return complex(result) if isinstance(original, complex) else float(result)
+        return result
     want = getattr(original, "dtype", None)
     if want is not None and hasattr(original, "__array_namespace__"):
         xp = original.__array_namespace__()

@@ -69,6 +69,7 @@ class Batched(LevelValue):
 
     __slots__ = ("value",)
     _dk_level = BASE_LEVEL
+    _dk_batched = True  # NumPy's protocol must not hand the whole batch to a NumPy function
 
     def __init__(self, value: Any):
         self.value = value

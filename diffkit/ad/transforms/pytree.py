@@ -212,7 +212,7 @@ def as_arrays(arg: Any) -> Any:
 
 
 def number_as_array(x: Any) -> Any:
-    """A Python number as a 0-d float64 array (what the engines carry), anything else as it is.
+    """A Python number as a 0-d float64 (complex128) array (what the engines carry), anything else as it is.
 
     The ops' rules read ``.shape`` and ``.ndim`` of what they differentiate;
     results go back to Python numbers where the arguments were numbers.
@@ -225,4 +225,6 @@ def number_as_array(x: Any) -> Any:
     """
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return np.asarray(float(x))
+    if isinstance(x, complex):
+        return np.asarray(x)
     return x

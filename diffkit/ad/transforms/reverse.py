@@ -31,7 +31,8 @@ import numpy as np
 
 from ...errors import GradientError, ShapeError
 from ...expr.levels import BASE_LEVEL, LevelValue, constant_like, level_class, new_level
-from ...expr.ops import Op, apply, broadcast_to, sum_to
+from ...expr.ops import Op, apply, broadcast_to, real, sum_to
+from ...expr.ops.support import is_complex
 from .pytree import flatten, number_as_array, tree_map, unflatten
 
 __all__ = ["Box", "vjp_of", "backward", "split_aux"]
@@ -140,7 +141,10 @@ class Box(LevelValue):
 
 
 def _fit(c: Any, arg: Any) -> Any:
-    """A cotangent brought to its argument's shape: broadcast up, or summed over broadcast axes."""
+    """A cotangent brought to its argument's shape (broadcast up, or summed over broadcast axes), and to a
+    real argument's real part (JAX's convention; by the table's op, so outer transforms see it)."""
+    if is_complex(c) and not is_complex(arg):
+        c = real(c)
     shape = tuple(getattr(arg, "shape", ()))
     cs = tuple(getattr(c, "shape", ()))
     if cs == shape:

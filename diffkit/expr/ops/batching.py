@@ -31,6 +31,10 @@ a rule, and when it is ``None`` the rule follows from the op's kind and options:
 * ``"flat_axis"`` -- as ``"axis"``, for ops whose ``axis=None`` means "of the
   flattened array" (``argmax``, NumPy's ``cumsum`` and ``sort``): ``None``
   runs on the batch flattened per example.
+* :func:`axes` -- as ``"axis"`` for options with other names (``diagonal``'s
+  ``axis1``/``axis2``).
+* ``"leading_batch"`` -- ops whose argument has a batch axis of its own
+  (convolution and pooling of (N, C, *S)): the two batches merge into one.
 
 An op without a rule (``batch=None`` and none derived) raises
 :class:`~diffkit.errors.BatchingError` naming it: vmap never loops in Python.
@@ -56,7 +60,7 @@ import numpy as _np
 from ...errors import BatchingError
 from .core import OPS, Op, _option_names, apply
 
-__all__ = ["rule_for", "broadcast", "axis", "flat_axis", "trailing", "GENERIC"]
+__all__ = ["rule_for", "broadcast", "axis", "flat_axis", "axes", "leading_batch", "trailing", "GENERIC"]
 
 
 def _ndim(a: Any) -> int:
@@ -188,7 +192,53 @@ def flat_axis(op: Op, args: tuple, batched: tuple, params: dict) -> Any:
     return out
 
 
-GENERIC: dict[str, Callable[..., Any]] = {"broadcast": broadcast, "axis": axis, "flat_axis": flat_axis}
+def axes(*names: str) -> Callable[..., Any]:
+    """The rule of ops whose options ``names`` are axes of the example (``diagonal``'s ``axis1``, ``axis2``):
+    each moves past the batch axis, as :func:`axis` moves ``axis``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.ops import OPS
+    >>> from diffkit.expr.ops.batching import axes
+    >>> axes("axis1", "axis2")(OPS["diagonal"], (np.ones((4, 2, 3)),), (True,), {}).shape
+    (4, 2)
+    """
+
+    def rule(op: Op, args: tuple, batched: tuple, params: dict) -> Any:
+        full = _all_batched(args, batched)
+        moved = {n: _shift(params[n] if n in params else _option_default(op, n), 0) for n in names}
+        return apply(op, *full, **{**params, **moved})
+
+    rule.__name__ = f"axes{names}"
+    return rule
+
+
+def leading_batch(op: Op, args: tuple, batched: tuple, params: dict) -> Any:
+    """The rule of ops whose first argument has a batch axis of its own first (convolution and pooling
+    of (N, C, *S)): the examples' batches become one, the op runs once, and they are split again.
+    The other arguments must be the same for every example.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.ops import OPS
+    >>> from diffkit.expr.ops.batching import leading_batch
+    >>> x = np.ones((4, 2, 3, 6, 6))  # 4 examples of a (2, 3, 6, 6) batch of images
+    >>> leading_batch(OPS["avg_pool"], (x,), (True,), {"kernel_size": (2, 2)}).shape
+    (4, 2, 3, 3, 3)
+    """
+    if any(batched[1:]):
+        raise BatchingError(f"vmap: {op.name} batches its first argument only; its other arguments must be the "
+                            "same for every example")
+    x = args[0]
+    size, n = x.shape[0], x.shape[1]
+    out = apply(op, _reshape(x, (size * n,) + tuple(x.shape[2:])), *args[1:], **params)
+    return _reshape(out, (size, n) + tuple(out.shape[1:]))
+
+
+GENERIC: dict[str, Callable[..., Any]] = {"broadcast": broadcast, "axis": axis, "flat_axis": flat_axis,
+                                          "leading_batch": leading_batch}
 
 _RULES: dict[str, Callable[..., Any] | None] = {}
 

@@ -75,6 +75,7 @@ real = _defop(
     vjp=(lambda g, a, x: g * (1.0 + 0.0j) if is_complex(x) else g,),
     kind="array", cost=0, template="real({0})", doc="real part",
     reads_inputs=False,
+    batch="broadcast",
 )
 imag = _defop(
     "imag", 1, _imag_impl,
@@ -82,18 +83,21 @@ imag = _defop(
     vjp=(lambda g, a, x: g * (-1.0j) if is_complex(x) else 0.0 * g,),
     kind="array", cost=0, template="imag({0})", doc="imaginary part (zeros for real input)",
     reads_inputs=False,
+    batch="broadcast",
 )
 conj = _defop(
     "conj", 1, _conj_impl,
     jvp=(lambda t, a, x: conj(t),), vjp=(lambda g, a, x: conj(g),),
     kind="array", cost=0, template="conj({0})", doc="complex conjugate",
     reads_inputs=False,
+    batch="broadcast",
 )
 angle = _defop(
     "angle", 1, _angle_impl,
     jvp=(lambda t, a, x: imag(t / x) if is_complex(x) else 0.0 * t,),
     vjp=(lambda g, a, x: g * (-1.0j) / x if is_complex(x) else 0.0 * g,),
     kind="array", template="angle({0})", doc="argument (phase) of a complex number, in (-pi, pi]",
+    batch="broadcast",
 )
 
 

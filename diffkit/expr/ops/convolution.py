@@ -38,8 +38,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .batching import leading_batch
 from .core import _defop
-from .shapes import getitem
+from .shapes import broadcast_to, getitem, reshape, transpose
 from .windows import channels_first, col2im, geometry, out_size, windows
 
 __all__ = ["conv", "conv_transpose", "conv_weight"]
@@ -139,6 +140,59 @@ def _fit(a: Any, shape: tuple) -> Any:
     return getitem(a, index=tuple(slice(0, n) for n in shape))
 
 
+# vmap: examples that share the kernel are one bigger batch of images; examples with kernels of their own
+# are groups of one convolution, example b's channels next to each other (PyTorch's groups layout).
+
+def _batch_first(a: Any, size: int, batched: bool) -> Any:
+    return a if batched else broadcast_to(a, shape=(size,) + tuple(a.shape))
+
+
+def _channels_of_examples(a: Any) -> Any:
+    """(B, N, C, *S) as (N, B * C, *S)."""
+    b, n, c = a.shape[:3]
+    swapped = transpose(a, axes=(1, 0) + tuple(range(2, a.ndim)))
+    return reshape(swapped, shape=(n, b * c) + tuple(a.shape[3:]))
+
+
+def _examples_of_channels(a: Any, size: int) -> Any:
+    """(N, B * C, *S) as (B, N, C, *S)."""
+    n, bc = a.shape[:2]
+    split = reshape(a, shape=(n, size, bc // size) + tuple(a.shape[2:]))
+    return transpose(split, axes=(1, 0) + tuple(range(2, split.ndim)))
+
+
+def _kernels_as_groups(op, images, kernels, batched, params):
+    """conv or conv_transpose of (B, N, ., *S) images with (B, O, ., *K) kernels: one grouped call."""
+    size = (images if batched[0] else kernels).shape[0]
+    x = _channels_of_examples(_batch_first(images, size, batched[0]))
+    w = _batch_first(kernels, size, batched[1])
+    w = reshape(w, shape=(size * w.shape[1],) + tuple(w.shape[2:]))
+    groups = params.get("groups", 1) * size
+    return _examples_of_channels(op(x, w, **{**params, "groups": groups}), size)
+
+
+def _conv_batch(op, args, batched, params):
+    if not batched[1]:
+        return leading_batch(op, args, batched, params)
+    return _kernels_as_groups(conv, args[0], args[1], batched, params)
+
+
+def _conv_transpose_batch(op, args, batched, params):
+    if not batched[1]:
+        return leading_batch(op, args, batched, params)
+    return _kernels_as_groups(conv_transpose, args[0], args[1], batched, params)
+
+
+def _conv_weight_batch(op, args, batched, params):
+    """Each example's kernel cotangent: grouped, from the examples' images and output cotangents."""
+    x, g = args
+    size = (x if batched[0] else g).shape[0]
+    xs = _channels_of_examples(_batch_first(x, size, batched[0]))
+    gs = _channels_of_examples(_batch_first(g, size, batched[1]))
+    dw = conv_weight(xs, gs, **{**params, "groups": params.get("groups", 1) * size})
+    return reshape(dw, shape=(size, dw.shape[0] // size) + tuple(dw.shape[1:]))
+
+
 conv = _defop(
     "conv", 2, _conv_impl,
     jvp=(lambda t, ans, x, w, **p: conv(t, w, **p), lambda t, ans, x, w, **p: conv(x, t, **p)),
@@ -147,6 +201,7 @@ conv = _defop(
     kind="array", cost=lambda out, args, p: 2 * int(out.size) * math.prod(args[1].shape[1:]),
     template="conv({0}, {1})",
     doc="PyTorch's convolution (cross-correlation) of x (N, C, *S) with w (O, C / groups, *K)",
+    batch=_conv_batch,
 )
 conv_transpose = _defop(
     "conv_transpose", 2, _conv_transpose_impl,
@@ -157,6 +212,7 @@ conv_transpose = _defop(
     kind="array", cost=lambda out, args, p: 2 * int(args[0].size) * math.prod(args[1].shape[1:]),
     template="conv_transpose({0}, {1})",
     doc="the transposed convolution: g (N, O, *O') sent back through w (O, C / groups, *K) to shape (N, C, *size)",
+    batch=_conv_transpose_batch,
 )
 conv_weight = _defop(
     "conv_weight", 2, _conv_weight_impl,
@@ -167,4 +223,5 @@ conv_weight = _defop(
     kind="array", cost=lambda out, args, p: 2 * int(args[1].size) * math.prod(out.shape[1:]),
     template="conv_weight({0}, {1})",
     doc="the kernel's cotangent of a convolution: the windows of x (N, C, *S) correlated with g (N, O, *O')",
+    batch=_conv_weight_batch,
 )

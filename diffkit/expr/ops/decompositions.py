@@ -158,6 +158,7 @@ _eigh = _defop(
     jvp=(_eigh_jvp,), vjp=(_eigh_vjp,),
     kind="array", cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: 9 * n**3),
     template="eigh({0})", doc="eigenvalues (first row) and eigenvectors (below), packed; reads one triangle",
+    batch="broadcast",
 )
 
 
@@ -289,6 +290,7 @@ _svd = _defop(
     jvp=(_svd_jvp,), vjp=(_svd_vjp,),
     kind="array", cost=lambda out, args, params: flops_per_matrix(args[0], _svd_flops),
     template="svd({0})", doc="U, S and Vh flattened and joined along the last axis (see diffkit.linalg.svd)",
+    batch="broadcast",
 )
 
 
@@ -403,6 +405,7 @@ _qr = _defop(
     kind="array",
     cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: 4 * m * n * n - 4 * n**3 // 3),
     template="qr({0})", doc="Q and R of a tall or square matrix, flattened and joined along the last axis",
+    batch="broadcast",
 )
 
 

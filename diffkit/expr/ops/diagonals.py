@@ -28,6 +28,7 @@ from typing import Any
 import numpy as _numpy
 
 from ...errors import ShapeError
+from .batching import axes
 from .core import _defop
 from .reductions import sum as _sum
 from .support import axis_index
@@ -95,6 +96,7 @@ diagonal = _defop(
     kind="array", cost=0, template="diagonal({0})",
     doc="the diagonal (offset above the main one) of the axes axis1, axis2, as the last axis",
     reads_inputs=False,
+    batch=axes("axis1", "axis2"),
 )
 diag_embed = _defop(
     "diag_embed", 1, _embed_impl,
@@ -105,6 +107,7 @@ diag_embed = _defop(
     kind="array", cost=0, template="diag_embed({0})",
     doc="matrices with the last axis of v on their diagonal (offset above the main one), zeros elsewhere",
     reads_inputs=False,
+    batch=axes("axis1", "axis2"),
 )
 
 
@@ -120,7 +123,7 @@ def _triangle(name: str, keep):
         jvp=(lambda t, ans, x, k=0: op(t, k=k),), vjp=(lambda g, ans, x, k=0: op(g, k=k),),
         kind="array", cost=0, template=name + "({0})",
         doc=f"the {keep} triangle of the last two axes (from diagonal k on), zeros elsewhere",
-        reads_inputs=False,
+        reads_inputs=False, batch="broadcast",
     )
     return op
 

@@ -36,6 +36,7 @@ import numpy as _numpy
 
 from ...errors import ArgumentError, ArgumentIndexError, ShapeError
 from .core import _defop
+from .elementwise import less
 from .shapes import broadcast_to, reshape, where
 from .support import along, axis_index, in_namespace, plain, xp_of, zeros
 
@@ -200,6 +201,23 @@ def _take_vjp(g, a, x, index, axis):
     return scatter_add(zeros(tuple(x.shape), g), _spread(index, g, axis), g, axis=axis)
 
 
+def _take_batch(op, args, batched, params):
+    """vmap of take: the axis moves past the batch; one index per example is a gather with the index
+    spread over the example's other axes."""
+    x, index = args
+    if not batched[1]:
+        return take(x, index, axis=axis_index(params["axis"], x.ndim - 1) + 1)
+    size, k = index.shape[0], index.shape[1]
+    if not batched[0]:
+        x = broadcast_to(x, shape=(size,) + tuple(x.shape))
+    rank = x.ndim - 1
+    ax = axis_index(params["axis"], rank)
+    index = where(less(index, 0), index + x.shape[ax + 1], index)  # NumPy's negative indices
+    spread = reshape(index, shape=(size,) + tuple(k if d == ax else 1 for d in range(rank)))
+    full = (size,) + tuple(k if d == ax else n for d, n in enumerate(x.shape[1:]))
+    return gather(x, broadcast_to(spread, shape=full), axis=ax + 1)
+
+
 # x read at a 1-D index along an axis (np.take): what index_select, repeat with per-element
 # counts and pad's index modes use, as integer-array indexing beside slices is beyond the Array API.
 take = _defop(
@@ -208,6 +226,7 @@ take = _defop(
     vjp=(_take_vjp, None),
     kind="array", cost=0, template="take({0}, {1})", doc="x at the positions index (1-D) along axis",
     reads_inputs=False,
+    batch=_take_batch,
 )
 
 

@@ -63,6 +63,7 @@ from typing import Any, NamedTuple
 import numpy as _numpy
 
 from ...errors import ArgumentError, ArgumentTypeError, LinAlgError, ShapeError
+from .batching import trailing
 from .complex import conj, conj_unit, real
 from .core import _defop
 from .diagonals import diag_embed, diagonal, tril, triu
@@ -137,6 +138,7 @@ inv = _defop(
     vjp=(lambda g, ans, a: -matmul(mT(ans), matmul(g, mT(ans))),),
     kind="array", cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: 2 * n**3),
     template="inv({0})", doc="the inverse of a square matrix (stacks too)",
+    batch="broadcast",
 )
 
 
@@ -167,6 +169,17 @@ def _solve_jvp_a(t, x, a, b):
     return -solve(a, matmul(t, x))
 
 
+def _solve_batch(op, args, batched, params):
+    """vmap of solve: stacks of systems broadcast (trailing(2, 2)); a right-hand side that is one vector per
+    example becomes a column, so it is not read as a stack."""
+    a, b = args
+    column = batched[1] and b.ndim == 2
+    if column:
+        b = reshape(b, shape=tuple(b.shape) + (1,))
+    out = trailing(2, 2)(op, (a, b), batched, params)
+    return reshape(out, shape=tuple(out.shape[:-1])) if column else out
+
+
 solve = _defop(
     "solve", 2, _solve_impl,
     jvp=(_solve_jvp_a, lambda t, x, a, b: uncol(solve(a, col(t))) if b.ndim == 1 else solve(a, t)),
@@ -175,6 +188,7 @@ solve = _defop(
     cost=lambda out, args, params: flops_per_matrix(
         args[0], lambda m, n: 2 * n**3 // 3 + 2 * n * n * (1 if args[1].ndim == 1 else args[1].shape[-1])),
     template="solve({0}, {1})", doc="x with a x = b (b a vector, or a stack of matrices (..., n, k))",
+    batch=_solve_batch,
 )
 
 
@@ -219,6 +233,7 @@ adjugate = _defop(
     jvp=(_adjugate_jvp,), vjp=(_adjugate_vjp,),
     kind="array", cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: _svd_flops(n, n) + 2 * n**3),
     template="adj({0})", doc="the adjugate (transposed cofactor matrix), det(A) A⁻¹ when A is invertible",
+    batch="broadcast",
 )
 
 
@@ -233,6 +248,7 @@ det = _defop(
     vjp=(lambda g, ans, a: _summed_pair(g) * mT(adjugate(a)),),
     kind="array", cost=_lu_cost,
     template="det({0})", doc="the determinant (stacks too); its gradient is the transposed adjugate",
+    batch="broadcast",
 )
 
 
@@ -252,6 +268,7 @@ logabsdet = _defop(
     vjp=(lambda g, ans, a: _summed_pair(g) * mT(inv(a)),),
     kind="array", cost=_lu_cost,
     template="logabsdet({0})", doc="log |det A|, computed without overflow (the second part of slogdet)",
+    batch="broadcast",
 )
 
 
@@ -283,6 +300,7 @@ det_sign = _defop(
     jvp=(_sign_jvp,), vjp=(_sign_vjp,),
     kind="array", cost=_lu_cost,
     template="sign(det({0}))", doc="the sign of det A (its phase, for complex A): the first part of slogdet",
+    batch="broadcast",
 )
 
 
@@ -379,6 +397,7 @@ cholesky = _defop(
     kind="array", cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: n**3 // 3),
     template="cholesky({0})",
     doc="L lower triangular with L Lᵀ = A, read from A's lower triangle (U from the upper, upper=True)",
+    batch="broadcast",
 )
 
 
@@ -433,6 +452,7 @@ pinv = _defop(
     cost=lambda out, args, params: flops_per_matrix(args[0], lambda m, n: _svd_flops(m, n) + 2 * m * n * min(m, n)),
     template="pinv({0})",
     doc="the Moore-Penrose pseudo-inverse (singular values below rtol × the largest count as zero)",
+    batch="broadcast",
 )
 
 

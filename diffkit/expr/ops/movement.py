@@ -30,6 +30,7 @@ from typing import Any
 import numpy as _numpy
 
 from ...errors import ArgumentError
+from .batching import axis as _axis_rule
 from .core import _defop
 from .shapes import getitem, reshape, transpose
 from .support import axis_index
@@ -59,6 +60,15 @@ def _negate(shift: Any) -> Any:
     return tuple(-s for s in shift) if isinstance(shift, (tuple, list)) else -shift
 
 
+def _roll_batch(op, args, batched, params):
+    """vmap of roll: the axis moves past the batch; without one, each example rolls flattened."""
+    (x,) = args
+    if params.get("axis") is not None:
+        return _axis_rule(op, args, batched, params)
+    flat = roll(reshape(x, shape=(x.shape[0], -1)), params["shift"], axis=1)
+    return reshape(flat, shape=tuple(x.shape))
+
+
 roll = _defop(
     "roll", 1, lambda xp, x, shift, axis=None: xp.roll(x, shift, axis=axis),
     jvp=(lambda t, a, x, shift, axis=None: roll(t, shift, axis=axis),),
@@ -66,6 +76,7 @@ roll = _defop(
     kind="array", cost=0, template="roll({0})",
     doc="shift elements along axis, those that fall off one end come back at the other",
     reads_inputs=False,
+    batch=_roll_batch,
 )
 
 
@@ -146,12 +157,22 @@ def _reps(reps: Any) -> tuple:
     return tuple(reps) if isinstance(reps, (tuple, list)) else (int(reps),)
 
 
+def _tile_batch(op, args, batched, params):
+    """vmap of tile: the example gets its leading unit axes after the batch axis, which is tiled once."""
+    (x,) = args
+    reps = _reps(params["reps"])
+    rank = max(x.ndim - 1, len(reps))
+    x = reshape(x, shape=(x.shape[0],) + (1,) * (rank - x.ndim + 1) + tuple(x.shape[1:]))
+    return tile(x, reps=(1,) * (1 + rank - len(reps)) + reps)
+
+
 tile = _defop(
     "tile", 1, lambda xp, x, reps: xp.tile(x, _reps(reps)),
     jvp=(lambda t, a, x, reps: tile(t, reps=reps),),
     vjp=(_tile_vjp,),
     kind="array", cost=0, template="tile({0})", doc="the whole array repeated reps times along each axis",
     reads_inputs=False,
+    batch=_tile_batch,
 )
 
 
@@ -184,12 +205,20 @@ def _unpad(g, a, x, pad_width, constant_values=0.0):
     return getitem(g, index=tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, widths)))
 
 
+def _pad_batch(op, args, batched, params):
+    """vmap of pad: the example's widths, and none on the batch axis."""
+    (x,) = args
+    widths = ((0, 0),) + _pad_widths(params["pad_width"], x.ndim - 1)
+    return _pad(x, **{**params, "pad_width": widths})
+
+
 _pad = _defop(
     "pad", 1, _pad_impl,
     jvp=(lambda t, a, x, pad_width, constant_values=0.0: _pad(t, pad_width=pad_width),),
     vjp=(_unpad,),
     kind="array", template="pad({0})", doc="x with a border of constant_values around it",
     reads_inputs=False,
+    batch=_pad_batch,
 )
 
 _INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")

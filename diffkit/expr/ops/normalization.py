@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import math
 
+from ...errors import BatchingError
+from .batching import _shift, trailing
 from .core import _defop
 from .elementwise import sqrt
 from .reductions import mean
@@ -106,6 +108,18 @@ def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None):
     return [gx, mean_gx * count if needs[1] else None, mean_g * count if needs[2] else None]
 
 
+def _normalize_batch(op, args, batched, params):
+    """vmap of normalize: a batched weight or bias lines up with x from the right; the statistics are each
+    example's (the axes move past the batch), or shared when x itself is the same for every example."""
+    if params.get("mean") is not None or params.get("var") is not None:
+        raise BatchingError("vmap: normalize with statistics given (batch norm's running averages) can't be "
+                            "batched; batch norm in training mode normalises over the examples, so vmap it "
+                            "with the statistics computed inside the function")
+    if batched[0]:
+        params = {**params, "axis": _shift(params["axis"], args[0].ndim - 1)}
+    return trailing()(op, args, batched, params)
+
+
 normalize = _defop(
     "normalize", 3, _normalize_impl,
     jvp=(_jvp_x,
@@ -117,4 +131,5 @@ normalize = _defop(
     vjp_arrays=_vjp_arrays,
     kind="array", cost=lambda out, args, p: 8 * int(out.size), template="normalize({0}, {1}, {2})",
     doc="(x - mean) / sqrt(var + eps) over axis (biased variance), times weight plus bias",
+    batch=_normalize_batch,
 )

@@ -8,8 +8,9 @@ it); ``max_pool`` also ``dilation``, ``avg_pool`` ``count_include_pad`` and
 
 * ``max_pool``'s derivative picks, in each window, its first maximum (PyTorch's
   choice among ties): the cotangent goes there and nowhere else in the window,
-  overlapping windows adding up. The rules say so with the table's ``getitem``
-  and ``index_add`` at those places, so they differentiate again.
+  overlapping windows adding up. The rules say so with the table's ``gather``
+  and ``scatter_add`` at the places ``max_pool_index`` finds, so they
+  differentiate again and batch.
 * ``avg_pool`` is linear, a convolution of each channel with a constant
   kernel: its reverse rule is ``conv_transpose`` with that kernel.
 
@@ -33,10 +34,12 @@ import numpy as _numpy
 
 from .convolution import conv_transpose
 from .core import _defop, namespace
-from .shapes import getitem, index_add, reshape
+from .indexing import gather, scatter_add
+from .shapes import reshape
+from .support import plain, zeros
 from .windows import Geometry, by_offset, channels_first, channels_last, col2im, windows
 
-__all__ = ["max_pool", "avg_pool", "pool_geometry", "max_pool_indices"]
+__all__ = ["max_pool", "max_pool_index", "avg_pool", "pool_geometry", "max_pool_indices"]
 
 
 def _axis_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -71,17 +74,6 @@ def pool_geometry(size: tuple, kernel_size: tuple, stride: tuple | None, padding
     return out, Geometry(tuple(stride), tuple(zip(pad, hi)), tuple(dil))
 
 
-def _value(a: Any) -> Any:
-    """The plain array behind a Tensor or a dual number: which entry is a window's maximum is read off values."""
-    while True:
-        if hasattr(a, "primal"):
-            a = a.primal
-        elif hasattr(a, "_data"):
-            a = a._data
-        else:
-            return a
-
-
 def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) -> Any:
     """Offset of each window's first maximum, flattened over the kernel: (N, *O, C) integers.
 
@@ -103,9 +95,9 @@ def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) ->
 
 
 def max_pool_indices(xp: Any, x: Any, kernel_size: tuple, stride: tuple | None = None, padding: Any = 0,
-                     dilation: Any = 1, ceil_mode: bool = False, flat: bool = False) -> Any:
+                     dilation: Any = 1, ceil_mode: bool = False) -> Any:
     """Where each window's maximum is: (N, C, *O) indices into the flattened spatial axes (PyTorch's
-    ``return_indices``), or with ``flat`` into the whole flattened ``x``.
+    ``return_indices``).
 
     A window whose entries are all -inf reports its first entry inside the input, as PyTorch does.
 
@@ -127,11 +119,6 @@ def max_pool_indices(xp: Any, x: Any, kernel_size: tuple, stride: tuple | None =
         o_i = xp.reshape(xp.arange(out[i]), (1,) * (1 + i) + (out[i],) + (1,) * (nd - i))
         pos = xp.clip(o_i * geo.stride[i] + k_i * geo.dilation[i] - geo.padding[i][0], 0, size[i] - 1)
         index = index * size[i] + pos
-    if flat:  # and the (n, c) plane, for indexing the whole of x
-        n, c = x.shape[:2]
-        plane = (xp.reshape(xp.arange(n), (n,) + (1,) * (nd + 1)) * c
-                 + xp.reshape(xp.arange(c), (1,) * (nd + 1) + (c,)))
-        index = plane * math.prod(size) + index
     return channels_first(xp, index)
 
 
@@ -142,25 +129,31 @@ def _max_pool_impl(xp, x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return channels_first(xp, xp.max(win, axis=tuple(range(1 + nd, 1 + 2 * nd))))
 
 
-def _ravel(a: Any) -> Any:
-    return reshape(a, shape=(math.prod(a.shape),))
+max_pool_index = _defop(
+    "max_pool_index", 1, lambda xp, x, **params: max_pool_indices(xp, x, **params),
+    kind="array", cost=lambda out, args, p: int(out.size) * math.prod(p["kernel_size"]),
+    template="max_pool_index({0})",
+    doc="where each window's first maximum sits in its (n, c) plane (PyTorch's return_indices); integer, "
+        "no gradient",
+    batch="leading_batch",
+)
 
 
-def _flat_index(x: Any, params: dict) -> Any:
-    """Where each window's maximum sits in the flattened x (from x's values: no derivative)."""
-    v = _value(x)
-    xp = namespace(v)
-    index = max_pool_indices(xp, v, flat=True, **params)
-    return xp.reshape(index, (math.prod(index.shape),))
+def _planes(a: Any) -> Any:
+    """(N, C, *S) as (N, C, prod(S)): the entries of each (n, c) plane in a row."""
+    return reshape(a, shape=tuple(a.shape[:2]) + (math.prod(a.shape[2:]),))
 
 
+# The rules find each window's maximum with max_pool_index (an op, so a batch under vmap gets its own
+# indices) and move values along each plane with gather and scatter_add.
 def _max_pool_vjp(g, ans, x, **params):
-    flat = index_add(_ravel(g), index=_flat_index(x, params), shape=(math.prod(x.shape),))
+    index = _planes(max_pool_index(x, **params))
+    flat = scatter_add(zeros(_planes(x).shape, x), index, _planes(g), axis=2)
     return reshape(flat, shape=tuple(x.shape))
 
 
 def _max_pool_jvp(t, ans, x, **params):
-    picked = getitem(_ravel(t), index=_flat_index(x, params))
+    picked = gather(_planes(t), _planes(max_pool_index(x, **params)), axis=2)
     return reshape(picked, shape=tuple(ans.shape))
 
 
@@ -182,6 +175,7 @@ max_pool = _defop(
     kind="array", cost=lambda out, args, p: int(out.size) * math.prod(p["kernel_size"]),
     template="max_pool({0})",
     doc="maximum over sliding windows of x (N, C, *S); the gradient goes to each window's first maximum",
+    batch="leading_batch",
 )
 
 
@@ -219,7 +213,7 @@ def _avg_pool_vjp(g, ans, x, kernel_size, stride=None, padding=0, ceil_mode=Fals
                   divisor_override=None):
     size, kernel, out, geo, divisor = _avg_setup(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                                  divisor_override)
-    v = _value(g)
+    v = plain(g)
     xp = namespace(v)
     n, c = x.shape[:2]
     per_channel = reshape(g / xp.asarray(divisor, dtype=v.dtype), shape=(n * c, 1) + out)
@@ -243,4 +237,5 @@ avg_pool = _defop(
     kind="array", cost=lambda out, args, p: int(out.size) * (math.prod(p["kernel_size"]) + 1),
     template="avg_pool({0})", reads_inputs=False,
     doc="mean over sliding windows of x (N, C, *S), PyTorch's divisors at the edges",
+    batch="leading_batch",
 )

@@ -210,12 +210,21 @@ def _operand_cotangent(g, xs, k, subscripts):
     return r
 
 
+def _einsum_batch(op, args, batched, params):
+    """vmap of einsum: the batch is one more label, on the batched operands and first in the output."""
+    terms, out = _parse(params["subscripts"])
+    label = next(c for c in _LETTERS if c not in params["subscripts"])
+    terms = [label + t if b else t for t, b in zip(terms, batched)]
+    return einsum_op(list(args), subscripts=",".join(terms) + "->" + label + out)
+
+
 einsum_op = _defop(
     "einsum", -1, _einsum_impl,
     jvp=_einsum_jvp,
     vjp=lambda g, ans, *xs, subscripts: tuple(_operand_cotangent(g, xs, k, subscripts) for k in range(len(xs))),
     kind="array", cost=_einsum_cost, template="einsum({0}, ...)",
     doc="Einstein summation, with subscripts in explicit form (see diffkit.einsum for every NumPy form)",
+    batch=_einsum_batch,
 )
 
 

@@ -108,6 +108,7 @@ cumsum = _defop(
     vjp=(_cumsum_vjp,),
     kind="reduction", template="cumsum({0})", doc="running sum along axis (of the flattened array by default)",
     reads_inputs=False,
+    batch="flat_axis",
 )
 
 
@@ -142,6 +143,7 @@ cumprod = _defop(
     jvp=(_cumprod_jvp,), vjp=(_cumprod_vjp,),
     kind="reduction", template="cumprod({0})",
     doc="running product along axis (of the flattened array by default); exact gradient at zeros",
+    batch="flat_axis",
 )
 
 
@@ -246,6 +248,7 @@ logcumsumexp = _defop(
     jvp=(_logcumsumexp_jvp,), vjp=(_logcumsumexp_vjp,),
     kind="reduction", cost=lambda out, args, params: 3 * int(getattr(args[0], "size", 1)),
     template="logcumsumexp({0})", doc="running log(sum(exp(x))) along axis, computed stably",
+    batch="flat_axis",
 )
 
 

@@ -69,6 +69,7 @@ def _argsort_impl(xp, x, axis=-1, descending=False):
 argsort = _defop(
     "argsort", 1, _argsort_impl, kind="array", cost=_sort_cost, template="argsort({0})",
     doc="indices that sort x along axis (stable: ties keep their order); integer, no gradient",
+    batch="flat_axis",
 )
 
 
@@ -100,6 +101,7 @@ sort = _defop(
     jvp=(_sort_jvp,), vjp=(_sort_vjp,),
     kind="array", cost=_sort_cost, template="sort({0})",
     doc="x sorted along axis (ascending unless descending); the gradient follows the stable order",
+    batch="flat_axis",
 )
 
 
@@ -112,6 +114,7 @@ def _argpartition_impl(xp, x, kth, axis=-1):
 argpartition = _defop(
     "argpartition", 1, _argpartition_impl, kind="array", cost=lambda out, args, params: int(args[0].size),
     template="argpartition({0})", doc="indices that partition x around its kth entry; integer, no gradient",
+    batch="flat_axis",
 )
 
 

@@ -1,5 +1,9 @@
 """Statistics: variance and standard deviation, with PyTorch's values at zero.
 
+The variance of complex numbers is the mean of ``|x - mean(x)|^2``, a real
+number (NumPy's and PyTorch's); its derivatives follow JAX's convention for
+complex inputs (see :mod:`.complex`).
+
 Written as ``sqrt`` of a sum, ``std`` would have the derivative
 ``1 / (2 sqrt(0))`` wherever the spread is zero, and give NaN gradients
 through ``0 * inf``. PyTorch's rule sets the slope there to 0 (a constant
@@ -18,10 +22,12 @@ Example
 
 from __future__ import annotations
 
+from .complex import conj, real
 from .core import _count, _defop
 from .elementwise import equal
 from .reductions import _expand, mean, sum
 from .shapes import where
+from .support import is_complex
 
 
 def _denominator(x, axis, correction) -> float:
@@ -30,18 +36,25 @@ def _denominator(x, axis, correction) -> float:
 
 def _var_impl(xp, x, axis=None, correction=1, keepdims=False):
     d = x - xp.mean(x, axis=axis, keepdims=True)
-    return xp.sum(d * d, axis=axis, keepdims=keepdims) / _denominator(x, axis, correction)
+    d2 = xp.real(d * xp.conj(d)) if is_complex(d) else d * d  # |d|^2: a complex sample's variance is real
+    return xp.sum(d2, axis=axis, keepdims=keepdims) / _denominator(x, axis, correction)
+
+
+def _centred(x, axis):
+    """``conj(x - mean(x))``: the slope of ``|x - mean(x)|^2 / 2``, as a cotangent weight (JAX's convention)."""
+    d = x - mean(x, axis=axis, keepdims=True)
+    return conj(d) if is_complex(d) else d
 
 
 def _var_jvp(t, a, x, axis=None, correction=1, keepdims=False):
     # the tangent's mean drops out: sum(x - mean(x)) is zero
-    d = x - mean(x, axis=axis, keepdims=True)
-    return sum(2.0 * d * t, axis=axis, keepdims=keepdims) / _denominator(x, axis, correction)
+    dt = _centred(x, axis) * t
+    dt = real(dt) if is_complex(dt) else dt
+    return sum(2.0 * dt, axis=axis, keepdims=keepdims) / _denominator(x, axis, correction)
 
 
 def _var_vjp(g, a, x, axis=None, correction=1, keepdims=False):
-    d = x - mean(x, axis=axis, keepdims=True)
-    return _expand(g, x, axis, keepdims) * (2.0 * d) / _denominator(x, axis, correction)
+    return _expand(g, x, axis, keepdims) * (2.0 * _centred(x, axis)) / _denominator(x, axis, correction)
 
 
 var = _defop(

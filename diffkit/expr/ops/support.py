@@ -48,14 +48,22 @@ def along(axis: int, ndim: int, sl: Any) -> tuple:
     return (slice(None),) * axis + (sl,) + (slice(None),) * (ndim - axis - 1)
 
 
+def _below(x: Any) -> Any:
+    """The value one level under ``x``: a Tensor's array, a transform value's inner value; None for a
+    traced value (it holds no array)."""
+    inner = getattr(x, "_data", None)
+    if inner is None:
+        get = getattr(x, "_dk_inner", None)  # a dual number, reverse box or batched value
+        inner = get() if get is not None else None
+    return inner
+
+
 def xp_of(x: Any) -> Any:
-    """The array namespace underneath ``x`` (a Tensor's, a dual number's primal's, or the array's)."""
+    """The array namespace underneath ``x`` (a Tensor's, a transform value's inner value's, or the array's)."""
     for _ in range(16):  # values nest: a dual number of Tensors of CuPy arrays
         if getattr(type(x), "_dk_level", 0) == 0:
             return namespace(x)
-        inner = getattr(x, "_data", None)
-        if inner is None:
-            inner = getattr(x, "primal", None)
+        inner = _below(x)
         if inner is None:
             xp = getattr(x, "xp", None)
             return xp if xp is not None else _numpy
@@ -135,11 +143,13 @@ def flops_per_matrix(x: Any, per: Any) -> int:
 
 
 def plain(x: Any) -> Any:
-    """The raw array inside ``x`` (a Tensor's data, a dual number's primal), for arguments with no
-    derivative: integer indices, boolean masks."""
+    """The raw array inside ``x`` (a Tensor's data, a transform value's value), for arguments with no
+    derivative: integer indices, boolean masks, values that only choose (a window's maximum)."""
     for _ in range(16):
         if getattr(type(x), "_dk_level", 0) == 0:
             return x
-        inner = getattr(x, "_data", None)
-        x = inner if inner is not None else getattr(x, "primal", x)
+        inner = _below(x)
+        if inner is None:
+            return x
+        x = inner
     return x
