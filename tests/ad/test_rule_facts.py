@@ -37,6 +37,8 @@ FUSED = {
     "matmul": lambda: ((RNG.standard_normal((3, 4)), RNG.standard_normal((4, 5))), {}),
     "linear": lambda: ((RNG.standard_normal((6, 4)), RNG.standard_normal((3, 4)), RNG.standard_normal(3)), {}),
     "softmax_cross_entropy": lambda: ((RNG.standard_normal((5, 3)), np.array([0, 2, 1, 1, 0])), {}),
+    "binary_cross_entropy_with_logits": lambda: ((RNG.standard_normal((4, 3)), RNG.random((4, 3)), RNG.random((4, 3)),
+                                                  RNG.random(3) + 0.5), {"reduction": "sum"}),
 }
 
 
