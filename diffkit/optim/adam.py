@@ -19,7 +19,7 @@ from typing import Any
 
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError
-from .optimizer import Optimizer, _check
+from .optimizer import Optimizer, _check, torch_flags
 
 __all__ = ["Adam", "AdamW"]
 
@@ -51,6 +51,10 @@ class Adam(Optimizer):
     eps : float, default 1e-8
     weight_decay : float, default 0
     amsgrad, maximize : bool, default False
+    decoupled_weight_decay : bool, default False
+        Decay the weights directly, ``p = p (1 - lr weight_decay)``, as :class:`AdamW` does.
+    foreach, capturable, differentiable, fused
+        PyTorch's implementation switches, kept in the groups (see :data:`~diffkit.optim.optimizer.TORCH_FLAGS`).
 
     Example
     -------
@@ -64,17 +68,20 @@ class Adam(Optimizer):
     2.0
     """
 
-    _decoupled = False
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None, decoupled_weight_decay: bool = False):
         _check_adam(lr, betas, eps, weight_decay)
+        flags = torch_flags("foreach", "maximize", "capturable", "differentiable", "fused", foreach=foreach,
+                            maximize=maximize, capturable=capturable, differentiable=differentiable, fused=fused)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, **flags, decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        decoupled = group.get("decoupled_weight_decay", False)
         for p in params:
             g = p.grad._data
             if maximize:
@@ -89,7 +96,7 @@ class Adam(Optimizer):
             state["step"] += 1
             t = state["step"]
             if wd != 0:
-                if self._decoupled:
+                if decoupled:
                     p.mul_(1 - lr * wd)
                 else:
                     g = g + wd * p._data
@@ -124,8 +131,10 @@ class AdamW(Adam):
     0.95
     """
 
-    _decoupled = True
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, foreach=foreach,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
