@@ -19,7 +19,7 @@ from typing import Any
 
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError
-from .optimizer import Optimizer, _check, torch_flags
+from .optimizer import Optimizer, _check
 
 __all__ = ["Adam", "AdamW"]
 
@@ -54,7 +54,7 @@ class Adam(Optimizer):
     decoupled_weight_decay : bool, default False
         Decay the weights directly, ``p = p (1 - lr weight_decay)``, as :class:`AdamW` does.
     foreach, capturable, differentiable, fused
-        PyTorch's implementation switches, kept in the groups (see :data:`~diffkit.optim.optimizer.TORCH_FLAGS`).
+        PyTorch's implementation switches, kept in the groups; capturable and differentiable must stay False.
 
     Example
     -------
@@ -69,14 +69,14 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused: bool | None = None, decoupled_weight_decay: bool = False):
         _check_adam(lr, betas, eps, weight_decay)
-        flags = torch_flags("foreach", "maximize", "capturable", "differentiable", "fused", foreach=foreach,
-                            maximize=maximize, capturable=capturable, differentiable=differentiable, fused=fused)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, **flags, decoupled_weight_decay=decoupled_weight_decay))
+                                      amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..ad.grad_mode import enable_grad, no_grad
-from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ArgumentTypeError
 from .line_search import strong_wolfe
 from .optimizer import Optimizer, _check

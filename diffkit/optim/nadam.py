@@ -20,7 +20,7 @@ import numpy as np
 
 from ..ad.tensor import Tensor
 from .adam import _check_adam
-from .optimizer import Optimizer, _check, torch_flags
+from .optimizer import Optimizer, _check
 
 __all__ = ["NAdam"]
 
@@ -64,16 +64,15 @@ class NAdam(Optimizer):
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False):
         _check_adam(lr, betas, eps, weight_decay)
         _check("momentum_decay value", momentum_decay)
-        flags = torch_flags("foreach", "maximize", "capturable", "differentiable", foreach=foreach,
-                            maximize=maximize, capturable=capturable, differentiable=differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
-                                      **flags))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

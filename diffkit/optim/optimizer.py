@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
+
+import numpy as np
 
 from ..ad.backend import device_of, to_device
 from ..ad.grad_mode import enable_grad, no_grad
@@ -43,6 +46,17 @@ required = _Required()
 
 def _is_array(value: Any) -> bool:
     return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, Tensor)
+
+
+def _one_number(value: Any) -> Any:
+    """A one-element Tensor (diffkit's or torch's) or array as a Python float; anything else as it is."""
+    if hasattr(value, "shape") and hasattr(value, "dtype") and getattr(value, "ndim", 1) <= 1:
+        try:
+            if int(np.prod(value.shape)) == 1:
+                return float(value.item() if hasattr(value, "item") else value)
+        except (TypeError, ValueError):
+            pass
+    return value
 
 
 def _restore(key: str, value: Any, p: Tensor) -> Any:
@@ -106,6 +120,8 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]):
         self.defaults = dict(defaults)
+        if "lr" in self.defaults:
+            self.defaults["lr"] = _one_number(self.defaults["lr"])
         # a defaultdict, as PyTorch's: ``opt.state[p]`` of a parameter not yet stepped is {}
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -154,8 +170,8 @@ class Optimizer:
         named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
         if any(named):
             if not all(named):
-                raise ArgumentError("all optimized parameters in a group must either be named or unnamed: pass "
-                                    "(name, tensor) pairs for all of them or for none")
+                raise ArgumentError("all optimizer params should be with/without names. Some param names are "
+                                    "missing: pass (name, tensor) pairs for all of them or for none")
             names, params = [n for n, _ in params], [p for _, p in params]
         for p in params:
             if not isinstance(p, Tensor):
@@ -166,6 +182,8 @@ class Optimizer:
                                     "leaves, e.g. a Parameter or dk.tensor(..., requires_grad=True)")
         group = {"params": params}
         group.update((k, v) for k, v in param_group.items() if k not in ("params", "param_names"))
+        if "lr" in group:  # a Tensor lr (PyTorch allows one) is kept as the number it holds
+            group["lr"] = _one_number(group["lr"])
         if names is not None:
             group["param_names"] = names
         elif "param_names" in param_group:
@@ -177,10 +195,15 @@ class Optimizer:
             group.setdefault(name, default)
         _check_flags(group)
         if self.param_groups and ("param_names" in group) != ("param_names" in self.param_groups[0]):
-            raise ArgumentError("all optimizer param groups with parameters must either be named or unnamed")
+            have = "with" if "param_names" in group else "without"
+            raise ArgumentError(f"all optimizer param groups should be with/without names. cannot add param group "
+                                f"{have} names to the optimizer")
+        if len({id(p) for p in params}) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
+                          "cause an error (each copy is updated, as in PyTorch)", UserWarning, stacklevel=3)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
-            raise ArgumentError("some parameters appear in more than one parameter group (or twice in one)")
+        if any(id(p) in seen for p in params):
+            raise ArgumentError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -313,26 +336,23 @@ class Optimizer:
 
 
 def _check(name: str, value: float, low: float = 0.0, high: float | None = None) -> None:
+    value = _one_number(value)
+    if name == "learning rate" and hasattr(value, "shape"):
+        raise ArgumentError(f"Tensor lr must be 1-element, got shape {tuple(value.shape)}")
     if not isinstance(value, int | float) or value < low or (high is not None and value >= high):
         rng = f">= {low}" if high is None else f"in [{low}, {high})"
         raise ArgumentError(f"Invalid {name}: {value} (must be a number {rng})")
 
 
-#: PyTorch's implementation switches, in every group as in torch (so state dicts and reprs carry the same keys).
-#: ``foreach`` and ``fused`` only choose how torch loops over tensors: the numbers are the same, so they are kept
-#: and have no effect; ``capturable`` (CUDA graphs) and ``differentiable`` (an update on the tape) are refused.
-TORCH_FLAGS = {"foreach": None, "maximize": False, "capturable": False, "differentiable": False, "fused": None}
-
-
-def torch_flags(*names: str, **given: Any) -> dict[str, Any]:
-    """The switches ``names`` with their values from ``given`` (PyTorch's defaults otherwise)."""
-    return {name: given.get(name, TORCH_FLAGS[name]) for name in names}
-
-
+# PyTorch's implementation switches sit in every group as in torch, so state dicts and reprs carry the same keys.
+# ``foreach`` and ``fused`` only choose how torch loops over tensors: the numbers are the same, so they are kept and
+# have no effect; ``capturable`` (CUDA graphs) and ``differentiable`` (an update on the tape) are refused.
 def _check_flags(group: dict[str, Any]) -> None:
     for flag, why in (("capturable", "captures CUDA graphs"), ("differentiable", "records the update on the tape")):
         if group.get(flag):
             raise ArgumentError(f"{flag}=True is not supported: in PyTorch it {why}; diffkit's updates run in place "
                                 f"outside the tape (leave {flag}=False)")
+    if group.get("fused") and group.get("foreach"):
+        raise ArgumentError("`fused` and `foreach` cannot be `True` together.")
     if group.get("fused") and group.get("differentiable"):
         raise ArgumentError("`fused` does not support `differentiable`")

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..ad.tensor import Tensor
 from .adam import _check_adam
-from .optimizer import Optimizer, torch_flags
+from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
 
@@ -64,14 +64,13 @@ class RAdam(Optimizer):
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
+                 eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False):
         _check_adam(lr, betas, eps, weight_decay)
-        flags = torch_flags("foreach", "maximize", "capturable", "differentiable", foreach=foreach,
-                            maximize=maximize, capturable=capturable, differentiable=differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      decoupled_weight_decay=decoupled_weight_decay, **flags))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
