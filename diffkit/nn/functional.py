@@ -96,6 +96,28 @@ def _warn_broadcast(name: str, input: Any, target: Any) -> None:
             UserWarning, stacklevel=3)
 
 
+def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """PyTorch's deprecated ``size_average``/``reduce`` pair as a ``reduction`` (with its warning)."""
+    if size_average is None and reduce is None:
+        return reduction
+    legacy = "none" if reduce is False else ("sum" if size_average is False else "mean")
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{legacy}' instead.",
+                  UserWarning, stacklevel=3)
+    return legacy
+
+
+# The robust, divergence and embedding losses live in a module of their own; it imports the helpers above.
+from .loss_functions import (  # noqa: E402
+    cosine_embedding_loss,
+    huber_loss,
+    kl_div,
+    margin_ranking_loss,
+    smooth_l1_loss,
+)
+
+__all__ += ["huber_loss", "smooth_l1_loss", "kl_div", "cosine_embedding_loss", "margin_ranking_loss"]
+
+
 # ---------------------------------------------------------------------------- layers
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
@@ -485,16 +507,6 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     return ops.binary_cross_entropy_with_logits(input, _target_like(target, input), w, pw, reduction=reduction)
 
 
-def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
-    """PyTorch's deprecated ``size_average``/``reduce`` pair as a ``reduction`` (with its warning)."""
-    if size_average is None and reduce is None:
-        return reduction
-    legacy = "none" if reduce is False else ("sum" if size_average is False else "mean")
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{legacy}' instead.",
-                  UserWarning, stacklevel=3)
-    return legacy
-
-
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Any:
     """Binary cross-entropy of probabilities; each log is clamped at -100 as in PyTorch.
 
@@ -514,15 +526,3 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
     if weight is not None:
         loss = loss * _target_like(weight, input)
     return _reduce(loss, reduction)
-
-
-# The robust, divergence and embedding losses live in a module of their own (they use the helpers above).
-from .loss_functions import (  # noqa: E402
-    cosine_embedding_loss,
-    huber_loss,
-    kl_div,
-    margin_ranking_loss,
-    smooth_l1_loss,
-)
-
-__all__ += ["huber_loss", "smooth_l1_loss", "kl_div", "cosine_embedding_loss", "margin_ranking_loss"]

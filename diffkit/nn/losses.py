@@ -21,6 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ..ad.backend import namespace_of
+from ..ad.tensor import Tensor
 from ..errors import ArgumentError
 from . import functional as F
 from .module import Module
@@ -47,7 +51,14 @@ class _WeightedLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
+        self.register_buffer("weight", _buffer(weight))
+
+
+def _buffer(value: Any) -> Tensor | None:
+    """A weight as a buffer: a Tensor (an array or list is wrapped, as PyTorch would need you to)."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    return Tensor(namespace_of(value).asarray(value) if hasattr(value, "shape") else np.asarray(value))
 
 
 class MSELoss(_Loss):
@@ -150,8 +161,8 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean", pos_weight: Any = None):
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-        self.register_buffer("pos_weight", pos_weight)
+        self.register_buffer("weight", _buffer(weight))
+        self.register_buffer("pos_weight", _buffer(pos_weight))
 
     def forward(self, input: Any, target: Any) -> Any:
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
