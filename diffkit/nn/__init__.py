@@ -13,7 +13,7 @@ Example
 [(3, 2), (3,), (2, 3), (2,)]
 """
 
-from . import functional, init, tracing
+from . import functional, init, tracing, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .losses import (
@@ -34,7 +34,7 @@ from .random import manual_seed
 from .training import History, accuracy, evaluate, fit
 
 __all__ = [
-    "functional", "init", "tracing", "manual_seed",
+    "functional", "init", "tracing", "utils", "manual_seed",
     "Module", "Parameter", "IncompatibleKeys", "StateDictError", "StateDictShapeError",
     "Sequential", "ModuleList", "ModuleDict",
     "Linear", "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout",
