@@ -31,6 +31,8 @@ from .losses import (
 )
 from .module import IncompatibleKeys, Module, Parameter, StateDictError, StateDictShapeError
 from .random import manual_seed
+from .recurrent import GRU, LSTM, RNN, RNNBase
+from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .training import History, accuracy, evaluate, fit
 
 __all__ = [
@@ -40,5 +42,6 @@ __all__ = [
     "Linear", "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout",
     "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss",
     "HuberLoss", "SmoothL1Loss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
+    "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
     "fit", "evaluate", "accuracy", "History",
 ]
