@@ -131,7 +131,7 @@ class LBFGS(Optimizer):
         return loss, grad
 
     # ------------------------------------------------------------------ step
-    def step(self, closure: Callable[[], Any]) -> Any:  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Run up to ``max_iter`` iterations; returns the loss ``closure()`` gave at the starting point.
 
         Example
