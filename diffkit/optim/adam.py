@@ -34,6 +34,31 @@ def _check_adam(lr: float, betas: tuple[float, float], eps: float, weight_decay:
     _check("weight_decay value", weight_decay)
 
 
+def decayed_gradient(p: Tensor, group: dict[str, Any]) -> Any:
+    """``p``'s gradient as the Adam family takes it: negated with ``maximize``, plus ``weight_decay * p``.
+
+    With ``decoupled_weight_decay`` the decay shrinks ``p`` itself instead,
+    ``p = p (1 - lr weight_decay)`` (AdamW), before the update.
+    """
+    g = -p.grad._data if group["maximize"] else p.grad._data
+    wd = group["weight_decay"]
+    if wd != 0:
+        if group.get("decoupled_weight_decay", False):
+            p.mul_(1 - group["lr"] * wd)
+        else:
+            g = g + wd * p._data
+    return g
+
+
+def update_moments(state: dict[str, Any], g: Any, beta1: float, beta2: float) -> tuple[Any, Any]:
+    """Update the moment estimates ``exp_avg`` and ``exp_avg_sq`` of ``state`` in place, as PyTorch does."""
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m += (1 - beta1) * (g - m)  # PyTorch's lerp form of beta1 m + (1 - beta1) g
+    v *= beta2
+    v += (1 - beta2) * (g * g)
+    return m, v
+
+
 class Adam(Optimizer):
     """Adam (Kingma and Ba), PyTorch's update.
 
@@ -79,31 +104,17 @@ class Adam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
-        decoupled = group.get("decoupled_weight_decay", False)
+        lr, (beta1, beta2), eps, amsgrad = group["lr"], group["betas"], group["eps"], group["amsgrad"]
         for p in params:
-            g = p.grad._data
-            if maximize:
-                g = -g
             xp = p.xp
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(p._data),
-                                         "exp_avg_sq": xp.zeros_like(p._data)}
+            state = self.state[p]
+            if not state:
+                state.update(step=0, exp_avg=xp.zeros_like(p._data), exp_avg_sq=xp.zeros_like(p._data))
                 if amsgrad:
                     state["max_exp_avg_sq"] = xp.zeros_like(p._data)
             state["step"] += 1
             t = state["step"]
-            if wd != 0:
-                if decoupled:
-                    p.mul_(1 - lr * wd)
-                else:
-                    g = g + wd * p._data
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)  # PyTorch's lerp form of beta1 m + (1 - beta1) g
-            v *= beta2
-            v += (1 - beta2) * (g * g)
+            m, v = update_moments(state, decayed_gradient(p, group), beta1, beta2)
             if amsgrad:
                 vmax = state.setdefault("max_exp_avg_sq", xp.zeros_like(p._data))
                 xp.maximum(vmax, v, out=vmax)

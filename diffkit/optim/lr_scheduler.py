@@ -146,10 +146,15 @@ def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float
     return fns
 
 
-class _LambdaState:
-    """State dicts of the lambda schedulers: functions are left out, a callable object's attributes kept."""
+class _LambdaScheduler(LRScheduler):
+    """The lambda schedulers' construction and state dicts: functions are left out, a callable object's
+    attributes kept (PyTorch's)."""
 
-    lr_lambdas: list[Callable[[int], float]]
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+                 last_epoch: int = -1):
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
@@ -166,7 +171,7 @@ class _LambdaState:
                 fn.__dict__.update(attrs)
 
 
-class LambdaLR(_LambdaState, LRScheduler):
+class LambdaLR(_LambdaScheduler):
     """Learning rate ``base_lr * lr_lambda(epoch)`` (one function, or one per parameter group).
 
     Example
@@ -179,18 +184,12 @@ class LambdaLR(_LambdaState, LRScheduler):
     [0.5]
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1):
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[float]:
         self._warn_if_called_outside_step()
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 
-class MultiplicativeLR(_LambdaState, LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """Multiply the learning rate by ``lr_lambda(epoch)`` every epoch after the first.
 
     Example
@@ -204,12 +203,6 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
     >>> sched.get_last_lr()
     [0.25]
     """
-
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1):
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         self._warn_if_called_outside_step()

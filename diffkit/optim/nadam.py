@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..ad.tensor import Tensor
-from .adam import _check_adam
+from .adam import _check_adam, decayed_gradient, update_moments
 from .optimizer import Optimizer, _check
 
 __all__ = ["NAdam"]
@@ -75,12 +75,8 @@ class NAdam(Optimizer):
                                       differentiable=differentiable))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        wd, psi = group["weight_decay"], group["momentum_decay"]
+        lr, (beta1, beta2), eps, psi = group["lr"], group["betas"], group["eps"], group["momentum_decay"]
         for p in params:
-            g = p.grad._data
-            if group["maximize"]:
-                g = -g
             xp = p.xp
             state = self.state[p]
             if not state:
@@ -90,19 +86,12 @@ class NAdam(Optimizer):
                              exp_avg_sq=xp.zeros_like(p._data))
             state["step"] += 1
             t = state["step"]
-            if wd != 0:
-                if group["decoupled_weight_decay"]:
-                    p.mul_(1 - lr * wd)
-                else:
-                    g = g + wd * p._data
+            g = decayed_gradient(p, group)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
             state["mu_product"] = state["mu_product"] * np.float32(mu)
             mu_product = float(state["mu_product"])
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)
-            v *= beta2
-            v += (1 - beta2) * (g * g)
+            m, v = update_moments(state, g, beta1, beta2)
             denom = xp.sqrt(v / (1 - beta2**t))
             denom += eps
             p.add_(g / denom, alpha=-lr * (1.0 - mu) / (1.0 - mu_product))

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..ad.tensor import Tensor
-from .adam import _check_adam
+from .adam import _check_adam, decayed_gradient, update_moments
 from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
@@ -73,27 +73,16 @@ class RAdam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
-        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         rho_inf = 2 / (1 - beta2) - 1
         for p in params:
-            g = p.grad._data
-            if group["maximize"]:
-                g = -g
             xp = p.xp
             state = self.state[p]
             if not state:
                 state.update(step=0, exp_avg=xp.zeros_like(p._data), exp_avg_sq=xp.zeros_like(p._data))
             state["step"] += 1
             t = state["step"]
-            if wd != 0:
-                if group["decoupled_weight_decay"]:
-                    p.mul_(1 - lr * wd)
-                else:
-                    g = g + wd * p._data
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)
-            v *= beta2
-            v += (1 - beta2) * (g * g)
+            m, v = update_moments(state, decayed_gradient(p, group), beta1, beta2)
             bias1, bias2 = 1 - beta1**t, 1 - beta2**t
             corrected = m / bias1
             rho_t = rho_inf - 2 * t * beta2**t / bias2
