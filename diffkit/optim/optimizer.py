@@ -354,5 +354,3 @@ def _check_flags(group: dict[str, Any]) -> None:
                                 f"outside the tape (leave {flag}=False)")
     if group.get("fused") and group.get("foreach"):
         raise ArgumentError("`fused` and `foreach` cannot be `True` together.")
-    if group.get("fused") and group.get("differentiable"):
-        raise ArgumentError("`fused` does not support `differentiable`")
