@@ -14,6 +14,7 @@ CELLS = [
 
     - fit $\\sin x$ with a cubic by hand in NumPy, with hand-derived gradients;
     - replace the hand-derived gradients by autograd tensors, then by `nn` and `optim`;
+    - fit the same cubic in a few L-BFGS iterations, with a line search instead of a learning rate;
     - read loss contours and gradient-descent paths to tell a slow, good, oscillating and diverging learning rate apart;
     - train a small multilayer perceptron on 8x8 digits with `nn.fit`.
     """),
@@ -96,6 +97,36 @@ CELLS = [
     ax.plot(x, fitted, "--", label="cubic fit (nn + optim)")
     ax.legend(); ax.set_xlabel("x")
     plt.show()
+    """),
+    md("""
+    ## 4. L-BFGS: curvature instead of a learning rate
+
+    Gradient descent needed 2000 steps at a learning rate small enough for the
+    steepest direction. `optim.LBFGS` builds an estimate of the inverse Hessian
+    from its last steps and searches along its direction for a point that
+    decreases the loss enough (the strong Wolfe conditions), so no learning rate
+    needs tuning. It evaluates the loss when it wants to: you hand it a `closure`
+    that recomputes the loss and its gradient. The least-squares cubic
+    (`np.polyfit`) is the exact answer.
+    """),
+    code("""
+    dk.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1)).double()
+    lbfgs = optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe")
+
+    def closure():
+        lbfgs.zero_grad()
+        loss = loss_fn(model(features), yt)
+        loss.backward()
+        return loss
+
+    for step in range(3):
+        lbfgs.step(closure)
+    state = lbfgs.state[model[0].weight]
+    layer = model[0]
+    found = np.array([layer.bias.item(), *layer.weight.numpy()[0]])
+    print(f"{state['n_iter']} iterations, {state['func_evals']} loss evaluations, loss {closure().item():.3f}")
+    print("the least-squares cubic:", np.allclose(found, np.polyfit(x, y, 3)[::-1], atol=1e-6))
     """),
     md("""
     ## The learning-rate study

@@ -10,19 +10,23 @@ Example
 (5, np.int64(1))
 >>> [xb.shape for xb, yb in data.DataLoader(ds, batch_size=2)]
 [(2, 2), (2, 2), (1, 2)]
+
+The DataLoader and the samplers are in :mod:`.dataloader` and :mod:`.sampler`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ..ad.random import resolve_generator
 from ..errors import ArgumentError, ShapeError
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "default_collate"]
 
 
 class Dataset:
@@ -99,16 +103,22 @@ class Subset(Dataset):
         return self.dataset[self.indices[index]]
 
 
-def random_split(dataset: Dataset, lengths: Sequence[int | float], seed: int = 0) -> list[Subset]:
-    """Split into non-overlapping random subsets of the given lengths (or fractions).
+def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: Any = None, *,
+                 seed: int | None = None) -> list[Subset]:
+    """Split into non-overlapping random subsets of the given lengths (or fractions that add up to 1).
+
+    Fractions are turned into counts with the remainder handed out one by one
+    from the first subset on, as in PyTorch. ``generator`` is a NumPy
+    ``Generator`` or an integer seed; ``None`` uses the generator
+    ``dk.manual_seed`` reseeds. ``seed=`` is diffkit's shorthand.
 
     Example
     -------
     >>> import numpy as np
     >>> from diffkit.data import TensorDataset, random_split
-    >>> a, b = random_split(TensorDataset(np.arange(10)), [0.8, 0.2])
-    >>> len(a), len(b)
-    (8, 2)
+    >>> a, b = random_split(TensorDataset(np.arange(10)), [0.8, 0.2], generator=0)
+    >>> len(a), len(b), sorted(a.indices + b.indices) == list(range(10))
+    (8, 2, True)
     """
     n = len(dataset)
     lengths = list(lengths)
@@ -121,11 +131,19 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], seed: int = 0
         counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
+        for i, c in enumerate(counts):
+            if c == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                              UserWarning, stacklevel=2)
     else:
         counts = [int(x) for x in lengths]
     if sum(counts) != n:
         raise ShapeError(f"random_split lengths {list(lengths)} don't add up to the dataset's {n} samples")
-    perm = np.random.default_rng(seed).permutation(n)
+    if seed is not None:
+        if generator is not None:
+            raise ArgumentError("give either generator= or seed=, not both")
+        generator = seed
+    perm = resolve_generator(generator).permutation(n)
     out, start = [], 0
     for c in counts:
         out.append(Subset(dataset, perm[start:start + c].tolist()))
@@ -155,61 +173,3 @@ def default_collate(samples: list) -> Any:
 
         return stack(list(samples), axis=0)
     return np.stack([np.asarray(s) for s in samples])
-
-
-class DataLoader:
-    """Iterate over a dataset in batches.
-
-    Parameters
-    ----------
-    dataset : Dataset
-    batch_size : int
-        Samples per batch (the last one may be smaller unless ``drop_last``).
-    shuffle : bool
-        Reshuffle the order at every epoch.
-    seed : int or None
-        Seed of the shuffling generator (epochs differ, runs repeat).
-    drop_last : bool
-        Drop a last incomplete batch.
-    collate_fn : callable, optional
-        Turns a list of samples into a batch (default :func:`default_collate`).
-
-    A :class:`TensorDataset` is batched by indexing its arrays with the whole
-    batch's indices at once (no per-sample Python loop).
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> from diffkit.data import DataLoader, TensorDataset
-    >>> ds = TensorDataset(np.arange(6.0))
-    >>> [b[0].tolist() for b in DataLoader(ds, batch_size=4, drop_last=True)]
-    [[0.0, 1.0, 2.0, 3.0]]
-    >>> len(DataLoader(ds, batch_size=4))
-    2
-    """
-
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False, seed: int | None = 0,
-                 drop_last: bool = False, collate_fn=None):
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ArgumentError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.drop_last = drop_last
-        self.collate_fn = collate_fn or default_collate
-        self._rng = np.random.default_rng(seed)
-
-    def __len__(self) -> int:
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def __iter__(self) -> Iterator[Any]:
-        n = len(self.dataset)
-        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate
-        for b in range(len(self)):
-            idx = order[b * self.batch_size:(b + 1) * self.batch_size]
-            if fast:
-                yield self.dataset[idx]
-            else:
-                yield self.collate_fn([self.dataset[int(i)] for i in idx])

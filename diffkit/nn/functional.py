@@ -29,7 +29,7 @@ import numpy as np
 
 from ..ad.backend import device_of, namespace_of, to_device
 from ..ad.tensor import Tensor
-from ..errors import ArgumentError, ArgumentIndexError, ArgumentTypeError
+from ..errors import ArgumentError, ArgumentIndexError, ArgumentTypeError, ShapeError
 from ..expr import ops
 from .functional_act import elu, gelu, silu, softplus
 from .functional_conv import (
@@ -99,6 +99,8 @@ def _target_like(target: Any, input: Any) -> Any:
     """A constant target cast to the input's dtype (a target that requires grad is left alone)."""
     if isinstance(target, Tensor) and target.requires_grad:
         return target
+    if not isinstance(target, Tensor) and getattr(type(target), "_dk_level", 0):
+        return target  # a dual or traced value carries its own derivative
     ref = _raw(input)
     t = _array_like(target, ref)
     dtype = getattr(ref, "dtype", None)
@@ -113,6 +115,28 @@ def _warn_broadcast(name: str, input: Any, target: Any) -> None:
             f"{name}: the target shape {_shape(target)} differs from the input shape {_shape(input)}; they "
             "will be broadcast, which is likely not what you want (reshape one so that they match)",
             UserWarning, stacklevel=3)
+
+
+def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """PyTorch's deprecated ``size_average``/``reduce`` pair as a ``reduction`` (with its warning)."""
+    if size_average is None and reduce is None:
+        return reduction
+    legacy = "none" if reduce is False else ("sum" if size_average is False else "mean")
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{legacy}' instead.",
+                  UserWarning, stacklevel=3)
+    return legacy
+
+
+# The robust, divergence and embedding losses live in a module of their own; it imports the helpers above.
+from .loss_functions import (  # noqa: E402
+    cosine_embedding_loss,
+    huber_loss,
+    kl_div,
+    margin_ranking_loss,
+    smooth_l1_loss,
+)
+
+__all__ += ["huber_loss", "smooth_l1_loss", "kl_div", "cosine_embedding_loss", "margin_ranking_loss"]
 
 
 # ---------------------------------------------------------------------------- layers
@@ -475,13 +499,16 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     return _reduce(losses, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None, reduction: str = "mean",
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None, size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
                                      pos_weight: Any = None) -> Any:
-    """Binary cross-entropy of logits: ``-[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))]``, stably.
+    """Binary cross-entropy of logits: ``-w [pw t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))]``, stably.
 
-    Written as ``(1 - t) x + softplus(-x)`` with ``softplus(-x) = m + log(exp(-m) + exp(-x - m))``,
-    ``m = max(-x, 0)``: no overflow for any ``x``, and the right derivative
-    at ``x = 0``. ``pos_weight`` multiplies the positive term (one per class).
+    One node of the ops table (``binary_cross_entropy_with_logits``), PyTorch's
+    formulation ``(1 - t) x - (1 + (pw - 1) t) log sigmoid(x)`` with
+    ``log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))``: no overflow for any ``x``.
+    ``weight`` rescales each element, ``pos_weight`` the positive term (one per
+    class, broadcast over the last axis). The target must have the input's shape.
 
     Example
     -------
@@ -489,20 +516,16 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     >>> from diffkit.nn.functional import binary_cross_entropy_with_logits as bce
     >>> bce(np.array([0.0, 800.0, -800.0]), np.array([1.0, 1.0, 1.0]), reduction="none").round(4).tolist()
     [0.6931, 0.0, 800.0]
+    >>> round(float(bce(np.array([0.0]), np.array([1.0]), pos_weight=np.array([3.0]))), 4)   # 3 log 2
+    2.0794
     """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _warn_broadcast("binary_cross_entropy_with_logits", input, target)
-    t = _target_like(target, input)
-    m = ops.relu(-input)
-    softplus_neg = m + ops.log(ops.exp(-m) + ops.exp(-input - m))
-    if pos_weight is None:
-        loss = (1.0 - t) * input + softplus_neg
-    else:
-        pw = _target_like(pos_weight, input)
-        loss = (1.0 - t) * input + (1.0 + (pw - 1.0) * t) * softplus_neg
-    if weight is not None:
-        loss = loss * _target_like(weight, input)
-    return _reduce(loss, reduction)
+    if _shape(target) != _shape(input):
+        raise ShapeError(f"Target size {_shape(target)} must be the same as input size {_shape(input)}")
+    w = 1.0 if weight is None else _target_like(weight, input)
+    pw = 1.0 if pos_weight is None else _target_like(pos_weight, input)
+    return ops.binary_cross_entropy_with_logits(input, _target_like(target, input), w, pw, reduction=reduction)
 
 
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Any:

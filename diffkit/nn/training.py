@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -186,18 +187,37 @@ def evaluate(model: Module, loader: Iterable[Any], loss_fn: Callable[[Any, Any],
     return {k: v / max(count, 1) for k, v in totals.items()}
 
 
+def _closure(optimizer: Any, model: Module, loss_fn: Callable[[Any, Any], Any], xb: Any, yb: Any,
+             seen: list) -> Callable[[], Any]:
+    """PyTorch's closure for one batch (every optimizer takes one; LBFGS calls it more than once).
+
+    Each call appends ``(output, loss)`` to ``seen``.
+    """
+    def closure() -> Any:
+        optimizer.zero_grad()
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        seen.append((out, loss))
+        return loss
+
+    return closure
+
+
 def fit(model: Module, loader: Iterable[Any], loss_fn: Callable[[Any, Any], Any], optimizer: Any,
         epochs: int = 1, progress: bool = True, eval_loader: Iterable[Any] | None = None, *,
         scheduler: Any = None, metrics: Mapping[str, Callable[[Any, Any], float]] | None = None,
         history: History | None = None) -> History:
     """Train ``model`` for ``epochs`` passes over ``loader``; returns the :class:`History`.
 
-    Each batch runs ``optimizer.zero_grad()``, ``loss_fn(model(x), y)``,
-    ``loss.backward()``, ``optimizer.step()``. Per epoch it records the mean
-    training loss (``"loss"``) and each metric on the training batches,
-    steps ``scheduler`` if given, and with ``eval_loader`` records
-    ``"val_loss"`` and ``"val_<metric>"`` (computed in eval mode under
-    ``no_grad``). A tqdm progress bar shows multi-epoch runs unless
+    Each batch runs ``optimizer.step(closure)`` with a closure doing
+    ``optimizer.zero_grad()``, ``loss_fn(model(x), y)``, ``loss.backward()``
+    (so ``LBFGS`` works too; the batch's loss is the closure's first). Per
+    epoch it records the mean training loss (``"loss"``) and each metric on
+    the training batches, with ``eval_loader`` records ``"val_loss"`` and
+    ``"val_<metric>"`` (computed in eval mode under ``no_grad``), and steps
+    ``scheduler`` if given (``ReduceLROnPlateau`` with the epoch's
+    ``val_loss``, or its training loss without ``eval_loader``). A tqdm progress bar shows multi-epoch runs unless
     ``progress=False``. Pass an existing ``history`` to continue it.
 
     Example
@@ -229,11 +249,9 @@ def fit(model: Module, loader: Iterable[Any], loss_fn: Callable[[Any, Any], Any]
             sums: dict[str, float] = {}
             for batch in loader:
                 xb, yb = _split(batch)
-                optimizer.zero_grad()
-                out = model(xb)
-                loss = loss_fn(out, yb)
-                loss.backward()
-                optimizer.step()
+                seen: list = []
+                optimizer.step(_closure(optimizer, model, loss_fn, xb, yb, seen))
+                out, loss = seen[0]
                 n = _size(xb)
                 total += float(loss.item() if isinstance(loss, Tensor) else loss) * n
                 count += n
@@ -242,11 +260,14 @@ def fit(model: Module, loader: Iterable[Any], loss_fn: Callable[[Any, Any], Any]
                                                                yb)) * n
             values = {"loss": total / max(count, 1)}
             values.update({k: v / max(count, 1) for k, v in sums.items()})
-            if scheduler is not None:
-                scheduler.step()
             if eval_loader is not None:
                 ev = evaluate(model, eval_loader, loss_fn, metrics)
                 values.update({f"val_{k}": v for k, v in ev.items()})
+            if scheduler is not None:
+                if "metrics" in inspect.signature(scheduler.step).parameters:  # ReduceLROnPlateau
+                    scheduler.step(values.get("val_loss", values["loss"]))
+                else:
+                    scheduler.step()
             hist.log(**values)
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()})

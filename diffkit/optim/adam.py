@@ -34,6 +34,31 @@ def _check_adam(lr: float, betas: tuple[float, float], eps: float, weight_decay:
     _check("weight_decay value", weight_decay)
 
 
+def decayed_gradient(p: Tensor, group: dict[str, Any]) -> Any:
+    """``p``'s gradient as the Adam family takes it: negated with ``maximize``, plus ``weight_decay * p``.
+
+    With ``decoupled_weight_decay`` the decay shrinks ``p`` itself instead,
+    ``p = p (1 - lr weight_decay)`` (AdamW), before the update.
+    """
+    g = -p.grad._data if group["maximize"] else p.grad._data
+    wd = group["weight_decay"]
+    if wd != 0:
+        if group.get("decoupled_weight_decay", False):
+            p.mul_(1 - group["lr"] * wd)
+        else:
+            g = g + wd * p._data
+    return g
+
+
+def update_moments(state: dict[str, Any], g: Any, beta1: float, beta2: float) -> tuple[Any, Any]:
+    """Update the moment estimates ``exp_avg`` and ``exp_avg_sq`` of ``state`` in place, as PyTorch does."""
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m += (1 - beta1) * (g - m)  # PyTorch's lerp form of beta1 m + (1 - beta1) g
+    v *= beta2
+    v += (1 - beta2) * (g * g)
+    return m, v
+
+
 class Adam(Optimizer):
     """Adam (Kingma and Ba), PyTorch's update.
 
@@ -51,6 +76,10 @@ class Adam(Optimizer):
     eps : float, default 1e-8
     weight_decay : float, default 0
     amsgrad, maximize : bool, default False
+    decoupled_weight_decay : bool, default False
+        Decay the weights directly, ``p = p (1 - lr weight_decay)``, as :class:`AdamW` does.
+    foreach, capturable, differentiable, fused
+        PyTorch's implementation switches, kept in the groups; capturable and differentiable must stay False.
 
     Example
     -------
@@ -64,39 +93,28 @@ class Adam(Optimizer):
     2.0
     """
 
-    _decoupled = False
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None, decoupled_weight_decay: bool = False):
         _check_adam(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        lr, (beta1, beta2), eps, amsgrad = group["lr"], group["betas"], group["eps"], group["amsgrad"]
         for p in params:
-            g = p.grad._data
-            if maximize:
-                g = -g
             xp = p.xp
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(p._data),
-                                         "exp_avg_sq": xp.zeros_like(p._data)}
+            state = self.state[p]
+            if not state:
+                state.update(step=0, exp_avg=xp.zeros_like(p._data), exp_avg_sq=xp.zeros_like(p._data))
                 if amsgrad:
                     state["max_exp_avg_sq"] = xp.zeros_like(p._data)
             state["step"] += 1
             t = state["step"]
-            if wd != 0:
-                if self._decoupled:
-                    p.mul_(1 - lr * wd)
-                else:
-                    g = g + wd * p._data
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m += (1 - beta1) * (g - m)  # PyTorch's lerp form of beta1 m + (1 - beta1) g
-            v *= beta2
-            v += (1 - beta2) * (g * g)
+            m, v = update_moments(state, decayed_gradient(p, group), beta1, beta2)
             if amsgrad:
                 vmax = state.setdefault("max_exp_avg_sq", xp.zeros_like(p._data))
                 xp.maximum(vmax, v, out=vmax)
@@ -124,8 +142,10 @@ class AdamW(Adam):
     0.95
     """
 
-    _decoupled = True
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, foreach=foreach,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -42,6 +42,8 @@ class SGD(Optimizer):
     nesterov : bool, default False
     maximize : bool, default False
         Ascend instead of descend.
+    foreach, differentiable, fused
+        PyTorch's implementation switches, kept in the groups; capturable and differentiable must stay False.
 
     Example
     -------
@@ -56,15 +58,17 @@ class SGD(Optimizer):
     3.0
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 nesterov: bool = False, weight_decay: float = 0.0, *, maximize: bool = False):
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None):
         _check("learning rate", lr)
         _check("momentum value", momentum)
         _check("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ArgumentError("Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                                      weight_decay=weight_decay, maximize=maximize))
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _update(self, group: dict[str, Any], params: list[Tensor]) -> None:
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

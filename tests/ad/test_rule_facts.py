@@ -43,6 +43,8 @@ FUSED = {
                                                                 "padding": (1, 1), "count_include_pad": False}),
     "normalize": lambda: ((RNG.standard_normal((4, 3, 2)), RNG.standard_normal((1, 3, 1)),
                            RNG.standard_normal((1, 3, 1))), {"axis": (0, 2)}),
+    "binary_cross_entropy_with_logits": lambda: ((RNG.standard_normal((4, 3)), RNG.random((4, 3)), RNG.random((4, 3)),
+                                                  RNG.random(3) + 0.5), {"reduction": "sum"}),
 }
 
 

@@ -195,6 +195,14 @@ ARRAY_RULE_CASES = [
     ("softmax_cross_entropy", [lambda r: r.normal(size=(5, 4)), lambda r: r.integers(0, 4, 5)], {"reduction": "sum"}),
     ("softmax_cross_entropy", [lambda r: _fortran(r.normal(size=(5, 4))), lambda r: r.integers(0, 4, 5)],
      {"reduction": "none"}),
+    ("binary_cross_entropy_with_logits", [lambda r: r.normal(size=(5, 3)) * 4, lambda r: r.random((5, 3)),
+                                          lambda r: np.float64(1.0), lambda r: np.float64(1.0)], {}),
+    ("binary_cross_entropy_with_logits", [lambda r: r.normal(size=(5, 3)) * 4, lambda r: r.random((5, 3)),
+                                          lambda r: r.random((5, 3)), lambda r: r.random(3) + 0.5],
+     {"reduction": "sum"}),
+    ("binary_cross_entropy_with_logits", [lambda r: r.normal(size=(5, 3)), lambda r: r.random((5, 3)),
+                                          lambda r: np.float64(1.0), lambda r: r.random(3) + 0.5],
+     {"reduction": "none"}),
 ]
 
 

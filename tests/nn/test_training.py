@@ -82,3 +82,20 @@ def test_fit_rejects_bad_batches_and_epochs():
         nn.fit(model, [np.zeros((2, 1), np.float32)], nn.MSELoss(), opt, progress=False)
     with pytest.raises(ValueError):
         nn.fit(model, [], nn.MSELoss(), opt, epochs=-1)
+
+
+def test_fit_steps_lbfgs_through_a_closure_and_reduce_on_plateau_with_the_loss():
+    x, y = data.noisy_linear()
+    loader = data.DataLoader(data.TensorDataset(x.astype(np.float64), y.astype(np.float64)), batch_size=100)
+    dk.manual_seed(0)
+    model = nn.Linear(1, 1).double()
+    lbfgs = optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe")
+    history = nn.fit(model, loader, nn.MSELoss(), lbfgs, epochs=2, progress=False)
+    slope, intercept = np.polyfit(x[:, 0].astype(np.float64), y[:, 0].astype(np.float64), 1)
+    assert model.weight.item() == pytest.approx(slope, rel=1e-6)
+    assert model.bias.item() == pytest.approx(intercept, rel=1e-5)
+    assert history["loss"][1] < history["loss"][0]
+    sgd = optim.SGD(model.parameters(), lr=1e-2)
+    plateau = optim.lr_scheduler.ReduceLROnPlateau(sgd, patience=0, threshold=0.5)  # never 50% better: cut
+    nn.fit(model, loader, nn.MSELoss(), sgd, epochs=3, progress=False, scheduler=plateau)
+    assert sgd.param_groups[0]["lr"] == pytest.approx(1e-4)

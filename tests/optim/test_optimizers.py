@@ -170,8 +170,9 @@ def test_schedulers_by_hand():
     assert sd["last_epoch"] == 4 and "optimizer" not in sd
     opt2 = optim.SGD([w], lr=1.0)
     lam = optim.lr_scheduler.LambdaLR(opt2, lambda e: 0.1 * e + 1)
-    lam.step()
-    lam.step()
+    for _ in range(2):
+        opt2.step()
+        lam.step()
     assert lam.get_last_lr() == [pytest.approx(1.2)]
     with pytest.raises(ValueError):
         optim.lr_scheduler.StepLR(opt, step_size=0)

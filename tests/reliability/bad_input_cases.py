@@ -981,6 +981,98 @@ LIMIT_CASES = [
 CASES += LIMIT_CASES
 
 
+def _lbfgs_without_closure() -> Any:
+    return optim.LBFGS([_leaf(2)]).step()
+
+
+def _one_cycle_past_its_end() -> Any:
+    opt = optim.SGD([_leaf(2)], lr=0.1, momentum=0.9)
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=2)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+
+
+def _non_finite_clip() -> Any:
+    w = _leaf(2)
+    w.grad = dk.tensor([np.inf, 1.0])
+    return nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+
+
+_DS = dk.data.TensorDataset(np.ones((4, 2)))
+
+# The training layer of issue 19: losses, optimizers, schedulers, nn.utils, samplers, recurrent layers.
+CASES += [
+    Case("nn.HuberLoss", "a delta that is not positive", "nn.HuberLoss(delta=0.0)(x, y)",
+         lambda: nn.HuberLoss(delta=0.0)(np.zeros(3), np.zeros(3)), RuntimeError, "non-positive"),
+    Case("nn.SmoothL1Loss", "a negative beta", "nn.SmoothL1Loss(beta=-1.0)(x, y)",
+         lambda: nn.SmoothL1Loss(beta=-1.0)(np.zeros(3), np.zeros(3)), RuntimeError, "negative values for beta"),
+    Case("nn.KLDivLoss", "a reduction it does not know", 'nn.KLDivLoss(reduction="batchsum")',
+         lambda: nn.KLDivLoss(reduction="batchsum"), ValueError, "batchmean"),
+    Case("nn.BCEWithLogitsLoss", "a target of another shape", "nn.BCEWithLogitsLoss()(dk.zeros(4, 2), dk.zeros(4))",
+         lambda: nn.BCEWithLogitsLoss()(dk.zeros(4, 2), dk.zeros(4)), dk.ShapeError, "must be the same"),
+    Case("nn.CosineEmbeddingLoss", "a 2-d target", "nn.CosineEmbeddingLoss()(a, b, dk.ones(4, 1))",
+         lambda: nn.CosineEmbeddingLoss()(np.ones((4, 3)), np.ones((4, 3)), np.ones((4, 1))), RuntimeError,
+         "multi-target"),
+    Case("nn.MarginRankingLoss", "arguments of different dimensions", "nn.MarginRankingLoss()(x1, x2, dk.ones(4, 1))",
+         lambda: nn.MarginRankingLoss()(np.ones(4), np.ones(4), np.ones((4, 1))), RuntimeError, "same dimension"),
+    Case("optim.NAdam", "capturable=True (CUDA graphs)", "optim.NAdam(params, capturable=True)",
+         lambda: optim.NAdam([_leaf(2)], capturable=True), ValueError, "not supported"),
+    Case("optim.RAdam", "a Tensor lr of two values", "optim.RAdam(params, lr=dk.tensor([1e-3, 1e-3]))",
+         lambda: optim.RAdam([_leaf(2)], lr=dk.tensor([1e-3, 1e-3])), ValueError, "1-element"),
+    Case("optim.Adam", "named and unnamed parameters mixed", 'optim.Adam([("w", w), v])',
+         lambda: optim.Adam([("w", _leaf(2)), _leaf(2)]), ValueError, "with/without names"),
+    Case("optim.LBFGS", "two parameter groups", 'optim.LBFGS([{"params": [w]}, {"params": [v]}])',
+         lambda: optim.LBFGS([{"params": [_leaf(2)]}, {"params": [_leaf(2)]}]), ValueError, "parameter groups"),
+    Case("optim.LBFGS", "an unknown line search", 'optim.LBFGS(params, line_search_fn="armijo")',
+         lambda: optim.LBFGS([_leaf(2)], line_search_fn="armijo"), ValueError, "strong_wolfe"),
+    Case("optim.LBFGS", "step without a closure", "optim.LBFGS(params).step()", _lbfgs_without_closure,
+         TypeError, "closure"),
+    Case("lr_scheduler.LinearLR", "a start factor of 0", "LinearLR(opt, start_factor=0.0)",
+         lambda: optim.lr_scheduler.LinearLR(optim.SGD([_leaf(2)], lr=0.1), start_factor=0.0), ValueError,
+         "Starting multiplicative factor"),
+    Case("lr_scheduler.OneCycleLR", "stepped past total_steps", "OneCycleLR(opt, 1.0, total_steps=2); 3 steps",
+         _one_cycle_past_its_end, ValueError, "Tried to step 3 times"),
+    Case("lr_scheduler.ReduceLROnPlateau", "a factor of 1 or more", "ReduceLROnPlateau(opt, factor=1.0)",
+         lambda: optim.lr_scheduler.ReduceLROnPlateau(optim.SGD([_leaf(2)], lr=0.1), factor=1.0), ValueError,
+         "Factor should be < 1.0"),
+    Case("lr_scheduler.SequentialLR", "milestones that don't fit the schedulers", "SequentialLR(opt, [a, b], [])",
+         lambda: optim.lr_scheduler.SequentialLR(*(lambda o: (o, [optim.lr_scheduler.ExponentialLR(o, 0.9),
+                                                                  optim.lr_scheduler.ExponentialLR(o, 0.5)], []))(
+             optim.SGD([_leaf(2)], lr=0.1))), ValueError, "one more than the number of milestone"),
+    Case("lr_scheduler.CosineAnnealingWarmRestarts", "T_0 of 0", "CosineAnnealingWarmRestarts(opt, T_0=0)",
+         lambda: optim.lr_scheduler.CosineAnnealingWarmRestarts(optim.SGD([_leaf(2)], lr=0.1), T_0=0), ValueError,
+         "positive integer T_0"),
+    Case("nn.utils.clip_grad_norm_", "a non-finite norm with error_if_nonfinite",
+         "clip_grad_norm_([w], 1.0, error_if_nonfinite=True)", _non_finite_clip, RuntimeError, "non-finite"),
+    Case("nn.utils.vector_to_parameters", "a vector of the wrong length",
+         "vector_to_parameters(dk.zeros(5), nn.Linear(2, 1).parameters())",
+         lambda: nn.utils.vector_to_parameters(dk.zeros(5), nn.Linear(2, 1).parameters()), dk.ShapeError,
+         "1-d vector of 3"),
+    Case("data.DataLoader", "a sampler and shuffle", "DataLoader(ds, sampler=[0, 1], shuffle=True)",
+         lambda: dk.data.DataLoader(_DS, sampler=[0, 1], shuffle=True), ValueError, "mutually exclusive"),
+    Case("data.DataLoader", "a batch_sampler and a batch_size", "DataLoader(ds, batch_sampler=[[0, 1]], batch_size=2)",
+         lambda: dk.data.DataLoader(_DS, batch_sampler=[[0, 1]], batch_size=2), ValueError, "mutually exclusive"),
+    Case("data.DataLoader", "a negative num_workers", "DataLoader(ds, num_workers=-1)",
+         lambda: dk.data.DataLoader(_DS, num_workers=-1), ValueError, "num_workers"),
+    Case("data.DataLoader", "a multiprocessing context",
+         'DataLoader(ds, num_workers=2, multiprocessing_context="spawn")',
+         lambda: dk.data.DataLoader(_DS, num_workers=2, multiprocessing_context="spawn"), ValueError, "threads"),
+    Case("data.WeightedRandomSampler", "a negative weight", "WeightedRandomSampler([1.0, -1.0], 2)",
+         lambda: dk.data.WeightedRandomSampler([1.0, -1.0], 2), ValueError, "non-negative"),
+    Case("data.BatchSampler", "batch_size 0", "BatchSampler(sampler, 0, False)",
+         lambda: dk.data.BatchSampler(range(4), 0, False), ValueError, "positive integer"),
+    Case("nn.RNN", "an input of the wrong size", "nn.RNN(3, 4)(dk.zeros(5, 2, 2))",
+         lambda: nn.RNN(3, 4)(dk.zeros(5, 2, 2)), RuntimeError, "input_size"),
+    Case("nn.GRU", "an initial state of the wrong shape", "nn.GRU(3, 4, 2)(x, dk.zeros(1, 2, 4))",
+         lambda: nn.GRU(3, 4, 2)(dk.zeros(5, 2, 3), dk.zeros(1, 2, 4)), RuntimeError, "Expected hidden size"),
+    Case("nn.LSTM", "proj_size not below hidden_size", "nn.LSTM(3, 4, proj_size=4)",
+         lambda: nn.LSTM(3, 4, proj_size=4), ValueError, "proj_size"),
+    Case("nn.RNN", "an unknown nonlinearity", 'nn.RNN(3, 4, nonlinearity="sigmoid")',
+         lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "Unknown nonlinearity"),
+]
+
+
 class _WrongGradient(dk.Function):
     """A custom op whose backward is wrong by a factor of 2 (what gradcheck exists to catch)."""
 

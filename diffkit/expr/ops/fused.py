@@ -21,7 +21,7 @@ import numpy as _numpy
 from ...errors import ShapeError
 from . import batching
 from .core import _defop
-from .elementwise import log, maximum
+from .elementwise import abs, exp, log, maximum, minimum, sigmoid
 from .piecewise import clip
 from .reductions import softmax, sum
 from .shapes import broadcast_to, matmul, matrix_transpose, reshape
@@ -185,4 +185,99 @@ softmax_cross_entropy = _defop(
     kind="reduction", cost=lambda out, args, params: 4 * int(args[0].size),
     template="cross_entropy({0}, {1})", batch=batching.cross_entropy_rule,
     doc="cross-entropy of logits x (N, C) against class indices t (N,), computed stably",
+)
+
+
+# ---------------------------------------------------------------------------
+# Binary cross-entropy of logits as one node, PyTorch's formulation:
+#     loss = w [(1 - t) x - (1 + (pw - 1) t) log sigmoid(x)]
+# with log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)), finite for every x. The
+# per-element weight w and the positive-class weight pw broadcast (either may be
+# the constant 1.0); the reduction is part of the node, as in
+# softmax_cross_entropy, so a training step records one op for its loss.
+# ---------------------------------------------------------------------------
+
+def _log_sigmoid_array(xp, x):
+    return xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _bcel_size(x, t, w, pw) -> int:
+    shapes = [_numpy.shape(a) for a in (x, t, w, pw)]
+    return math.prod(_numpy.broadcast_shapes(*shapes))
+
+
+def _bcel_impl(xp, x, t, w, pw, reduction="mean"):
+    log_sig = _log_sigmoid_array(xp, x)
+    if not (isinstance(pw, float) and pw == 1.0):
+        log_sig = log_sig * ((pw - 1.0) * t + 1.0)
+    loss = (1.0 - t) * x - log_sig
+    if not (isinstance(w, float) and w == 1.0):
+        loss = loss * w
+    if reduction == "none":
+        return loss
+    total = xp.sum(loss)
+    return total / float(loss.size) if reduction == "mean" else total
+
+
+def _log_sigmoid(x):
+    """log sigmoid(x) with the table's ops (for the rules that read it)."""
+    return minimum(x, 0.0) - log(1.0 + exp(-abs(x)))
+
+
+def _bcel_scale(g, reduction, size):
+    return g / float(size) if reduction == "mean" else g
+
+
+def _bcel_vjp_x(g, ans, x, t, w, pw, reduction="mean"):
+    slope = (1.0 - t) - ((pw - 1.0) * t + 1.0) * sigmoid(-x)
+    return _bcel_scale(g, reduction, _bcel_size(x, t, w, pw)) * slope * w
+
+
+def _bcel_vjp_t(g, ans, x, t, w, pw, reduction="mean"):
+    slope = -x - (pw - 1.0) * _log_sigmoid(x)
+    return _bcel_scale(g, reduction, _bcel_size(x, t, w, pw)) * slope * w
+
+
+def _bcel_vjp_w(g, ans, x, t, w, pw, reduction="mean"):
+    unweighted = (1.0 - t) * x - ((pw - 1.0) * t + 1.0) * _log_sigmoid(x)
+    return _bcel_scale(g, reduction, _bcel_size(x, t, w, pw)) * unweighted
+
+
+def _bcel_vjp_pw(g, ans, x, t, w, pw, reduction="mean"):
+    return _bcel_scale(g, reduction, _bcel_size(x, t, w, pw)) * (-t * _log_sigmoid(x)) * w
+
+
+def _bcel_jvp(rule):
+    """A tangent rule from a cotangent rule: the slope times the tangent, reduced as the loss is."""
+    def jvp(tangent, ans, x, t, w, pw, reduction="mean"):
+        terms = rule(1.0, ans, x, t, w, pw, reduction="none") * tangent
+        if reduction == "none":
+            return terms
+        total = sum(broadcast_to(terms, shape=_numpy.broadcast_shapes(*(_numpy.shape(a) for a in (x, t, w, pw)))))
+        return total / float(_bcel_size(x, t, w, pw)) if reduction == "mean" else total
+    return jvp
+
+
+def _bcel_vjp_arrays(xp, g, ans, args, needs, reduction="mean"):
+    x, t, w, pw = args
+    if needs[1] or needs[2] or needs[3]:
+        return None  # a target or a weight that wants a gradient is rare: the generic rules serve it
+    lw = 1.0 if isinstance(pw, float) and pw == 1.0 else (pw - 1.0) * t + 1.0
+    # sigmoid(-x) = exp(-max(x, 0)) / (1 + exp(-|x|)), no overflow either way
+    sig_neg = xp.exp(-xp.maximum(x, 0.0)) / (1.0 + xp.exp(-xp.abs(x)))
+    slope = (1.0 - t) - lw * sig_neg
+    if not (isinstance(w, float) and w == 1.0):
+        slope = slope * w
+    scale = g if reduction == "none" else _bcel_scale(g, reduction, _bcel_size(x, t, w, pw))
+    return [slope * scale, None, None, None]  # broadcast larger than x (a large weight): the engine sums it
+
+
+binary_cross_entropy_with_logits = _defop(
+    "binary_cross_entropy_with_logits", 4, _bcel_impl,
+    jvp=tuple(_bcel_jvp(rule) for rule in (_bcel_vjp_x, _bcel_vjp_t, _bcel_vjp_w, _bcel_vjp_pw)),
+    vjp=(_bcel_vjp_x, _bcel_vjp_t, _bcel_vjp_w, _bcel_vjp_pw),
+    vjp_arrays=_bcel_vjp_arrays,
+    kind="reduction", cost=lambda out, args, params: 8 * _bcel_size(*args),
+    template="bce_with_logits({0}, {1})",
+    doc="binary cross-entropy of logits x against targets t, weight w and positive-class weight pw, stably",
 )
