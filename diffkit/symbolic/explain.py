@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.logic.boolalg import BooleanAtom
 
 from ..errors import ExpressionError
 from ..expr.arithmetic import OpArithmetic
@@ -46,6 +47,7 @@ class _Formula(OpArithmetic):
 
     __slots__ = ("e",)
     _dk_level = 100
+    _dk_generic = True  # the rules write their general formulas, not PyTorch's values at isolated points
 
     def __init__(self, e: Any):
         self.e = e
@@ -54,7 +56,10 @@ class _Formula(OpArithmetic):
     def _dk_apply(cls, op: Op, args: tuple, params: dict) -> _Formula:
         if op.sympy is None:
             raise ExpressionError(f"op {op.name!r} has no SymPy counterpart, so its rule can't be written out")
-        return cls(op.sympy(*(_sym(a) for a in args)))
+        out = op.sympy(*(_sym(a) for a in args))
+        if isinstance(out, BooleanAtom):  # a comparison SymPy decides: the rule picks its branch at once
+            return bool(out)
+        return cls(out)
 
 
 def _sym(v: Any) -> Any:

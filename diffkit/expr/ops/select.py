@@ -25,7 +25,7 @@ import numpy as _numpy
 
 from .core import OPS, apply
 
-__all__ = ["select", "both", "known"]
+__all__ = ["select", "both", "known", "generic"]
 
 
 def known(c: Any, *branches: Any) -> bool:
@@ -36,6 +36,13 @@ def known(c: Any, *branches: Any) -> bool:
         return True
     return isinstance(c, _numpy.bool_) and not any(
         isinstance(b, _numpy.ndarray) or hasattr(b, "__array_namespace__") for b in branches)
+
+
+def generic(x: Any) -> bool:
+    """Whether ``x`` is a formula read at a generic point (``dk.symbolic.explain``'s): a rule then
+    writes its general formula and leaves out the value PyTorch gives at an isolated point (the
+    ``0 * 0^-1`` of ``d/dx x^0`` at 0), as a textbook does."""
+    return getattr(x, "_dk_generic", False)
 
 
 def select(c: Any, x: Any, y: Any) -> Any:

@@ -10,6 +10,8 @@ Example
 
 from __future__ import annotations
 
+import sympy as sp
+
 from . import batching
 from .core import _defop, _reduction_cost
 
@@ -188,7 +190,7 @@ where = _defop(
     jvp=(None, lambda t, a, c, x, y: where(c, t, 0.0), lambda t, a, c, x, y: where(c, 0.0, t)),
     vjp=(None, lambda g, a, c, x, y: where(c, g, 0.0), lambda g, a, c, x, y: where(c, 0.0, g)),
     kind="array", template="where({0}, {1}, {2})", doc="x where c is true, else y",
-    batch="broadcast",
+    sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), batch="broadcast",
 )
 
 
