@@ -32,6 +32,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from ..errors import ExpressionError
+from .sympy_bridge import FUNCTIONS
 from .sympy_bridge import _is_relu as _relu_arg  # relu's Piecewise, recognised in one place
 
 __all__ = ["latex", "text", "safe_name", "to_latex"]
@@ -133,6 +134,22 @@ class _Text(StrPrinter):
         for a in reversed(args[:-1]):  # maximum is binary: maximum(a, maximum(b, c))
             out = f"{name}({self._print(a)}, {out})"
         return out
+
+    def _print_Function(self, e: Any) -> str:
+        """A SymPy function that is an op's counterpart, under the op's name (``ceiling`` is ``ceil``,
+        ``round_half_even`` is ``round``, ``Mod`` is ``mod``): the name the parser knows."""
+        name = next((n for cls, n in FUNCTIONS.items() if isinstance(e, cls)), None)
+        return super()._print_Function(e) if name is None else self._call(name, *e.args)
+
+    def _print_sinc(self, e: sp.sinc) -> str:
+        """SymPy's ``sinc(u)`` is ``sin(u)/u``; diffkit's is normalised, ``sin(pi u)/(pi u)``."""
+        return self._call("sinc", e.args[0] / sp.pi)
+
+    def _print_clip(self, e: Any) -> str:
+        """``clip(u, lo=a, hi=b)``: the bounds are options; an infinite one is no bound."""
+        x, *bounds = e.args
+        given = [f"{name}={float(v)!r}" for name, v in zip(("lo", "hi"), bounds) if not v.is_infinite]
+        return f"clip({', '.join([self._print(x), *given])})"
 
     def _print_Abs(self, e: sp.Abs) -> str:
         return self._call("abs", e.args[0])

@@ -42,7 +42,7 @@ def _expression(op: str) -> str:
     inner = "(x*x + 0.25*y)" if op in ("log", "sqrt") else "(x - y)"  # inside the domain at the samples
     if EXPR_OPS[op].infix is not None:
         return {"add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / (y + 1)", "pow": "(x + 1)^y",
-                "neg": "-(x*y)"}[op]
+                "neg": "-(x*y)", "mod": "x % y"}[op]
     return f"{op}({inner}) * x" if arity == 1 else f"{op}(x, y) * x"
 
 
@@ -69,6 +69,15 @@ def test_text_writes_sympys_forms_in_diffkits_names():
     assert text(sp.Piecewise((2 * x, x > 1), (0, True))) == "2*x*step(x - 1)"
     assert text(sp.Derivative(sp.sin(x), x)) == "d/dx[sin(x)]"
     assert text(sp.pi * sp.E) == "exp(1)*pi"
+
+
+def test_text_writes_sympys_functions_under_the_ops_names():
+    from diffkit.expr.sympy_functions import clip, round_half_even
+    x, y = sp.symbols("x y")
+    assert text(sp.ceiling(x) + round_half_even(y)) == "ceil(x) + round(y)"
+    assert text(sp.Mod(x, y)) == "mod(x, y)"
+    assert text(sp.sinc(sp.pi * x)) == "sinc(x)"  # SymPy's sinc is sin(u)/u, diffkit's sin(pi u)/(pi u)
+    assert text(clip(x, -sp.oo, sp.Float(1) / 3)) == f"clip(x, hi={1 / 3!r})"  # no bound at infinity
 
 
 @pytest.mark.parametrize("e", [sp.Piecewise((1, sp.Symbol("x") > 0), (2, True)), sp.oo, sp.zoo])
