@@ -69,6 +69,67 @@ def _masked(e: sp.Piecewise) -> tuple[Any, Any, Any] | None:
     return (val, *kinds[type(cond)])
 
 
+def _indicator(cond: Any) -> Any:
+    """1 where a comparison holds, else 0, in steps (``step(0) = 0``)."""
+    if cond == sp.true:
+        return sp.Integer(1)
+    if not isinstance(cond, sp.core.relational.Relational):
+        raise ExpressionError(f"no diffkit op for the condition {cond}")
+    u = cond.lhs - cond.rhs
+    above, below = sp.Heaviside(u, 0), sp.Heaviside(-u, 0)
+    kinds = {sp.StrictGreaterThan: above, sp.GreaterThan: 1 - below, sp.StrictLessThan: below,
+             sp.LessThan: 1 - above, sp.Eq: 1 - above - below, sp.Ne: above + below}
+    if type(cond) not in kinds:
+        raise ExpressionError(f"no diffkit op for the condition {cond}")
+    return kinds[type(cond)]
+
+
+_HOLDS = {sp.StrictGreaterThan: lambda s: s > 0, sp.GreaterThan: lambda s: s >= 0,
+          sp.StrictLessThan: lambda s: s < 0, sp.LessThan: lambda s: s <= 0,
+          sp.Eq: lambda s: s == 0, sp.Ne: lambda s: s != 0}
+
+
+def _three_way(pieces: tuple) -> Any:
+    """Pieces whose conditions all compare one u with 0 (``x < a``, ``Eq(x, a)``...) as
+    ``v0 + (v+ - v0) step(u) + (v- - v0) step(-u)``, or ``v0 + c sign(u)`` when the two sides
+    are symmetric about the value at u = 0 (maximum's tie: ``1/2 + sign(x - a)/2``); None if they
+    compare different things."""
+    conds = [c for _, c in pieces if c != sp.true]
+    if not conds or not all(type(c) in _HOLDS for c in conds):
+        return None
+    u = conds[0].lhs - conds[0].rhs
+    if any(sp.expand(c.lhs - c.rhs - u) != 0 and sp.expand(c.lhs - c.rhs + u) != 0 for c in conds):
+        return None
+
+    def value(sign_u: int) -> Any:  # the first piece whose condition holds where sign(u) = sign_u
+        for v, c in pieces:
+            d = c.lhs - c.rhs if c != sp.true else None
+            if d is None or _HOLDS[type(c)](sign_u if sp.expand(d - u) == 0 else -sign_u):
+                return v
+        return None
+
+    below, zero, above = value(-1), value(0), value(1)
+    if below is None or zero is None or above is None:
+        return None
+    if sp.simplify(above - zero + below - zero) == 0:
+        return zero + (above - zero) * sp.sign(u)
+    return zero + (above - zero) * sp.Heaviside(u, 0) + (below - zero) * sp.Heaviside(-u, 0)
+
+
+def _as_steps(e: sp.Piecewise) -> Any:
+    """A Piecewise as a sum of its pieces times steps (the first condition that holds wins), so a
+    rule that selects (maximum's tie, a clip's bounds) is written in the language diffkit parses."""
+    folded = sp.piecewise_fold(e)
+    simple = _three_way(folded.args)
+    if simple is not None:
+        return simple
+    out = sp.Integer(0)
+    for value, cond in reversed(folded.args):
+        held = _indicator(cond)
+        out = value * held + (1 - held) * out if out != 0 else value * held
+    return out
+
+
 def _tie(e: sp.Heaviside) -> Any:
     """Heaviside's value at 0 (SymPy's default is 1/2)."""
     return e.args[1] if len(e.args) > 1 else sp.S.Half
@@ -173,10 +234,11 @@ class _Text(StrPrinter):
         if arg is not None:
             return self._call("relu", arg)
         masked = _masked(e)
-        if masked is None:
-            raise ExpressionError(f"no diffkit op for this Piecewise: {e}")
-        value, a, tie = masked
-        return self._print(value * sp.Heaviside(a, tie))
+        if masked is not None:
+            value, a, tie = masked
+            return self._print(value * sp.Heaviside(a, tie))
+        steps = _as_steps(e)
+        return f"({self._print(steps)})" if isinstance(steps, sp.Add) else self._print(steps)
 
     def _print_Exp1(self, e: Any) -> str:
         return "exp(1)"

@@ -80,7 +80,18 @@ def test_text_writes_sympys_functions_under_the_ops_names():
     assert text(clip(x, -sp.oo, sp.Float(1) / 3)) == f"clip(x, hi={1 / 3!r})"  # no bound at infinity
 
 
-@pytest.mark.parametrize("e", [sp.Piecewise((1, sp.Symbol("x") > 0), (2, True)), sp.oo, sp.zoo])
+def test_text_writes_a_selection_with_steps():
+    x, y = sp.symbols("x y")
+    assert text(sp.Piecewise((1, x > 0), (2, True))) == "(2 - step(x))"
+    # maximum's rule: 0 below, 1/2 at the tie, 1 above
+    tie = sp.Piecewise((0, x < 1), (sp.Piecewise((sp.S.Half, sp.Eq(x, 1)), (1, True)), True))
+    assert text(y * tie) == "y*(sign(x - 1)/2 + 1/2)"
+    f = dk.expr(text(sp.Piecewise((x, x < -1), (y, x > 2), (x * y, True))))
+    np.testing.assert_array_equal(f(x=np.array([-3.0, -1.0, 2.0, 3.0]), y=5.0), [-3.0, -5.0, 10.0, 5.0])
+
+
+@pytest.mark.parametrize("e", [sp.Piecewise((1, (sp.Symbol("x") > 0) & (sp.Symbol("y") > 0)), (2, True)),
+                               sp.oo, sp.zoo])
 def test_text_refuses_what_diffkit_cant_write(e):
     with pytest.raises(dk.ExpressionError):
         text(e)
