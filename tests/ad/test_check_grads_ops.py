@@ -23,7 +23,9 @@ def _in(lo, hi, *shape):
 
 
 f = FUNCTIONS
-UNARY_DOMAIN = {"log": (0.5, 2.0), "sqrt": (0.5, 2.0), "asin": (-0.7, 0.7), "tan": (-1.0, 1.0)}
+UNARY_DOMAIN = {"log": (0.5, 2.0), "log2": (0.5, 2.0), "log10": (0.5, 2.0), "log1p": (-0.5, 2.0),
+                "sqrt": (0.5, 2.0), "asin": (-0.7, 0.7), "acos": (-0.7, 0.7), "atanh": (-0.7, 0.7),
+                "acosh": (1.5, 3.0), "tan": (-1.0, 1.0)}
 CASES = {name: (lambda x, fn=f[name]: fn(x), (_in(*UNARY_DOMAIN.get(name, (-2.0, 2.0)), 3, 2),))
          for name, op in OPS.items() if op.kind == "elementwise" and op.arity == 1}
 CASES.update({name: (lambda x, y, fn=f[name]: fn(x, y), (_in(0.5, 2.0, 3), _in(0.5, 2.0, 2, 3)))
@@ -57,6 +59,8 @@ CASES.update({
     "astype": (lambda x: f["astype"](x, dtype=np.float64), (_in(-1, 1, 3),)),
     "contiguous": (lambda x: f["contiguous"](x), (_in(-1, 1, 3),)),
     "binary_cross_entropy": (lambda p, t: f["binary_cross_entropy"](p, t), (_in(0.2, 0.8, 4), _in(0, 1, 4))),
+    "binary_cross_entropy_with_logits": (lambda x, t, w, pw: f["binary_cross_entropy_with_logits"](x, t, w, pw),
+                                         (_in(-2, 2, 3, 4), _in(0, 1, 3, 4), _in(0.5, 2, 3, 1), _in(0.5, 2, 4))),
     "linear": (lambda x, w, b: f["linear"](x, w, b), (_in(-1, 1, 2, 3), W, _in(-1, 1, 4))),
     "one_hot": (lambda x: x * f["one_hot"](np.array([0, 2]), classes=3, dtype=np.float64), (_in(-1, 1, 2, 3),)),
     "softmax_cross_entropy": (lambda x: f["softmax_cross_entropy"](x, np.array([1, 0, 3])), (_in(-1, 1, 3, 4),)),

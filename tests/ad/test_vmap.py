@@ -120,6 +120,16 @@ ARRAY_CASES = {
     "astype": (lambda x: f["astype"](x, dtype=np.float32), (_pos(B, 2),), (0,)),
     "contiguous": (lambda x: f["contiguous"](x), (_pos(B, 2),), (0,)),
     "binary_cross_entropy": (lambda p, t: f["binary_cross_entropy"](p, t), (_pos(B, 4), _pos(4)), (0, None)),
+    "binary_cross_entropy_with_logits mean": (lambda x, t: f["binary_cross_entropy_with_logits"](x, t, 1.0, 1.0),
+                                              (_pos(B, 2, 3) - 0.5, _pos(B, 2, 3)), (0, 0)),
+    "binary_cross_entropy_with_logits sum": (
+        lambda x, t, w, pw: f["binary_cross_entropy_with_logits"](x, t, w, pw, reduction="sum"),
+        (_pos(B, 2, 3) - 0.5, _pos(2, 3), _pos(B, 2, 1), _pos(3)), (0, None, 0, None)),
+    "binary_cross_entropy_with_logits none": (
+        lambda x, t, pw: f["binary_cross_entropy_with_logits"](x, t, 1.0, pw, reduction="none"),
+        (_pos(3) - 0.5, _pos(B, 2, 3), _pos(3, B)), (None, 0, 1)),
+    "binary_cross_entropy_with_logits scalar": (
+        lambda x, t: f["binary_cross_entropy_with_logits"](x, t, 1.0, 1.0), (_pos(B) - 0.5, _pos(B)), (0, 0)),
     "linear (batch of inputs)": (lambda x: f["linear"](x, W, 0.5), (_pos(B, 2, 4),), (0,)),
     "linear (vector inputs)": (lambda x: f["linear"](x, W, np.ones(3)), (_pos(B, 4),), (0,)),
     "linear (batched weights)": (lambda x, w, b: f["linear"](x, w, b), (_pos(2, 4), _pos(B, 3, 4), _pos(B, 3)),
@@ -146,6 +156,7 @@ def _cplx(*shape):
 
 CONV = {"stride": (1, 2), "padding": ((1, 0), (1, 1)), "dilation": (1, 1)}
 IDX = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])  # unique along axis 0, as scatter wants
+T = np.array([[0.0, 1.0, 0.3], [0.8, 0.5, 1.0]])  # targets
 ARRAY_CASES.update({
     # linear algebra on stacks of matrices
     "inv": (lambda a: f["inv"](a), (_spd(B, 3),), (0,)),
@@ -344,6 +355,9 @@ def test_methods_and_control_flow_free_code_batch():
      (_pos(B, 2, 2, 5, 4), _pos(B, 3, 2, 3, 2))),
     ("einsum and diagonals", lambda a, b: dk.sum(f["diagonal"](f["einsum"]([a, b], subscripts="ij,jk->ik")) ** 2)
      + dk.sum(f["tril"](a[:, :2]) * f["diag_embed"](b[0, :2])), (_pos(B, 2, 3), _pos(B, 3, 2))),
+    ("logit losses", lambda x, w: f["binary_cross_entropy_with_logits"](x, T, w[:1], w[1], reduction="sum")
+     + dk.sum(f["binary_cross_entropy_with_logits"](x * w[2], 0.25, 1.0, 2.0, reduction="none") ** 2),
+     (_pos(B, 2, 3) - 0.5, _pos(B, 3, 3))),
 ])
 def test_per_example_gradients_through_the_array_vocabulary(name, loss, args):
     """vmap(grad(...)) runs the rules' own batching rules (a conv's rule is conv_transpose and conv_weight)."""

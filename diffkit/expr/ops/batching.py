@@ -411,3 +411,15 @@ def cross_entropy_rule(op: Op, args: tuple, batched: tuple, params: dict) -> Any
     if reduction == "none":
         return losses
     return apply(OPS["mean" if reduction == "mean" else "sum"], losses, axis=1)
+
+
+def bce_with_logits_rule(op: Op, args: tuple, batched: tuple, params: dict) -> Any:
+    """Binary cross-entropy of logits: the arguments broadcast as an elementwise op's do, so they line up
+    from the right and the op runs once unreduced; each example's losses are then reduced over its own
+    axes (``mean`` divides by the example's broadcast size, as the op does)."""
+    losses = broadcast(op, args, batched, {**params, "reduction": "none"})
+    reduction = params.get("reduction", "mean")
+    per_example = tuple(range(1, _ndim(losses)))
+    if reduction == "none" or not per_example:
+        return losses
+    return apply(OPS["mean" if reduction == "mean" else "sum"], losses, axis=per_example)

@@ -278,6 +278,6 @@ binary_cross_entropy_with_logits = _defop(
     vjp=(_bcel_vjp_x, _bcel_vjp_t, _bcel_vjp_w, _bcel_vjp_pw),
     vjp_arrays=_bcel_vjp_arrays,
     kind="reduction", cost=lambda out, args, params: 8 * _bcel_size(*args),
-    template="bce_with_logits({0}, {1})",
+    template="bce_with_logits({0}, {1})", batch=batching.bce_with_logits_rule,
     doc="binary cross-entropy of logits x against targets t, weight w and positive-class weight pw, stably",
 )
