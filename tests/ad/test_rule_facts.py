@@ -10,6 +10,11 @@ from diffkit.expr.ops import EXPR_OPS, OPS
 RNG = np.random.default_rng(0)
 
 
+# The rules that hand the cotangent on unchanged (the argument's slope is 1): they cost nothing.
+# d(x mod y)/dx = 1, as d(x - y)/dx: mod's first rule is sub's.
+PASS_THROUGH = {"add": {0, 1}, "sub": {0}, "mod": {0}}
+
+
 @pytest.mark.parametrize("name", sorted(n for n, op in EXPR_OPS.items() if op.vjp is not None))
 def test_a_rule_reads_no_input_its_op_says_it_does_not(name):
     op = OPS[name]
@@ -17,7 +22,8 @@ def test_a_rule_reads_no_input_its_op_says_it_does_not(name):
         reads = elementwise_reads(op, needs)
         if not op.reads_inputs:
             assert not any(i >= 0 for i in reads)
-        assert elementwise_cost(op, needs) >= (0 if name in ("add", "neg", "sub") else 1)
+        passed_on = all(i in PASS_THROUGH.get(name, ()) for i, need in enumerate(needs) if need)
+        assert elementwise_cost(op, needs) >= (0 if passed_on else 1), needs
 
 
 def test_reads_of_the_classic_rules():
