@@ -75,8 +75,8 @@ def test_shape_queries_and_value_only_functions():
 def test_refusals_name_the_function():
     with pytest.raises(dk.ArgumentTypeError, match="np.fft.fft has no diffkit version"):
         dk.ad.grad(lambda x: np.fft.fft(x).real.sum())(x0)
-    with pytest.raises(dk.ArgumentTypeError, match="np.log1p has no diffkit version"):
-        dk.ad.grad(lambda x: np.log1p(x).sum())(x0)  # a ufunc the table doesn't have
+    with pytest.raises(dk.ArgumentTypeError, match="np.logaddexp2 has no diffkit version"):
+        dk.ad.grad(lambda x: np.logaddexp2(x, 1.0).sum())(x0)  # a ufunc the table doesn't have
     with pytest.raises(dk.ArgumentTypeError, match="out="):
         dk.ad.grad(lambda x: np.cumsum(x, out=np.zeros(2)).sum())(x0)
     with pytest.raises(dk.BatchingError, match="np.percentile"):  # would see the whole batch
