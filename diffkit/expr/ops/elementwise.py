@@ -22,7 +22,7 @@ from ..sympy_functions import divide as _sympy_div
 from ..sympy_functions import minmax as _sympy_binary
 from ..sympy_functions import power as _sympy_pow
 from .core import _defop
-from .select import both, select
+from .select import both, generic, select
 from .support import is_complex
 
 add = _defop(
@@ -98,6 +98,8 @@ def _pow_base_rule(s, x, y):
     each term costs one product more, not two."""
     if isinstance(y, _PYTHON_NUMBERS):
         return s * 0.0 if y == 0 else s * y * x ** (y - 1)
+    if generic(x):
+        return s * y * x ** (y - 1)
     overflows = not_equal(0.0 * x ** (y - 1), 0.0)  # x^(y-1) is inf or nan
     return s * y * select(both(equal(y, 0.0), overflows), 1.0, x) ** (y - 1)
 
@@ -105,6 +107,8 @@ def _pow_base_rule(s, x, y):
 def _pow_exponent_slope(a, x, y):
     """d x^y / dy = x^y log x, and 0 where x = 0 and y >= 0 (PyTorch's value; the formula
     gives 0 * -inf = nan there, or -inf at y = 0)."""
+    if generic(x):
+        return a * log(x)
     return a * log(select(both(equal(x, 0.0), greater_equal(y, 0.0)), 1.0, x))
 
 
@@ -274,14 +278,16 @@ minimum = _defop(
 # Comparisons (boolean results, no derivative): masks for where() and friends.
 # ---------------------------------------------------------------------------
 
-def _comparison(name: str, symbol: str, fn) -> Callable[..., Any]:
-    return _defop(name, 2, fn, kind="comparison", template="{0} " + symbol + " {1}",
+def _comparison(name: str, symbol: str, fn, relation: type) -> Callable[..., Any]:
+    # The SymPy relation lets a rule that selects (maximum's, pow's) run on formulas:
+    # dk.symbolic.explain writes it out as a Piecewise.
+    return _defop(name, 2, fn, kind="comparison", template="{0} " + symbol + " {1}", sympy=relation,
                   doc=f"x {symbol} y, elementwise (boolean, no gradient)")
 
 
-greater = _comparison("greater", ">", lambda xp, x, y: x > y)
-greater_equal = _comparison("greater_equal", ">=", lambda xp, x, y: x >= y)
-less = _comparison("less", "<", lambda xp, x, y: x < y)
-less_equal = _comparison("less_equal", "<=", lambda xp, x, y: x <= y)
-equal = _comparison("equal", "==", lambda xp, x, y: x == y)
-not_equal = _comparison("not_equal", "!=", lambda xp, x, y: x != y)
+greater = _comparison("greater", ">", lambda xp, x, y: x > y, sp.Gt)
+greater_equal = _comparison("greater_equal", ">=", lambda xp, x, y: x >= y, sp.Ge)
+less = _comparison("less", "<", lambda xp, x, y: x < y, sp.Lt)
+less_equal = _comparison("less_equal", "<=", lambda xp, x, y: x <= y, sp.Le)
+equal = _comparison("equal", "==", lambda xp, x, y: x == y, sp.Eq)
+not_equal = _comparison("not_equal", "!=", lambda xp, x, y: x != y, sp.Ne)
