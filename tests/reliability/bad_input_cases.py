@@ -349,7 +349,8 @@ def _cli_case(c: CliCase) -> Case:
         return Case("diffkit CLI", c.situation, c.code, lambda c=c: _cli_note(*c.argv), Returns,
                     check=lambda note, c=c: re.search(c.match, note) is not None, result=c.result)
     return Case("diffkit CLI", c.situation, c.code, lambda c=c: _cli(*c.argv), SystemExit,
-                f"exit status {c.status}: " + ("" if c.match.startswith("^") else ".*") + c.match)
+                # a match that starts with ^ is anchored at the start of the line, just after the status
+                f"exit status {c.status}: " + (c.match[1:] if c.match.startswith("^") else ".*" + c.match))
 
 
 _tmp_file("bad_syntax.py", "def f(x:\n    pass\n")
