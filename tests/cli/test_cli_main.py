@@ -163,10 +163,13 @@ def test_expression_files(tmp_path, capsys):
     (tmp_path / "f.txt").write_text("s = x * y\nt = s + x\n")
     assert main(["eval", "-f", str(tmp_path / "f.txt"), "--at", "x=2", "y=3"]) == 0
     assert capsys.readouterr().out.rstrip().splitlines()[-1].split()[-1] == "8"  # a program: t = 2*3 + 2
-    (tmp_path / "g.txt").write_text("x^2  # a comment\n")
+    (tmp_path / "g.txt").write_text("x^2\n")
     assert main(["compare", "@" + str(tmp_path / "g.txt"), "--at", "x=3", "--methods", "reverse"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("gradient of x^2 w.r.t. (x) at x=3") and "comment" not in out
+    assert capsys.readouterr().out.startswith("gradient of x^2 w.r.t. (x) at x=3")
+    (tmp_path / "c.txt").write_text("x^2  # a <b>comment</b>\n")  # a file holds an expression: no comments
+    assert main(["compare", "@" + str(tmp_path / "c.txt"), "--at", "x=3", "--methods", "reverse"]) == 2
+    captured = capsys.readouterr()
+    assert "comments (#) are not allowed" in captured.err and "<b>" not in captured.err + captured.out
     assert main(["eval", "x", "-f", str(tmp_path / "g.txt"), "--at", "x=1"]) == 2
     assert "not both" in capsys.readouterr().err
 
