@@ -45,16 +45,20 @@ def _flat(expressions: Any, kind: str, wrt: tuple) -> tuple[list, tuple]:
     return [expressions], ()
 
 
-def symbolic_reference(f: Expr, at: Mapping[str, Any], wrt: tuple, kind: str, order: int = 1
-                       ) -> tuple[np.ndarray, str]:
-    """``(reference array, what it is)``: the symbolic derivative in higher precision than the working dtype."""
+def symbolic_reference(f: Expr, at: Mapping[str, Any], wrt: tuple, kind: str, order: int = 1,
+                       symbolic: Any = None) -> tuple[np.ndarray, str]:
+    """``(reference array, what it is)``: the symbolic derivative in higher precision than the working dtype.
+
+    ``symbolic`` is the plain :class:`~diffkit.Symbolic` that builds it, with its time limit, backend and
+    ``max_cost`` (default ``Symbolic()``: 10 s); ``dk.compare`` passes the one its methods were given.
+    """
     from ..symbolic import Symbolic
 
     values = check_broadcast(f.bind(**at))
     dtypes = sorted({str(np.asarray(v).dtype) for v in values.values()})
     held = " and ".join(dtypes)
     cast = {k: np.asarray(v, dtype=np.float64) if np.asarray(v).dtype.kind in "fiub" else v for k, v in values.items()}
-    sym = Symbolic()
+    sym = Symbolic() if symbolic is None else symbolic
     run = {"gradient": lambda: sym.gradient(f, cast, wrt), "jacobian": lambda: sym.jacobian(f, cast, wrt),
            "hessian": lambda: sym.hessian(f, cast, wrt),
            "derivative": lambda: sym.derivative(f, cast, wrt[0], order)}[kind]

@@ -222,6 +222,26 @@ def _fallback_reference(results: dict[str, Result | Exception], key: str,
                        f"method succeeded ({', '.join(FALLBACK_REFERENCES)})") from why
 
 
+def _symbolic_for_reference(labels: dict[str, Differentiator], results: dict[str, Result | Exception]
+                            ) -> tuple[Differentiator | None, LimitError | None]:
+    """The plain Symbolic the symbolic reference is built with: the methods' own plain one, or one with the
+    time limit, backend and ``max_cost`` of their first symbolic variant (None: the default ``Symbolic()``);
+    and the LimitError its row already gave up with, if it did."""
+    from ..symbolic import Symbolic
+
+    given = [(label, d) for label, d in labels.items() if isinstance(d, Symbolic)]
+    for label, d in given:
+        if not d.simplify and not d.cse:
+            r = results.get(label)
+            return d, r if isinstance(r, LimitError) else None
+    if not given:
+        return None, None
+    d = given[0][1]
+    plain = Symbolic(backend=d.backend.name, time_limit=d.time_limit)
+    plain.max_cost = d.max_cost
+    return plain, None
+
+
 def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiator] | None = None,
             reference: str | Differentiator | Any = "symbolic", wrt: Sequence[str] | None = None,
             kind: str | None = None, order: int = 1, peers: bool = False) -> Comparison:
@@ -240,7 +260,9 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     reference : "symbolic", a label, a Differentiator, or an array
         What the errors are measured against (default: the symbolic derivative, evaluated
         to 30 digits at the point as its dtype holds it, whatever the working dtype; see
-        :mod:`diffkit.compare.reference`). The table's footer says exactly what it was.
+        :mod:`diffkit.compare.reference`), built under the time limit of the symbolic method in
+        ``methods`` where there is one (``Symbolic(time_limit=0.5)`` limits the reference to 0.5 s too).
+        The table's footer says exactly what it was.
     wrt : sequence of str, optional
         Variables to differentiate with respect to (default: all; for ``kind="derivative"``
         the only one).
@@ -321,8 +343,11 @@ def compare(f: Any, at: Mapping[str, Any], methods: Sequence[str | Differentiato
     if isinstance(reference, str) and _ALIASES.get(reference, reference) == "symbolic":
         from .reference import symbolic_reference
 
+        sym, gave_up = _symbolic_for_reference(labels, results)
         try:
-            ref_array, ref_name = symbolic_reference(f, at, names, kind, order)
+            if gave_up is not None:  # the same derivative under the same limits: it gave up in its row already
+                raise gave_up
+            ref_array, ref_name = symbolic_reference(f, at, names, kind, order, symbolic=sym)
         except Exception as err:  # SymPy gave up or failed (1/x at 0): the next exact method's, and the note says so
             ref_array, ref_name, failure = _fallback_reference(results, "symbolic", err)
     elif isinstance(reference, str):

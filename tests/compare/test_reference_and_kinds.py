@@ -29,6 +29,23 @@ def test_many_grid_points_fall_back_to_float64_and_say_so():
     assert c.errors("reverse")[0] < 1e-13
 
 
+def test_the_symbolic_reference_keeps_the_methods_time_limit(monkeypatch):
+    """The reference is built under the limits of the Symbolic in methods, not a fresh one's 10 s."""
+    from diffkit.compare import reference
+
+    used = []
+    real = reference.symbolic_reference
+    monkeypatch.setattr(reference, "symbolic_reference",
+                        lambda *a, symbolic=None, **k: used.append(symbolic) or real(*a, symbolic=symbolic, **k))
+    plain = dk.Symbolic(time_limit=7.5)
+    dk.compare("x^3", at={"x": 2.0}, methods=[plain, "reverse"])
+    dk.compare("x^3", at={"x": 2.0}, methods=[dk.Symbolic(simplify=True, time_limit=2.5), "reverse"])
+    dk.compare("x^3", at={"x": 2.0}, methods=["reverse"])
+    assert used[0] is plain
+    assert used[1].time_limit == 2.5 and not used[1].simplify  # a variant's limit, the plain derivative
+    assert used[2] is None  # no symbolic method: Symbolic()'s defaults
+
+
 def test_compare_hessians_and_higher_derivatives():
     h = dk.compare(LECTURE, at={"x1": 2.0, "x2": 5.0}, methods=["reverse", "central", "complex-step"],
                    kind="hessian")
