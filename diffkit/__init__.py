@@ -39,7 +39,7 @@ from .expr.ops import (  # the array vocabulary, NumPy's names and meanings
     ravel, real, repeat, roll, rollaxis, rot90, scatter, scatter_add, select, sort, split, squeeze, swapaxes,
     take_along_axis, tensordot, tile, topk, tril, triu, vsplit, vstack,
 )
-from .expr.array_functions import flatten, max, min, reciprocal, std, unsqueeze, var
+from .expr.array_functions import flatten, max, min, reciprocal, round, std, unsqueeze, var
 from .expr.ops import (  # the rest of the expression vocabulary
     acos, acosh, asinh, atan2, atanh, cbrt, ceil, cosh, erf, erfc, exp2, expm1, floor, gelu, hypot, log1p, log2,
     log10, logaddexp, mod, silu, sinc, sinh, softplus,
@@ -90,7 +90,7 @@ __all__ = [
     "real", "repeat", "roll", "rollaxis", "rot90", "scatter", "scatter_add", "select", "sort", "split",
     "squeeze", "swapaxes", "take_along_axis", "tensordot", "tile", "topk", "tril", "triu", "vsplit", "vstack",
     "linalg",
-    "max", "min", "var", "std", "unsqueeze", "flatten", "reciprocal",
+    "max", "min", "var", "std", "unsqueeze", "flatten", "reciprocal", "round",
     "acos", "acosh", "asinh", "atan2", "atanh", "cbrt", "ceil", "cosh", "erf", "erfc", "exp2", "expm1", "floor",
     "gelu", "hypot", "log1p", "log2", "log10", "logaddexp", "mod", "silu", "sinc", "sinh", "softplus",
     # methods and their comparison

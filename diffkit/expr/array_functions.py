@@ -29,7 +29,7 @@ from .ops import OPS, apply, namespace
 # This module defines max and min (PyTorch's): the builtins are not used below.
 
 __all__ = ["MaxMin", "max", "min", "amax", "amin", "var", "std", "squeeze", "unsqueeze", "flatten",
-           "reciprocal", "split", "dims", "pick"]
+           "reciprocal", "round", "split", "dims", "pick"]
 
 
 class MaxMin(NamedTuple):
@@ -267,6 +267,25 @@ def reciprocal(x: Any) -> Any:
     array([0.5 , 0.25])
     """
     return apply(OPS["div"], 1.0, x)
+
+
+def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001 - NumPy's and PyTorch's name
+    """Round to ``decimals`` places (default: the nearest integer), ties to even, as ``np.round``
+    and ``torch.round``; the slope is 0.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import diffkit as dk
+    >>> dk.round(np.array([0.5, 1.5, 2.25])).tolist(), dk.round(np.array([1.25, 2.375]), decimals=2).tolist()
+    ([0.0, 2.0, 2.0], [1.25, 2.38])
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, int):
+        raise ArgumentTypeError(f"round: decimals must be an int, not {type(decimals).__name__}")
+    if decimals == 0:
+        return apply(OPS["round"], x)
+    scale = 10.0**decimals
+    return apply(OPS["div"], apply(OPS["round"], apply(OPS["mul"], x, scale)), scale)
 
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:

@@ -466,7 +466,7 @@ _ELEMENTWISE_METHODS = {
     "asin": "asin", "acos": "acos", "atan": "atan", "atan2": "atan2", "sinh": "sinh", "cosh": "cosh",
     "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "hypot": "hypot", "log2": "log2", "log10": "log10",
     "log1p": "log1p", "expm1": "expm1", "exp2": "exp2", "logaddexp": "logaddexp", "erf": "erf", "erfc": "erfc",
-    "sinc": "sinc", "floor": "floor", "ceil": "ceil", "round": "round", "remainder": "mod",
+    "sinc": "sinc", "floor": "floor", "ceil": "ceil", "remainder": "mod",
     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2", "arcsinh": "asinh",
     "arccosh": "acosh", "arctanh": "atanh",
 }
@@ -494,6 +494,21 @@ def _elementwise_method(name: str, op_name: str):
 
 for _name, _op in _ELEMENTWISE_METHODS.items():
     setattr(ArrayMethods, _name, _elementwise_method(_name, _op))
+
+
+def _round(self, decimals: int = 0) -> Any:
+    """Round to ``decimals`` places, ties to even (PyTorch's ``Tensor.round``); slope 0.
+
+    Example
+    -------
+    >>> import diffkit as dk
+    >>> dk.tensor([1.5, 2.25]).round().tolist(), dk.tensor([1.25]).round(decimals=1).tolist()
+    ([2.0, 2.0], [1.2000000476837158])
+    """
+    return af.round(self, decimals)
+
+
+ArrayMethods.round = _round
 ArrayMethods.__mod__ = lambda self, other: apply(OPS["mod"], self, other)  # x % y, Python's remainder
 ArrayMethods.__rmod__ = lambda self, other: apply(OPS["mod"], other, self)
 

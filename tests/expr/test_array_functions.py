@@ -44,3 +44,24 @@ def test_picking_by_a_transforms_integers():
                                   [[2.0, 5.0], [30.0, 60.0]])
     with pytest.raises(dk.ArgumentTypeError, match="one per example"):
         dk.ad.vmap(lambda r, t: r[t, 0:1])(logits, np.array([2, 0]))
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, -1])
+def test_round_is_numpys_and_torchs(decimals):
+    """dk.round(x, decimals) and Tensor.round(decimals=...) round half to even as np.round and
+    torch.round do, with slope 0 in every mode."""
+    x = np.array([0.5, 1.5, 2.5, -0.5, 1.25, 2.675, 15.0, 3.14159])
+    np.testing.assert_array_equal(dk.round(x, decimals), np.round(x, decimals))
+    t = dk.tensor(x, requires_grad=True)
+    y = t.round(decimals=decimals)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), np.round(x, decimals))
+    np.testing.assert_array_equal(t.grad.numpy(), np.zeros_like(x))
+    np.testing.assert_array_equal(dk.ad.grad(lambda v: dk.round(v, decimals).sum())(x), np.zeros_like(x))
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(dk.round(x, decimals), torch.round(torch.tensor(x), decimals=decimals).numpy())
+
+
+def test_round_refuses_decimals_that_are_not_integers():
+    with pytest.raises(dk.ArgumentTypeError, match="decimals"):
+        dk.round(np.array([1.0]), 1.5)
