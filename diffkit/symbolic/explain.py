@@ -62,6 +62,18 @@ class _Formula(OpArithmetic):
         return cls(out)
 
 
+class _Constant(float):
+    """A constant of the graph inside a rule: a number to Python (a literal exponent still picks its
+    branch, ``y == 0``), a formula to the ops (``log`` of the base 2 is ``log(2)``, not 0.693...)."""
+
+    _dk_level = _Formula._dk_level
+    _dk_apply = _Formula._dk_apply
+
+
+def _constant(v: Any) -> Any:
+    return _Constant(v) if type(v) in (int, float) else v
+
+
 def _sym(v: Any) -> Any:
     if isinstance(v, _Formula):
         return v.e
@@ -228,7 +240,7 @@ def explain(f: Any, wrt: str | None = None) -> Explanation:
         """The op's JVP rule at node i, with the arguments' tangents given by ``tangent(a)`` (None: zero)."""
         node = graph.nodes[i]
         out = node.op.jvp_of(tuple(tangent(a) for a in node.args), _Formula(vals[i]),
-                             tuple(_Formula(_sym(vals[a])) if not graph.nodes[a].is_const else vals[a]
+                             tuple(_Formula(_sym(vals[a])) if not graph.nodes[a].is_const else _constant(vals[a])
                                    for a in node.args), node.params)
         return sp.S.Zero if out is None else _sym(out)
 
