@@ -6,6 +6,13 @@ its attributes, so ``parameters()``, ``state_dict()``, ``zero_grad()``,
 tree the way PyTorch does, and state-dict keys are PyTorch's (``0.weight``),
 so weights copy across both ways.
 
+This module holds Parameter, the state-dict errors and the Module class
+itself: calling with hooks, registration of parameters, buffers and
+submodules, the state dict and ``repr``. Two mixins carry the rest: walking
+the tree (:mod:`.module_tree`: ``modules()``, ``parameters()``...) and the
+settings that reach every parameter (:mod:`.module_modes`: ``train``/``eval``,
+``requires_grad_``, ``zero_grad``, ``to``...).
+
 Example
 -------
 >>> import diffkit as dk
@@ -28,17 +35,20 @@ tensor([[0.]], requires_grad=True)
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..ad.backend import device_and_dtype, device_of, namespace_of, normalize_device, resolve_dtype, to_device
+from ..ad.backend import device_of, namespace_of, to_device
 from ..ad.grad_mode import no_grad
 from ..ad.hooks import RemovableHandle
 from ..ad.tensor import Tensor
-from ..errors import ArgumentError, ArgumentTypeError, DiffkitError, ShapeError
+from ..errors import ArgumentTypeError, DiffkitError, ShapeError
 from .hooks import add_hook, call_with_hooks
+from .module_modes import ModuleModes
+from .module_modes import _zero_grad as _zero_grad
+from .module_tree import ModuleTree
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys", "StateDictError", "StateDictShapeError"]
 
@@ -187,7 +197,7 @@ def _add_indent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
 
 
-class Module:
+class Module(ModuleTree, ModuleModes):
     """Base class of all models and layers (PyTorch's ``nn.Module``).
 
     Subclasses call ``super().__init__()`` first, assign Parameters and
@@ -487,244 +497,6 @@ class Module:
             names.update(d.get(key, {}))
         return sorted(n for n in names if not n[0].isdigit())
 
-    # ---------------------------------------------------------------- iteration
-    def named_modules(self, memo: set | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """``(name, module)`` for this module and every module below it, depth first.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
-        >>> [name for name, _ in net.named_modules()]
-        ['', '0', '1']
-        """
-        if memo is None:
-            memo = set()
-        if remove_duplicate:
-            if id(self) in memo:
-                return
-            memo.add(id(self))
-        yield prefix, self
-        for name, module in self._modules.items():
-            if module is None:
-                continue
-            sub = prefix + ("." if prefix else "") + name
-            yield from module.named_modules(memo, sub, remove_duplicate)
-
-    def modules(self) -> Iterator[Module]:
-        """This module and every module below it (each once).
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> [type(m).__name__ for m in nn.Sequential(nn.Linear(2, 3), nn.ReLU()).modules()]
-        ['Sequential', 'Linear', 'ReLU']
-        """
-        for _, module in self.named_modules():
-            yield module
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """``(name, module)`` for the immediate children (each once).
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> [name for name, _ in nn.Sequential(nn.Linear(2, 3), nn.ReLU()).named_children()]
-        ['0', '1']
-        """
-        seen = set()
-        for name, module in self._modules.items():
-            if module is not None and id(module) not in seen:
-                seen.add(id(module))
-                yield name, module
-
-    def children(self) -> Iterator[Module]:
-        """The immediate child modules.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> list(nn.Sequential(nn.ReLU(), nn.Tanh()).children())
-        [ReLU(), Tanh()]
-        """
-        for _, module in self.named_children():
-            yield module
-
-    def _named_members(self, registry: str, prefix: str, recurse: bool,
-                       remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
-        seen: set[int] = set()
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
-            else [(prefix, self)]
-        for mod_prefix, module in mods:
-            for name, value in module.__dict__[registry].items():
-                if value is None:
-                    continue
-                if remove_duplicate:
-                    if id(value) in seen:
-                        continue
-                    seen.add(id(value))
-                yield mod_prefix + ("." if mod_prefix else "") + name, value
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """``(name, parameter)`` pairs; a parameter shared by two layers comes once.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> [(n, tuple(p.shape)) for n, p in nn.Linear(2, 3).named_parameters()]
-        [('weight', (3, 2)), ('bias', (3,))]
-        """
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        """The parameters of this module and (``recurse``) of every module below it.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 2))
-        >>> [tuple(p.shape) for p in model.parameters()]
-        [(3, 2), (3,), (2, 3), (2,)]
-        """
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
-        """``(name, buffer)`` pairs.
-
-        Example
-        -------
-        >>> import diffkit as dk
-        >>> from diffkit import nn
-        >>> m = nn.Module(); m.register_buffer("count", dk.tensor(0.0))
-        >>> [n for n, _ in m.named_buffers()]
-        ['count']
-        """
-        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse: bool = True) -> Iterator[Any]:
-        """The buffers of this module and (``recurse``) of every module below it.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> list(nn.Linear(2, 2).buffers())
-        []
-        """
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
-
-    def get_submodule(self, target: str) -> Module:
-        """The module at a dotted path such as ``"0"`` or ``"encoder.layers.1"``.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> nn.Sequential(nn.Linear(2, 3), nn.ReLU()).get_submodule("1")
-        ReLU()
-        """
-        module = self
-        if target == "":
-            return module
-        for part in target.split("."):
-            sub = module._modules.get(part)
-            if sub is None:
-                raise AttributeError(f"{type(module).__name__} has no submodule '{part}' (looking up '{target}')")
-            module = sub
-        return module
-
-    def get_parameter(self, target: str) -> Parameter:
-        """The parameter at a dotted path such as ``"0.weight"``.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> tuple(nn.Sequential(nn.Linear(2, 3)).get_parameter("0.weight").shape)
-        (3, 2)
-        """
-        path, _, name = target.rpartition(".")
-        module = self.get_submodule(path)
-        param = module._parameters.get(name)
-        if param is None:
-            raise AttributeError(f"{type(module).__name__} has no parameter '{name}' (looking up '{target}')")
-        return param
-
-    def apply(self, fn: Callable[[Module], Any]) -> Module:
-        """Call ``fn`` on every submodule (children first) and then on this module; returns self.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> seen = []
-        >>> _ = nn.Sequential(nn.ReLU(), nn.Tanh()).apply(lambda m: seen.append(type(m).__name__))
-        >>> seen
-        ['ReLU', 'Tanh', 'Sequential']
-        """
-        for module in self.children():
-            module.apply(fn)
-        fn(self)
-        return self
-
-    # --------------------------------------------------------------- modes, grads
-    def train(self, mode: bool = True) -> Module:
-        """Set training mode (``mode=False`` is evaluation mode) here and below; returns self.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> model = nn.Sequential(nn.Dropout(0.5))
-        >>> model.eval()[0].training, model.train()[0].training
-        (False, True)
-        """
-        if not isinstance(mode, bool):
-            raise ArgumentError("training mode is expected to be boolean")
-        for module in self.modules():
-            module.__dict__["training"] = mode
-        return self
-
-    def eval(self) -> Module:
-        """Set evaluation mode (dropout off); same as ``train(False)``.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> nn.Dropout().eval().training
-        False
-        """
-        return self.train(False)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Switch gradient recording of every parameter on or off (freeze a model); returns self.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> layer = nn.Linear(2, 2).requires_grad_(False)
-        >>> [p.requires_grad for p in layer.parameters()]
-        [False, False]
-        """
-        for p in self.parameters():
-            p.requires_grad_(requires_grad)
-        return self
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients of all parameters: to ``None`` (default) or to zeros in place.
-
-        Example
-        -------
-        >>> import numpy as np
-        >>> from diffkit import nn
-        >>> layer = nn.Linear(2, 1)
-        >>> layer(np.ones((1, 2))).sum().backward()
-        >>> layer.zero_grad(); layer.weight.grad is None
-        True
-        """
-        for p in self.parameters():
-            _zero_grad(p, set_to_none)
-
     # ---------------------------------------------------------------- state dict
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         for name, p in self._parameters.items():
@@ -826,99 +598,6 @@ class Module:
             _assign(target, value)
         return IncompatibleKeys(missing, unexpected)
 
-    # ------------------------------------------------------------ device, dtype
-    def _apply_to_tensors(self, fn: Callable[[Any], Any]) -> Module:
-        for module in self.modules():
-            for p in module._parameters.values():
-                if p is None:
-                    continue
-                new = fn(p._data)
-                if new is not p._data:
-                    p.data = new
-                    if p.grad is not None:
-                        p.grad.data = fn(p.grad._data)
-            for b in module._buffers.values():
-                if b is not None:
-                    b.data = fn(b._data)
-        return self
-
-    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
-        """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place.
-
-        ``to("cpu")``, ``to("cuda")``, ``to(np.float64)``, ``to("cuda", np.float32)``
-        or keywords. Parameters keep their identity, so an optimizer built
-        before still updates them. Returns self.
-
-        Example
-        -------
-        >>> import numpy as np
-        >>> from diffkit import nn
-        >>> layer = nn.Linear(2, 2).to(np.float64)
-        >>> layer.weight.dtype
-        dtype('float64')
-        """
-        device, dtype = device_and_dtype(args, device, dtype, Tensor)
-        target = None if device is None else normalize_device(device)
-        cast = None if dtype is None else np.dtype(resolve_dtype(np, dtype))
-        if cast is not None and cast.kind not in "fc":
-            raise ArgumentTypeError(f"Module.to only accepts floating point or complex dtypes, got {cast}")
-
-        def fn(arr: Any) -> Any:
-            if target is not None:
-                arr = to_device(arr, target)
-            if cast is not None and arr.dtype.kind in "fc" and arr.dtype != cast:
-                arr = arr.astype(cast)
-            return arr
-
-        return self._apply_to_tensors(fn)
-
-    def cpu(self) -> Module:
-        """Move everything to the CPU (NumPy); returns self.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> nn.Linear(1, 1).cpu().weight.device
-        'cpu'
-        """
-        return self.to("cpu")
-
-    def cuda(self) -> Module:
-        """Move everything to the GPU (CuPy); raises BackendError without one.
-
-        Example
-        -------
-        >>> import diffkit as dk
-        >>> from diffkit import nn
-        >>> m = nn.Linear(1, 1)
-        >>> m.cuda().weight.device if dk.ad.backend.cuda_available() else "cuda"  # no GPU: BackendError
-        'cuda'
-        """
-        return self.to("cuda")
-
-    def double(self) -> Module:
-        """Cast floating parameters and buffers to float64; returns self.
-
-        Example
-        -------
-        >>> from diffkit import nn
-        >>> nn.Linear(1, 1).double().weight.dtype
-        dtype('float64')
-        """
-        return self.to(np.float64)
-
-    def float(self) -> Module:
-        """Cast floating parameters and buffers to float32; returns self.
-
-        Example
-        -------
-        >>> import numpy as np
-        >>> from diffkit import nn
-        >>> nn.Linear(1, 1, dtype=np.float64).float().weight.dtype
-        dtype('float32')
-        """
-        return self.to(np.float32)
-
     # ------------------------------------------------------------------- printing
     def extra_repr(self) -> str:
         """The text between the parentheses of this module's repr (override in layers).
@@ -946,17 +625,3 @@ class Module:
             else:
                 body = "\n  " + "\n  ".join(lines) + "\n"
         return f"{self._get_name()}({body})"
-
-
-def _zero_grad(p: Any, set_to_none: bool) -> None:
-    g = p.grad
-    if g is None:
-        return
-    if set_to_none:
-        p.grad = None
-    else:
-        if g.grad_fn is not None:
-            g = g.detach()
-            p.grad = g
-        with no_grad():
-            g.zero_()
