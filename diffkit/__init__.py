@@ -4,7 +4,7 @@ Example
 -------
 >>> import diffkit as dk
 >>> f = dk.expr("log(x1) + x1*x2 - sin(x2)")
->>> round(float(f(x1=2.0, x2=5.0)), 3)
+>>> print(f"{f(x1=2.0, x2=5.0):.3f}")
 11.652
 >>> dk.ReverseMode().gradient(f, at={"x1": 2.0, "x2": 5.0}).gradient["x1"]
 5.5
