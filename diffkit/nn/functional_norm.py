@@ -25,6 +25,7 @@ from ..ad.backend import namespace_of
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ShapeError
 from ..expr import ops
+from ..expr.ops.support import channel_mean
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -88,9 +89,9 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
             # the batch's statistics, computed once: for the running averages and for the op
             raw = _raw(input)
             xp = namespace_of(raw)
-            mean = xp.mean(raw, axis=axis, keepdims=True)
+            mean = channel_mean(xp, raw, axis)
             centred = raw - mean
-            var = xp.mean(centred * centred, axis=axis, keepdims=True)
+            var = channel_mean(xp, centred * centred, axis)
             stats = {"mean": mean, "var": var}
             if running_mean is not None:
                 _update(running_mean, xp.reshape(mean, (channels,)), momentum)

@@ -36,6 +36,7 @@ from .batching import _shift, trailing
 from .core import _defop
 from .elementwise import sqrt
 from .reductions import mean
+from .support import channel_mean
 
 __all__ = ["normalize"]
 
@@ -43,10 +44,10 @@ __all__ = ["normalize"]
 def _stats(xp, x, axis, mean, var):
     """x's mean and biased variance over axis (kept), unless the caller gave them."""
     if mean is None:
-        mean = xp.mean(x, axis=axis, keepdims=True)
+        mean = channel_mean(xp, x, axis)
     if var is None:
         d = x - mean
-        var = xp.mean(d * d, axis=axis, keepdims=True)
+        var = channel_mean(xp, d * d, axis)
     return mean, var
 
 
@@ -101,8 +102,8 @@ def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None):
         return [gx if needs[0] else None, g * xhat if needs[1] else None, g if needs[2] else None]
     # one weight per group (batch and group norm's): the means that the projection needs are, times the
     # group's size, the weight's and the bias' cotangents
-    mean_g = xp.mean(g, axis=axis, keepdims=True)
-    mean_gx = xp.mean(g * xhat, axis=axis, keepdims=True)
+    mean_g = channel_mean(xp, g, axis)
+    mean_gx = channel_mean(xp, g * xhat, axis)
     count = math.prod(x.shape[a] for a in axis)
     gx = (g - mean_g - xhat * mean_gx) * (inv * weight) if needs[0] else None
     return [gx, mean_gx * count if needs[1] else None, mean_g * count if needs[2] else None]
