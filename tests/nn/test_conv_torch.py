@@ -208,3 +208,19 @@ def test_lenet_like_stack_matches_torch_in_float32():
     assert lo.item() == pytest.approx(lt.item(), rel=1e-5)
     for (name, p), tp in zip(ours.named_parameters(), theirs.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_max_pool_gradient_survives_an_in_place_change_of_its_output_and_infinite_cotangents():
+    """An in-place clamp after the pooling changes its output; the gradient still goes to each
+    window's first maximum of the input (ties included), and an infinite cotangent stays in its place."""
+    x = RNG.standard_normal((4, 3, 8, 6))
+    x[0, 0, :2, :2] = 0.25  # a tie
+    xo, xt = dk.tensor(x, requires_grad=True), torch.from_numpy(x.copy()).requires_grad_()
+    yo, yt = nn.MaxPool2d(2)(xo), torch.nn.MaxPool2d(2)(xt)
+    yo.clamp_(min=0.0)
+    yt.clamp_(min=0.0)
+    g = RNG.standard_normal(tuple(yt.shape))
+    g[1, 1, 0, 0] = np.inf
+    yo.backward(dk.tensor(g))
+    yt.backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(xo.grad.numpy(), xt.grad.numpy())
