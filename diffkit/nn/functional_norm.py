@@ -25,7 +25,7 @@ from ..ad.backend import namespace_of
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ShapeError
 from ..expr import ops
-from ..expr.ops.support import channel_mean
+from ..expr.ops.support import channel_stats
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -89,9 +89,7 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
             # the batch's statistics, computed once: for the running averages and for the op
             raw = _raw(input)
             xp = namespace_of(raw)
-            mean = channel_mean(xp, raw, axis)
-            centred = raw - mean
-            var = channel_mean(xp, centred * centred, axis)
+            mean, var = channel_stats(xp, raw, axis)
             stats = {"mean": mean, "var": var}
             if running_mean is not None:
                 _update(running_mean, xp.reshape(mean, (channels,)), momentum)

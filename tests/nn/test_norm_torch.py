@@ -228,3 +228,30 @@ def test_a_small_cnn_trains_like_torch_for_a_few_steps():
     theirs.eval()
     np.testing.assert_allclose(ours(dk.tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-9,
                                atol=1e-9)
+
+
+def test_batch_norm_keeps_its_digits_far_from_zero_in_float32():
+    """Values near 1000 with spread 1 in float32: outputs, input gradients and running statistics are as
+    close to the float64 result as torch's own float32 ones (within 2x), for both memory layouts."""
+    rng = np.random.default_rng(5)
+    base = (1000 + rng.standard_normal((16, 4, 5, 5))).astype(np.float32)
+    g = rng.standard_normal(base.shape).astype(np.float32)
+    x64 = torch.from_numpy(base.astype(np.float64)).requires_grad_()
+    ref = torch.nn.BatchNorm2d(4).double()
+    ref(x64).backward(torch.from_numpy(g.astype(np.float64)))
+    xt = torch.from_numpy(base.copy()).requires_grad_()
+    theirs = torch.nn.BatchNorm2d(4)
+    yt = theirs(xt)
+    yt.backward(torch.from_numpy(g))
+    y64 = torch.nn.functional.batch_norm(x64.detach(), None, None, ref.weight.detach(), ref.bias.detach(),
+                                         training=True).numpy()
+    for x in (base, np.moveaxis(np.ascontiguousarray(np.moveaxis(base, 1, -1)), -1, 1)):  # channels last too
+        xo = dk.tensor(x, requires_grad=True)
+        ours = nn.BatchNorm2d(4)
+        yo = ours(xo)
+        yo.backward(dk.tensor(g))
+        for mine, torchs, exact in ((yo.detach().numpy(), yt.detach().numpy(), y64),
+                                    (xo.grad.numpy(), xt.grad.numpy(), x64.grad.numpy()),
+                                    (ours.running_var.numpy(), theirs.running_var.numpy(),
+                                     ref.running_var.detach().numpy())):
+            assert np.abs(mine - exact).max() <= 2 * np.abs(torchs - exact).max() + 1e-7

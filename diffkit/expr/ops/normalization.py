@@ -36,13 +36,15 @@ from .batching import _shift, trailing
 from .core import _defop
 from .elementwise import sqrt
 from .reductions import mean
-from .support import channel_mean
+from .support import channel_mean, channel_stats
 
 __all__ = ["normalize"]
 
 
 def _stats(xp, x, axis, mean, var):
     """x's mean and biased variance over axis (kept), unless the caller gave them."""
+    if mean is None and var is None:
+        return channel_stats(xp, x, axis)
     if mean is None:
         mean = channel_mean(xp, x, axis)
     if var is None:
@@ -53,6 +55,14 @@ def _stats(xp, x, axis, mean, var):
 
 def _normalize_impl(xp, x, weight, bias, axis, eps=1e-5, mean=None, var=None):
     mean, var = _stats(xp, x, axis, mean, var)
+    if _per_group(weight, axis, x.ndim) and _per_group(bias, axis, x.ndim):
+        # one scale per group (batch norm's): (x - mu) a + beta with a = w / sigma, three passes over x
+        # instead of four; x - mu first keeps the digits when the mean is large against the spread
+        out = x - mean
+        out *= weight / xp.sqrt(var + eps)
+        if not (isinstance(bias, float) and bias == 0.0):
+            out += bias
+        return out
     d = x - mean
     d /= xp.sqrt(var + eps)
     if not (isinstance(weight, float) and weight == 1.0):
@@ -95,17 +105,26 @@ def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None):
     x, weight, bias = args
     mean, var = _stats(xp, x, axis, mean, var)
     inv = 1.0 / xp.sqrt(var + eps)
-    xhat = (x - mean) * inv
     if not (_per_group(weight, axis, x.ndim) and _per_group(bias, axis, x.ndim)):
+        xhat = (x - mean) * inv
         gh = g * weight  # parameters that vary along the normalised axes (layer norm's)
         gx = inv * (gh - xp.mean(gh, axis=axis, keepdims=True) - xhat * xp.mean(gh * xhat, axis=axis, keepdims=True))
         return [gx if needs[0] else None, g * xhat if needs[1] else None, g if needs[2] else None]
     # one weight per group (batch and group norm's): the means that the projection needs are, times the
     # group's size, the weight's and the bias' cotangents
+    # gx = (g - mean(g) - x̂ mean(g x̂)) w / sigma as (g - mean(g)) a + (x - mu) b with a and b per group:
+    # six passes over the arrays instead of nine, still on x - mu (PyTorch's kernel too), which keeps
+    # its digits when the mean is large against the spread
+    centred = x - mean
     mean_g = channel_mean(xp, g, axis)
-    mean_gx = channel_mean(xp, g * xhat, axis)
+    mean_gx = channel_mean(xp, g * centred, axis) * inv
     count = math.prod(x.shape[a] for a in axis)
-    gx = (g - mean_g - xhat * mean_gx) * (inv * weight) if needs[0] else None
+    gx = None
+    if needs[0]:
+        a = inv * weight
+        gx = g - mean_g
+        gx *= a
+        gx += centred * (-a * inv * mean_gx)
     return [gx, mean_gx * count if needs[1] else None, mean_g * count if needs[2] else None]
 
 

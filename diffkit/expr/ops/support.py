@@ -27,7 +27,7 @@ from .core import namespace
 
 __all__ = ["axis_index", "along", "xp_of", "zeros", "constant", "is_complex", "check_matrix",
            "flops_per_matrix", "plain",
-           "is_floating", "in_namespace", "channel_mean"]
+           "is_floating", "in_namespace", "channel_mean", "channel_stats"]
 
 
 def axis_index(axis: Any, ndim: int, name: str = "axis") -> int:
@@ -184,3 +184,22 @@ def channel_mean(xp: Any, x: Any, axis: tuple) -> Any:
         if last.flags.c_contiguous:  # channels last in memory (a convolution's output): one product
             return (_numpy.ones(n * inner, dtype=x.dtype) @ last.reshape(n * inner, c) / (n * inner)).reshape(keep)
     return xp.mean(x, axis=axis, keepdims=True)
+
+
+def channel_stats(xp: Any, x: Any, axis: tuple) -> tuple[Any, Any]:
+    """Mean and biased variance over ``axis`` (kept), as :func:`channel_mean` computes means, corrected by
+    the mean of ``x - mean`` (the shifted-data formula): in float32 the first mean of values far from 0
+    is off by a few ulps of their size, and the variance must not inherit that.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.ops.support import channel_stats
+    >>> mean, var = channel_stats(np, np.array([[[1.0, 3.0], [0.0, 2.0]], [[5.0, 7.0], [4.0, 6.0]]]), (0, 2))
+    >>> mean.ravel().tolist(), var.ravel().tolist()
+    ([4.0, 3.0], [5.0, 5.0])
+    """
+    first = channel_mean(xp, x, axis)
+    shifted = x - first
+    correction = channel_mean(xp, shifted, axis)
+    return first + correction, channel_mean(xp, shifted * shifted, axis) - correction * correction
