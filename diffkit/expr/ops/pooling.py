@@ -91,20 +91,6 @@ def _tiles(x: Any, kernel_size: tuple, stride: Any = None, padding: Any = 0, dil
             for offset in itertools.product(*(range(k) for k in kernel))]
 
 
-def _first_max(xp: Any, slabs: Any) -> Any:
-    """Which slab holds each position's first maximum (a nan is the maximum, and of several the last,
-    as PyTorch picks it)."""
-    best, index = slabs[0], xp.zeros(slabs[0].shape, dtype=xp.int64)
-    for k in range(1, len(slabs)):
-        v = slabs[k]
-        index = xp.where(v > best, k, index)
-        best = xp.maximum(best, v)  # a nan stays: no later entry beats it
-    if xp.any(xp.isnan(best)):
-        for k in range(len(slabs)):
-            index = xp.where(xp.isnan(slabs[k]), k, index)
-    return index
-
-
 def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) -> Any:
     """Offset of each window's first maximum, flattened over the kernel: (N, *O, C) integers.
 
@@ -114,7 +100,15 @@ def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) ->
     where there are nans).
     """
     slabs = by_offset(xp, windows(xp, x, kernel, geo, fill=-math.inf, out=out), len(kernel))
-    return _first_max(xp, [slabs[k, ...] for k in range(slabs.shape[0])])
+    best, index = slabs[0, ...], xp.zeros(slabs.shape[1:], dtype=xp.int64)
+    for k in range(1, slabs.shape[0]):
+        v = slabs[k, ...]
+        index = xp.where(v > best, k, index)
+        best = xp.maximum(best, v)  # a nan stays: no later entry beats it
+    if xp.any(xp.isnan(best)):
+        for k in range(slabs.shape[0]):
+            index = xp.where(xp.isnan(slabs[k, ...]), k, index)
+    return index
 
 
 def max_pool_indices(xp: Any, x: Any, kernel_size: tuple, stride: tuple | None = None, padding: Any = 0,
