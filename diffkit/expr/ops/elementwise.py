@@ -98,18 +98,18 @@ def _pow_base_rule(s, x, y):
     each term costs one product more, not two."""
     if isinstance(y, _PYTHON_NUMBERS):
         return s * 0.0 if y == 0 else s * y * x ** (y - 1)
-    if generic(x):
-        return s * y * x ** (y - 1)
-    overflows = not_equal(0.0 * x ** (y - 1), 0.0)  # x^(y-1) is inf or nan
-    return s * y * select(both(equal(y, 0.0), overflows), 1.0, x) ** (y - 1)
+    if not generic(x):
+        overflows = not_equal(0.0 * x ** (y - 1), 0.0)  # x^(y-1) is inf or nan
+        x = select(both(equal(y, 0.0), overflows), 1.0, x)
+    return s * y * x ** (y - 1)
 
 
 def _pow_exponent_slope(a, x, y):
     """d x^y / dy = x^y log x, and 0 where x = 0 and y >= 0 (PyTorch's value; the formula
     gives 0 * -inf = nan there, or -inf at y = 0)."""
-    if generic(x):
-        return a * log(x)
-    return a * log(select(both(equal(x, 0.0), greater_equal(y, 0.0)), 1.0, x))
+    if not generic(x):
+        x = select(both(equal(x, 0.0), greater_equal(y, 0.0)), 1.0, x)
+    return a * log(x)
 
 
 # One pow for constant and variable exponents: the exponent's rule (which needs
