@@ -54,34 +54,41 @@ def safe_name(name: str) -> str:
     return "".join(ch for ch in name if ch.isascii() and ch.isalnum()) or "v"
 
 
-def _masked(e: sp.Piecewise) -> tuple[Any, Any, Any] | None:
-    """``Piecewise((u, a > b), (0, True))`` -> ``(u, a - b, 0)``: u times a step of a - b whose value at 0 is the
-    third item (``>=`` gives 1, ``<`` the step of b - a); None for other Piecewise."""
-    if len(e.args) != 2:
-        return None
-    (val, cond), (zero, other) = e.args
-    if zero != 0 or other != sp.true or not isinstance(cond, sp.core.relational.Relational):
+def _step_of(cond: Any) -> tuple[Any, Any] | None:
+    """An inequality as a step: ``a > b`` -> ``(a - b, 0)``, a step of a - b whose value at 0 is the second
+    item (``>=`` gives 1, ``<`` the step of b - a); None for anything else."""
+    if not isinstance(cond, sp.core.relational.Relational):
         return None
     a = cond.lhs - cond.rhs
     kinds = {sp.StrictGreaterThan: (a, 0), sp.GreaterThan: (a, 1), sp.StrictLessThan: (-a, 0), sp.LessThan: (-a, 1)}
-    if type(cond) not in kinds:
+    return kinds.get(type(cond))
+
+
+def _masked(e: sp.Piecewise) -> tuple[Any, Any, Any] | None:
+    """``Piecewise((u, a > b), (0, True))`` -> ``(u, a - b, 0)``: u times :func:`_step_of` its condition;
+    None for other Piecewise."""
+    if len(e.args) != 2:
         return None
-    return (val, *kinds[type(cond)])
+    (val, cond), (zero, other) = e.args
+    step = _step_of(cond)
+    if zero != 0 or other != sp.true or step is None:
+        return None
+    return (val, *step)
 
 
 def _indicator(cond: Any) -> Any:
     """1 where a comparison holds, else 0, in steps (``step(0) = 0``)."""
     if cond == sp.true:
         return sp.Integer(1)
-    if not isinstance(cond, sp.core.relational.Relational):
-        raise ExpressionError(f"no diffkit op for the condition {cond}")
-    u = cond.lhs - cond.rhs
-    above, below = sp.Heaviside(u, 0), sp.Heaviside(-u, 0)
-    kinds = {sp.StrictGreaterThan: above, sp.GreaterThan: 1 - below, sp.StrictLessThan: below,
-             sp.LessThan: 1 - above, sp.Eq: 1 - above - below, sp.Ne: above + below}
-    if type(cond) not in kinds:
-        raise ExpressionError(f"no diffkit op for the condition {cond}")
-    return kinds[type(cond)]
+    step = _step_of(cond)
+    if step is not None:  # H(a) with value 1 at 0 as 1 - step(-a): SymPy then cancels 1 - (1 - ...)
+        a, tie = step
+        return sp.Heaviside(a, 0) if tie == 0 else 1 - sp.Heaviside(-a, 0)
+    if isinstance(cond, (sp.Eq, sp.Ne)):
+        u = cond.lhs - cond.rhs
+        off = sp.Heaviside(u, 0) + sp.Heaviside(-u, 0)
+        return 1 - off if isinstance(cond, sp.Eq) else off
+    raise ExpressionError(f"no diffkit op for the condition {cond}")
 
 
 _HOLDS = {sp.StrictGreaterThan: lambda s: s > 0, sp.GreaterThan: lambda s: s >= 0,
@@ -126,7 +133,7 @@ def _as_steps(e: sp.Piecewise) -> Any:
     out = sp.Integer(0)
     for value, cond in reversed(folded.args):
         held = _indicator(cond)
-        out = value * held + (1 - held) * out if out != 0 else value * held
+        out = value * held + (1 - held) * out
     return out
 
 
