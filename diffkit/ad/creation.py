@@ -132,6 +132,18 @@ def _data_of(t: Any) -> Any:
     return t if hasattr(t, "__array_namespace__") else np.asarray(t)
 
 
+def _filled_like(t: Any, value: int, dtype: Any, requires_grad: bool) -> Tensor:
+    """A Tensor of ``value`` with ``t``'s shape and device, in ``t``'s dtype unless ``dtype`` is given."""
+    data = _data_of(t)
+    xp = _xp(data)
+    if dtype is None:
+        arr = xp.full_like(data, value)
+    else:
+        arr = xp.full(data.shape, value, dtype=backend.resolve_dtype(xp, dtype))
+    out = rec.Tensor(arr)
+    return out.requires_grad_(True) if requires_grad else out
+
+
 def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``t``'s shape, dtype and device.
 
@@ -144,11 +156,7 @@ def zeros_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> 
     >>> dk.zeros_like(dk.tensor([1.5, 2.5]), requires_grad=True)
     tensor([0., 0.], requires_grad=True)
     """
-    data = _data_of(t)
-    xp = _xp(data)
-    arr = xp.zeros_like(data) if dtype is None else xp.zeros(data.shape, dtype=backend.resolve_dtype(xp, dtype))
-    out = rec.Tensor(arr)
-    return out.requires_grad_(True) if requires_grad else out
+    return _filled_like(t, 0, dtype, requires_grad)
 
 
 def ones_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -162,11 +170,7 @@ def ones_like(t: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> T
     >>> dk.ones_like(dk.tensor([1, 2]), dtype="float64")
     tensor([1., 1.], dtype=float64)
     """
-    data = _data_of(t)
-    xp = _xp(data)
-    arr = xp.ones_like(data) if dtype is None else xp.ones(data.shape, dtype=backend.resolve_dtype(xp, dtype))
-    out = rec.Tensor(arr)
-    return out.requires_grad_(True) if requires_grad else out
+    return _filled_like(t, 1, dtype, requires_grad)
 
 
 def arange(*args: Any, dtype: Any = None, device: Any = "cpu") -> Tensor:
