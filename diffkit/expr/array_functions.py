@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+import numpy as _numpy
+
 from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from .ops import OPS, apply, namespace
 
@@ -284,7 +286,7 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001 - NumPy's and PyTorch
         raise ArgumentTypeError(f"round: decimals must be an int, not {type(decimals).__name__}")
     if decimals == 0:
         return apply(OPS["round"], x)
-    scale = 10.0**decimals
+    scale = float(_numpy.power(10.0, decimals))  # inf past 10^308, as NumPy's and torch's scale (then nan)
     return apply(OPS["div"], apply(OPS["round"], apply(OPS["mul"], x, scale)), scale)
 
 

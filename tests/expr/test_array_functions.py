@@ -65,3 +65,13 @@ def test_round_is_numpys_and_torchs(decimals):
 def test_round_refuses_decimals_that_are_not_integers():
     with pytest.raises(dk.ArgumentTypeError, match="decimals"):
         dk.round(np.array([1.0]), 1.5)
+
+
+def test_round_to_more_places_than_a_float_has_is_nan_as_in_numpy():
+    """A scale of 10^decimals past float64's range is inf in NumPy and torch, and the result nan; no OverflowError."""
+    x = np.array([1.5, -2.25])
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = np.round(x, 400)
+        np.testing.assert_array_equal(dk.round(x, 400), want)
+        np.testing.assert_array_equal(dk.round(x, -400), np.round(x, -400))
+    assert np.isnan(want).all()
