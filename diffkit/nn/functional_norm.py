@@ -25,7 +25,7 @@ from ..ad.backend import namespace_of
 from ..ad.tensor import Tensor
 from ..errors import ArgumentError, ShapeError
 from ..expr import ops
-from ..expr.ops.support import channel_stats
+from ..expr.ops.channels import channel_stats
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -95,9 +95,8 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
                 _update(running_mean, xp.reshape(mean, (channels,)), momentum)
             if running_var is not None:  # unbiased, as PyTorch keeps it
                 _update(running_var, xp.reshape(var, (channels,)) * (count / max(count - 1, 1)), momentum)
-        return ops.normalize(input, 1.0 if weight is None else _per_channel(weight, len(shape)),
-                             0.0 if bias is None else _per_channel(bias, len(shape)), axis=axis, eps=float(eps),
-                             **stats)
+        return ops.normalize(input, 1.0 if weight is None else weight, 0.0 if bias is None else bias, axis=axis,
+                             eps=float(eps), channel=1, **stats)
     mean, var = _raw(running_mean), _raw(running_var)
     xp = namespace_of(mean)
     inv = _per_channel(1.0 / xp.sqrt(var + eps), len(shape))
@@ -128,9 +127,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     n, channels = shape[:2]
     for what, p in (("weight", weight), ("bias", bias)):
         _check_channels("instance_norm", what, p, channels)
-    out = ops.normalize(input, 1.0 if weight is None else _per_channel(weight, len(shape)),
-                        0.0 if bias is None else _per_channel(bias, len(shape)),
-                        axis=tuple(range(2, len(shape))), eps=float(eps))
+    out = ops.normalize(input, 1.0 if weight is None else weight, 0.0 if bias is None else bias,
+                        axis=tuple(range(2, len(shape))), eps=float(eps), channel=1)
     if running_mean is not None or running_var is not None:  # the mean over the batch of each sample's statistics
         raw = _raw(input)
         xp = namespace_of(raw)

@@ -139,6 +139,8 @@ CASES.update({
     "avg_pool": (lambda x: f["avg_pool"](x, **POOL), (_in(-1, 1, 2, 3, 4, 5),)),
     "normalize": (lambda x, w, b: f["normalize"](x, w, b, axis=(0, 2)),
                   (_in(-1, 1, 4, 3, 2), _in(0.5, 2, 1, 3, 1), _in(-1, 1, 1, 3, 1))),
+    "normalize channel": (lambda x, w, b: f["normalize"](x, w, b, axis=(0, 2), channel=1),  # (C,) parameters
+                          (_in(-1, 1, 4, 3, 2), _in(0.5, 2, 3), _in(-1, 1, 3))),
 })
 
 

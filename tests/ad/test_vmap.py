@@ -248,6 +248,10 @@ ARRAY_CASES.update({
     "normalize": (lambda x, w, b: f["normalize"](x, w, b, axis=(0, 2)), (_pos(B, 4, 3, 2), _pos(3, 1), _pos(B, 3, 1)),
                   (0, None, 0)),
     "normalize shared x": (lambda x, w: f["normalize"](x, w, 0.0, axis=(-1,)), (_pos(4, 3), _pos(B, 3)), (None, 0)),
+    "normalize channel": (lambda x, w, b: f["normalize"](x, w, b, axis=(0, 2), channel=1),
+                          (_pos(B, 4, 3, 2), _pos(3), _pos(B, 3)), (0, None, 0)),
+    "normalize channel, parameters batched": (lambda x, w: f["normalize"](x, w, 0.0, axis=(0, 2), channel=1),
+                                              (_pos(4, 3, 2), _pos(B, 3)), (None, 0)),
 })
 
 

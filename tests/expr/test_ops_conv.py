@@ -114,6 +114,7 @@ POOL_CASES = [
     ("normalize", (4, 3, 2), dict(axis=(0, 2), eps=1e-5)),
     ("normalize", (2, 5), dict(axis=(1,), eps=1e-3)),
     ("normalize", (3, 2, 4), dict(axis=(1, 2), eps=1e-5)),  # layer norm: parameters vary along the axes
+    ("normalize", (4, 3, 2), dict(axis=(0, 2), eps=1e-5, channel=1)),  # batch norm's (C,) parameters
 ]
 
 
@@ -124,6 +125,7 @@ def test_pooling_and_normalisation_rules_match_finite_differences(name, shape, p
     if name == "normalize":
         per_group = params["axis"] != (1, 2)
         wshape = tuple(1 if i in params["axis"] else n for i, n in enumerate(shape)) if per_group else shape[1:]
+        wshape = (shape[1],) if "channel" in params else wshape
         args = (x, RNG.uniform(0.5, 2.0, wshape), RNG.standard_normal(wshape))
     else:
         args = (x,)

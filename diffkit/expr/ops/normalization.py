@@ -13,6 +13,11 @@ nine, and its rule is the textbook one, written with the table's ops:
 with ``mean`` over ``axis``: the projection that removes the directions the
 normalisation cannot see (a shift and a scaling of each group).
 
+``channel=c`` says that ``weight`` and ``bias`` hold one value per index of
+axis ``c`` of ``x`` (shape (C,), batch and group norm's parameters as the
+module keeps them): the op spreads them itself, and their cotangents come
+back in that shape, with no reshape recorded on either side.
+
 A caller that has ``x``'s statistics already (batch norm needs them for its
 running averages) passes them as ``mean`` and ``var`` (biased, shaped with
 the reduced axes kept) and neither the op nor its rule on arrays computes
@@ -33,10 +38,12 @@ import math
 
 from ...errors import BatchingError
 from .batching import _shift, trailing
+from .channels import channel_mean, channel_op, channel_stats
 from .core import _defop
 from .elementwise import sqrt
 from .reductions import mean
-from .support import channel_mean, channel_stats
+from .reductions import sum as sum_
+from .shapes import reshape
 
 __all__ = ["normalize"]
 
@@ -53,15 +60,23 @@ def _stats(xp, x, axis, mean, var):
     return mean, var
 
 
-def _normalize_impl(xp, x, weight, bias, axis, eps=1e-5, mean=None, var=None):
+def _spread_array(xp, p, ndim, channel):
+    """A (C,) parameter as (1, C, 1, ...) along axis ``channel`` of an ndim-array; numbers as they are."""
+    if channel is None or isinstance(p, (int, float)):
+        return p
+    return xp.reshape(p, (1,) * channel + (p.shape[0],) + (1,) * (ndim - channel - 1))
+
+
+def _normalize_impl(xp, x, weight, bias, axis, eps=1e-5, mean=None, var=None, channel=None):
     mean, var = _stats(xp, x, axis, mean, var)
+    weight, bias = _spread_array(xp, weight, x.ndim, channel), _spread_array(xp, bias, x.ndim, channel)
     if _per_group(weight, axis, x.ndim) and _per_group(bias, axis, x.ndim):
         # one scale per group (batch norm's): (x - mu) a + beta with a = w / sigma, three passes over x
         # instead of four; x - mu first keeps the digits when the mean is large against the spread
-        out = x - mean
-        out *= weight / xp.sqrt(var + eps)
+        out = channel_op(xp, "subtract", x, mean)
+        out = channel_op(xp, "multiply", out, weight / xp.sqrt(var + eps), inplace=True)
         if not (isinstance(bias, float) and bias == 0.0):
-            out += bias
+            out = channel_op(xp, "add", out, bias, inplace=True)
         return out
     d = x - mean
     d /= xp.sqrt(var + eps)
@@ -84,14 +99,30 @@ def _project(gh, xhat, inv, axis):
     return inv * (gh - mean(gh, axis=axis, keepdims=True) - xhat * mean(gh * xhat, axis=axis, keepdims=True))
 
 
-def _vjp_x(g, ans, x, weight, bias, axis, eps=1e-5, mean=None, var=None):
-    xhat, inv = _standardised(x, axis, eps)
-    return _project(g * weight, xhat, inv, axis)
+def _spread(p, ndim, channel, batched=False):
+    """:func:`_spread_array` with the table's reshape, for the rules; a ``batched`` (B, C) parameter keeps
+    its batch axis in front."""
+    if channel is None or isinstance(p, (int, float)):
+        return p
+    lead = tuple(p.shape[:1]) if batched else ()
+    return reshape(p, shape=lead + (1,) * channel + (p.shape[-1],) + (1,) * (ndim - channel - 1))
 
 
-def _jvp_x(t, ans, x, weight, bias, axis, eps=1e-5, mean=None, var=None):
+def _gathered(c, x, channel):
+    """A cotangent of x's shape summed to a (C,) parameter's; any other parameter's is left to the engine."""
+    if channel is None:
+        return c
+    return sum_(c, axis=tuple(a for a in range(x.ndim) if a != channel))
+
+
+def _vjp_x(g, ans, x, weight, bias, axis, eps=1e-5, mean=None, var=None, channel=None):
     xhat, inv = _standardised(x, axis, eps)
-    return _project(t, xhat, inv, axis) * weight
+    return _project(g * _spread(weight, x.ndim, channel), xhat, inv, axis)
+
+
+def _jvp_x(t, ans, x, weight, bias, axis, eps=1e-5, mean=None, var=None, channel=None):
+    xhat, inv = _standardised(x, axis, eps)
+    return _project(t, xhat, inv, axis) * _spread(weight, x.ndim, channel)
 
 
 def _per_group(p, axis, ndim: int) -> bool:
@@ -101,8 +132,14 @@ def _per_group(p, axis, ndim: int) -> bool:
     return all(full[a] == 1 for a in axis)
 
 
-def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None):
+def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None, channel=None):
     x, weight, bias = args
+    if channel is not None:
+        cots = _vjp_arrays(xp, g, ans, (x, _spread_array(xp, weight, x.ndim, channel),
+                                        _spread_array(xp, bias, x.ndim, channel)), needs, axis, eps, mean, var)
+        per_channel = tuple(a for a in range(x.ndim) if a != channel)
+        return [cots[0]] + [None if c is None else xp.reshape(xp.sum(c, axis=per_channel) if c.shape == x.shape
+                                                               else c, (-1,)) for c in cots[1:]]
     mean, var = _stats(xp, x, axis, mean, var)
     inv = 1.0 / xp.sqrt(var + eps)
     if not (_per_group(weight, axis, x.ndim) and _per_group(bias, axis, x.ndim)):
@@ -115,16 +152,15 @@ def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None):
     # gx = (g - mean(g) - x̂ mean(g x̂)) w / sigma as (g - mean(g)) a + (x - mu) b with a and b per group:
     # six passes over the arrays instead of nine, still on x - mu (PyTorch's kernel too), which keeps
     # its digits when the mean is large against the spread
-    centred = x - mean
+    centred = channel_op(xp, "subtract", x, mean)
     mean_g = channel_mean(xp, g, axis)
     mean_gx = channel_mean(xp, g * centred, axis) * inv
     count = math.prod(x.shape[a] for a in axis)
     gx = None
     if needs[0]:
         a = inv * weight
-        gx = g - mean_g
-        gx *= a
-        gx += centred * (-a * inv * mean_gx)
+        gx = channel_op(xp, "multiply", channel_op(xp, "subtract", g, mean_g), a, inplace=True)
+        gx += channel_op(xp, "multiply", centred, -a * inv * mean_gx, inplace=True)
     return [gx, mean_gx * count if needs[1] else None, mean_g * count if needs[2] else None]
 
 
@@ -135,6 +171,12 @@ def _normalize_batch(op, args, batched, params):
         raise BatchingError("vmap: normalize with statistics given (batch norm's running averages) can't be "
                             "batched; batch norm in training mode normalises over the examples, so vmap it "
                             "with the statistics computed inside the function")
+    if params.get("channel") is not None:  # (B, C) parameters: spread them, and line up from the right
+        params = dict(params)
+        channel = params.pop("channel")
+        x = args[0]
+        ndim = x.ndim - 1 if batched[0] else x.ndim
+        args = (x,) + tuple(_spread(p, ndim, channel, b) for p, b in zip(args[1:], batched[1:]))
     if batched[0]:
         params = {**params, "axis": _shift(params["axis"], args[0].ndim - 1)}
     return trailing()(op, args, batched, params)
@@ -143,11 +185,13 @@ def _normalize_batch(op, args, batched, params):
 normalize = _defop(
     "normalize", 3, _normalize_impl,
     jvp=(_jvp_x,
-         lambda t, ans, x, weight, bias, axis, eps=1e-5, **stats: t * _standardised(x, axis, eps)[0],
-         lambda t, ans, x, weight, bias, axis, eps=1e-5, **stats: t),
+         lambda t, ans, x, weight, bias, axis, eps=1e-5, channel=None, **stats:
+             _spread(t, x.ndim, channel) * _standardised(x, axis, eps)[0],
+         lambda t, ans, x, weight, bias, axis, eps=1e-5, channel=None, **stats: _spread(t, x.ndim, channel)),
     vjp=(_vjp_x,
-         lambda g, ans, x, weight, bias, axis, eps=1e-5, **stats: g * _standardised(x, axis, eps)[0],
-         lambda g, ans, x, weight, bias, axis, eps=1e-5, **stats: g),
+         lambda g, ans, x, weight, bias, axis, eps=1e-5, channel=None, **stats:
+             _gathered(g * _standardised(x, axis, eps)[0], x, channel),
+         lambda g, ans, x, weight, bias, axis, eps=1e-5, channel=None, **stats: _gathered(g, x, channel)),
     vjp_arrays=_vjp_arrays,
     kind="array", cost=lambda out, args, p: 8 * int(out.size), template="normalize({0}, {1}, {2})",
     doc="(x - mean) / sqrt(var + eps) over axis (biased variance), times weight plus bias",

@@ -189,16 +189,18 @@ def _max_pool_vjp_arrays(xp, g, ans, args, needs, kernel_size, stride=None, padd
     gl = channels_last(xp, g)
     slabs = by_offset(xp, windows(xp, x, kernel, geo, fill=-math.inf, out=out), len(kernel))
     largest = xp.max(slabs, axis=0)  # recomputed, not read from the output (which may be changed in place since)
-    if xp.all(xp.isfinite(largest)) and xp.all(xp.isfinite(g)):
+    # a sum is finite only if every term is (or it overflows: then the general path, still right)
+    if bool(xp.isfinite(xp.sum(largest))) and bool(xp.isfinite(xp.sum(g))):
         # each window's first entry equal to its maximum takes the cotangent, found with boolean passes
         # and placed by a product (3x faster than argmax indices and where); nan, inf and windows of
         # padding only take the general path below
-        equal = slabs == largest
-        hit, taken = xp.empty_like(equal), equal[0].copy()
-        hit[0] = equal[0]
-        for k in range(1, equal.shape[0]):
-            xp.logical_and(equal[k], ~taken, out=hit[k])
-            taken |= equal[k]
+        hit = slabs == largest
+        if int(xp.count_nonzero(hit)) != largest.size:  # ties: keep the first of each window's maxima
+            taken = hit[0].copy()
+            for k in range(1, hit.shape[0]):
+                now = hit[k].copy()
+                xp.logical_and(now, ~taken, out=hit[k])
+                taken |= now
         return [col2im(xp, hit * gl, size, kernel, geo)]
     index = _window_argmax(xp, x, kernel, geo, out)  # (N, *O, C)
     hit = xp.reshape(xp.arange(math.prod(kernel)), (-1,) + (1,) * index.ndim) == index  # (K, N, *O, C)

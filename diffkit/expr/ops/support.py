@@ -27,7 +27,7 @@ from .core import namespace
 
 __all__ = ["axis_index", "along", "xp_of", "zeros", "constant", "is_complex", "check_matrix",
            "flops_per_matrix", "plain",
-           "is_floating", "in_namespace", "channel_mean", "channel_stats"]
+           "is_floating", "in_namespace"]
 
 
 def axis_index(axis: Any, ndim: int, name: str = "axis") -> int:
@@ -153,53 +153,3 @@ def plain(x: Any) -> Any:
             return x
         x = inner
     return x
-
-
-def channel_mean(xp: Any, x: Any, axis: tuple) -> Any:
-    """``xp.mean(x, axis, keepdims=True)``; for a NumPy (N, C, *S) float array, stored channels first or
-    channels last, averaged over every axis but the channels (batch norm's statistics): BLAS
-    products with vectors of ones.
-
-    NumPy reduces over (0, 2, 3) of such an array in a slow order: 38 us at (64, 16, 8, 8) in
-    float32, against 7 us for the products, which also sum in blocks (more accurately than
-    NumPy's float32 sum there).
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> from diffkit.expr.ops.support import channel_mean
-    >>> x = np.arange(24.0).reshape(2, 3, 4)
-    >>> channel_mean(np, x, (0, 2)).ravel().tolist(), np.mean(x, axis=(0, 2)).tolist()
-    ([7.5, 11.5, 15.5], [7.5, 11.5, 15.5])
-    """
-    if (xp is _numpy and isinstance(x, _numpy.ndarray) and x.ndim >= 3 and x.dtype.kind == "f"
-            and x.dtype.itemsize >= 4 and tuple(axis) == (0, *range(2, x.ndim)) and x.size):
-        n, c = x.shape[:2]
-        inner = x.size // (n * c)
-        keep = (1, c) + (1,) * (x.ndim - 2)
-        if x.flags.c_contiguous:  # (N, C, *S) in memory: each plane's sum, then the batch's
-            per_plane = x.reshape(n * c, inner) @ _numpy.ones(inner, dtype=x.dtype)
-            return (_numpy.ones(n, dtype=x.dtype) @ per_plane.reshape(n, c) / (n * inner)).reshape(keep)
-        last = _numpy.moveaxis(x, 1, -1)
-        if last.flags.c_contiguous:  # channels last in memory (a convolution's output): one product
-            return (_numpy.ones(n * inner, dtype=x.dtype) @ last.reshape(n * inner, c) / (n * inner)).reshape(keep)
-    return xp.mean(x, axis=axis, keepdims=True)
-
-
-def channel_stats(xp: Any, x: Any, axis: tuple) -> tuple[Any, Any]:
-    """Mean and biased variance over ``axis`` (kept), as :func:`channel_mean` computes means, corrected by
-    the mean of ``x - mean`` (the shifted-data formula): in float32 the first mean of values far from 0
-    is off by a few ulps of their size, and the variance must not inherit that.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> from diffkit.expr.ops.support import channel_stats
-    >>> mean, var = channel_stats(np, np.array([[[1.0, 3.0], [0.0, 2.0]], [[5.0, 7.0], [4.0, 6.0]]]), (0, 2))
-    >>> mean.ravel().tolist(), var.ravel().tolist()
-    ([4.0, 3.0], [5.0, 5.0])
-    """
-    first = channel_mean(xp, x, axis)
-    shifted = x - first
-    correction = channel_mean(xp, shifted, axis)
-    return first + correction, channel_mean(xp, shifted * shifted, axis) - correction * correction
