@@ -33,7 +33,7 @@ def test_channel_mean_of_other_axes_and_integers_is_numpys():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_channel_op_is_numpys_broadcast_in_every_layout(name, dtype):
     """Channels first, channels last and a strided view give NumPy's x op v exactly, in the same layout
-    family and dtype; in place, x itself is written and returned; v and the input are not changed."""
+    family and dtype; into out (x itself, or another array), out is written and returned; v and the input are not changed."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=(4, 3, 5, 2)).astype(dtype)
     v = rng.normal(size=(1, 3, 1, 1)).astype(dtype)
@@ -48,7 +48,7 @@ def test_channel_op_is_numpys_broadcast_in_every_layout(name, dtype):
         assert got.dtype == dtype
         np.testing.assert_array_equal(layout, before)
         target = layout.copy(order="K")
-        assert channel_op(np, name, target, v, inplace=True) is target
+        assert channel_op(np, name, target, v, out=target) is target
         np.testing.assert_array_equal(target, ufunc(before, v))
     np.testing.assert_array_equal(v, v_before)
     assert channel_op(np, name, channels_last, v).strides == channels_last.strides  # stays channels last
@@ -71,3 +71,12 @@ def test_channel_stats_match_float64_in_both_layouts(dtype):
         mean, var = channel_stats(np, layout, (0, 2, 3))
         np.testing.assert_allclose(mean, want_mean, rtol=1e-6 if dtype == np.float32 else 1e-14)
         np.testing.assert_allclose(var, want_var, rtol=1e-3 if dtype == np.float32 else 1e-10)
+
+
+def test_channel_op_writes_into_another_array_of_any_layout():
+    rng = np.random.default_rng(3)
+    x = np.moveaxis(np.ascontiguousarray(rng.normal(size=(2, 4, 4, 3))), -1, 1)  # channels last
+    v = rng.normal(size=(1, 3, 1, 1))
+    for out in (np.empty_like(x), np.empty(x.shape)):  # the same layout, and channels first
+        assert channel_op(np, "subtract", x, v, out=out) is out
+        np.testing.assert_array_equal(out, x - v)

@@ -78,20 +78,20 @@ def channel_mean(xp: Any, x: Any, axis: tuple) -> Any:
     return (ones(n * inner, dtype=x.dtype) @ flat.reshape(n * inner, c) / (n * inner)).reshape(keep)
 
 
-_OPERATORS = {"add": (operator.add, operator.iadd), "subtract": (operator.sub, operator.isub),
-              "multiply": (operator.mul, operator.imul)}
+_OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul}
 
 
-def channel_op(xp: Any, name: str, x: Any, v: Any, inplace: bool = False) -> Any:
+def channel_op(xp: Any, name: str, x: Any, v: Any, out: Any = None) -> Any:
     """``x + v``, ``x - v`` or ``x * v`` (``name`` ``"add"``, ``"subtract"``, ``"multiply"``) for ``x``
-    (N, C, *S) and ``v`` one value per channel, shape (1, C, 1, ...); into ``x`` where ``inplace``.
+    (N, C, *S) and ``v`` one value per channel, shape (1, C, 1, ...); written into ``out`` when given (an
+    array of x's shape and layout, or x itself) and returned.
 
     Example
     -------
     >>> import numpy as np
     >>> from diffkit.expr.ops.channels import channel_op
     >>> x = np.ones((2, 2, 3))
-    >>> channel_op(np, "multiply", x, np.array([1.0, 2.0]).reshape(1, 2, 1), inplace=True) is x
+    >>> channel_op(np, "multiply", x, np.array([1.0, 2.0]).reshape(1, 2, 1), out=x) is x
     True
     >>> x[0].tolist()
     [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
@@ -100,22 +100,28 @@ def channel_op(xp: Any, name: str, x: Any, v: Any, inplace: bool = False) -> Any
     if xp is _numpy and v.__class__ is _numpy.ndarray and v.ndim == getattr(x, "ndim", 0) >= 3 \
             and v.size == v.shape[1] == x.shape[1]:
         rows = _rows(x)
+        target = None if out is None or out is x else _rows(out)
+        if target is not None and target[1] != rows[1]:
+            rows = None
     if rows is None:
-        plain, in_place = _OPERATORS[name]
-        return in_place(x, v) if inplace else plain(x, v)
+        result = _OPERATORS[name](x, v)
+        if out is None:
+            return result
+        out[...] = result
+        return out
     flat, first = rows
     inner = flat.shape[1] // v.size
     per = v.reshape(1, -1)
     spelled = (per.repeat(inner, axis=1) if first else per.repeat(inner, axis=0)).reshape(-1)
     ufunc = getattr(_numpy, name)
-    if inplace:
-        ufunc(flat, spelled, out=flat)
-        return x
-    out = ufunc(flat, spelled)
+    if out is not None:
+        ufunc(flat, spelled, out=flat if out is x else target[0])
+        return out
+    result = ufunc(flat, spelled)
     if first:
-        return out.reshape(x.shape)
+        return result.reshape(x.shape)
     nd = x.ndim
-    return out.reshape((x.shape[0],) + x.shape[2:] + (x.shape[1],)).transpose((0, nd - 1) + tuple(range(1, nd - 1)))
+    return result.reshape((x.shape[0],) + x.shape[2:] + (x.shape[1],)).transpose((0, nd - 1) + tuple(range(1, nd - 1)))
 
 
 def channel_stats(xp: Any, x: Any, axis: tuple) -> tuple[Any, Any]:

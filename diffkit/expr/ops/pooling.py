@@ -75,20 +75,28 @@ def pool_geometry(size: tuple, kernel_size: tuple, stride: tuple | None, padding
     return out, Geometry(tuple(stride), tuple(zip(pad, hi)), tuple(dil))
 
 
-def _tiles(x: Any, kernel_size: tuple, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> list | None:
-    """The windows' entries as strided views of x, one (N, C, *O) view per offset in the window, when
-    the windows tile x (stride = kernel, no padding or dilation, each size a multiple of the kernel:
-    a CNN's 2x2 pooling); None otherwise. The forward pass takes the maximum of the views (half the
-    time of copying x into its windows); the reverse rule keeps the windows, where NumPy's
-    strided passes were slower than the copy."""
+def _tiling(x: Any, kernel_size: tuple, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> bool:
+    """Whether the windows tile x: stride = kernel, no padding or dilation, each size a multiple of the
+    kernel (a CNN's 2x2 pooling)."""
     kernel = tuple(kernel_size)
     nd = len(kernel)
     same = (lambda v, default: v in (default, (default,) * nd, [default] * nd))
-    if (stride not in (None, ()) and tuple(stride) != kernel) or not same(padding, 0) or not same(dilation, 1) \
-            or any(n % k for n, k in zip(x.shape[2:], kernel)):
-        return None
-    return [x[(slice(None), slice(None)) + tuple(slice(o, None, k) for o, k in zip(offset, kernel))]
-            for offset in itertools.product(*(range(k) for k in kernel))]
+    return ((stride in (None, ()) or tuple(stride) == kernel) and same(padding, 0) and same(dilation, 1)
+            and not any(n % k for n, k in zip(x.shape[2:], kernel)))
+
+
+def _tile_max(xp: Any, x: Any, kernel: tuple) -> Any:
+    """Each tile's maximum, one spatial axis at a time from the outermost: the first pass then runs
+    along whole rows (2.5x faster than a pass per offset of a 2x2 tile over channels-last data, whose
+    runs are only C entries long). nan-propagating, as max over a window is."""
+    out = x
+    for i, k in enumerate(kernel):
+        lead = (slice(None),) * (2 + i)
+        m = out[lead + (slice(0, None, k),)]
+        for o in range(1, k):
+            m = xp.maximum(m, out[lead + (slice(o, None, k),)])
+        out = m
+    return out
 
 
 def _window_argmax(xp: Any, x: Any, kernel: tuple, geo: Geometry, out: tuple) -> Any:
@@ -140,12 +148,8 @@ def max_pool_indices(xp: Any, x: Any, kernel_size: tuple, stride: tuple | None =
 
 
 def _max_pool_impl(xp, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    tiles = _tiles(x, kernel_size, stride, padding, dilation)
-    if tiles is not None:
-        out = tiles[0]
-        for t in tiles[1:]:
-            out = xp.maximum(out, t)  # nan-propagating, as max over a window is
-        return out
+    if _tiling(x, kernel_size, stride, padding, dilation):
+        return _tile_max(xp, x, tuple(kernel_size))
     nd = x.ndim - 2
     out, geo = pool_geometry(tuple(x.shape[2:]), tuple(kernel_size), stride, padding, dilation, ceil_mode)
     win = windows(xp, x, tuple(kernel_size), geo, fill=-math.inf, out=out)
@@ -180,17 +184,42 @@ def _max_pool_jvp(t, ans, x, **params):
     return reshape(picked, shape=tuple(ans.shape))
 
 
+def _finite(xp: Any, a: Any) -> bool:
+    """Whether every entry of ``a`` is finite, by its sum (an overflow says no: the caller's general path
+    is right for finite values too)."""
+    return bool(xp.isfinite(xp.sum(a)))
+
+
+def _tiled_vjp(xp: Any, x: Any, g: Any, largest: Any, kernel: tuple) -> Any:
+    """The cotangent of windows that tile x, in x's own layout: each spatial axis split into (window,
+    offset), so that comparing x with its window's maximum and scaling by the window's cotangent are two
+    broadcast passes with no copy of the windows and no col2im (a third of the time at a CNN's 2x2
+    pooling). None where a window ties, or anything is not finite: the general path decides those."""
+    if not (_finite(xp, largest) and _finite(xp, g)):
+        return None
+    pooled = tuple(largest.shape[2:])
+    split = tuple(x.shape[:2]) + tuple(a for o, k in zip(pooled, kernel) for a in (o, k))
+    spread = tuple(x.shape[:2]) + tuple(a for o in pooled for a in (o, 1))
+    hit = xp.reshape(x, split) == xp.reshape(largest, spread)
+    if int(xp.count_nonzero(hit)) != largest.size:
+        return None
+    return xp.reshape(hit * xp.reshape(g, spread), tuple(x.shape))
+
+
 def _max_pool_vjp_arrays(xp, g, ans, args, needs, kernel_size, stride=None, padding=0, dilation=1,
                          ceil_mode=False):
     (x,) = args
     kernel = tuple(kernel_size)
+    if _tiling(x, kernel, stride, padding, dilation):
+        gx = _tiled_vjp(xp, x, g, _tile_max(xp, x, kernel), kernel)
+        if gx is not None:
+            return [gx]
     size = tuple(x.shape[2:])
     out, geo = pool_geometry(size, kernel, stride, padding, dilation, ceil_mode)
     gl = channels_last(xp, g)
     slabs = by_offset(xp, windows(xp, x, kernel, geo, fill=-math.inf, out=out), len(kernel))
     largest = xp.max(slabs, axis=0)  # recomputed, not read from the output (which may be changed in place since)
-    # a sum is finite only if every term is (or it overflows: then the general path, still right)
-    if bool(xp.isfinite(xp.sum(largest))) and bool(xp.isfinite(xp.sum(g))):
+    if _finite(xp, largest) and _finite(xp, g):
         # each window's first entry equal to its maximum takes the cotangent, found with boolean passes
         # and placed by a product (3x faster than argmax indices and where); nan, inf and windows of
         # padding only take the general path below
