@@ -33,7 +33,8 @@ def test_channel_mean_of_other_axes_and_integers_is_numpys():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_channel_op_is_numpys_broadcast_in_every_layout(name, dtype):
     """Channels first, channels last and a strided view give NumPy's x op v exactly, in the same layout
-    family and dtype; into out (x itself, or another array), out is written and returned; v and the input are not changed."""
+    family and dtype; into out (x itself, or another array), out is written and returned; v and the input
+    are not changed."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=(4, 3, 5, 2)).astype(dtype)
     v = rng.normal(size=(1, 3, 1, 1)).astype(dtype)

@@ -27,7 +27,6 @@ Example
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Any
 
