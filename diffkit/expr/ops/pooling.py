@@ -189,30 +189,10 @@ def _finite(xp: Any, a: Any) -> bool:
     return bool(xp.isfinite(xp.sum(a)))
 
 
-def _tiled_vjp(xp: Any, x: Any, g: Any, largest: Any, kernel: tuple) -> Any:
-    """The cotangent of windows that tile x, in x's own layout: each spatial axis split into (window,
-    offset), so that comparing x with its window's maximum and scaling by the window's cotangent are two
-    broadcast passes with no copy of the windows and no col2im (a third of the time at a CNN's 2x2
-    pooling). None where a window ties, or anything is not finite: the general path decides those."""
-    if not (_finite(xp, largest) and _finite(xp, g)):
-        return None
-    pooled = tuple(largest.shape[2:])
-    split = tuple(x.shape[:2]) + tuple(a for o, k in zip(pooled, kernel) for a in (o, k))
-    spread = tuple(x.shape[:2]) + tuple(a for o in pooled for a in (o, 1))
-    hit = xp.reshape(x, split) == xp.reshape(largest, spread)
-    if int(xp.count_nonzero(hit)) != largest.size:
-        return None
-    return xp.reshape(hit * xp.reshape(g, spread), tuple(x.shape))
-
-
 def _max_pool_vjp_arrays(xp, g, ans, args, needs, kernel_size, stride=None, padding=0, dilation=1,
                          ceil_mode=False):
     (x,) = args
     kernel = tuple(kernel_size)
-    if _tiling(x, kernel, stride, padding, dilation):
-        gx = _tiled_vjp(xp, x, g, _tile_max(xp, x, kernel), kernel)
-        if gx is not None:
-            return [gx]
     size = tuple(x.shape[2:])
     out, geo = pool_geometry(size, kernel, stride, padding, dilation, ceil_mode)
     gl = channels_last(xp, g)
@@ -222,13 +202,13 @@ def _max_pool_vjp_arrays(xp, g, ans, args, needs, kernel_size, stride=None, padd
         # each window's first entry equal to its maximum takes the cotangent, found with boolean passes
         # and placed by a product (3x faster than argmax indices and where); nan, inf and windows of
         # padding only take the general path below
-        hit = slabs == largest
-        if int(xp.count_nonzero(hit)) != largest.size:  # ties: keep the first of each window's maxima
-            taken = hit[0].copy()
-            for k in range(1, hit.shape[0]):
-                now = hit[k].copy()
-                xp.logical_and(now, ~taken, out=hit[k])
-                taken |= now
+        hit = equal = slabs == largest
+        if int(xp.count_nonzero(equal)) != largest.size:  # ties (a ReLU's zeros): the first of each window's
+            hit, taken = xp.empty_like(equal), equal[0].copy()
+            hit[0] = equal[0]
+            for k in range(1, equal.shape[0]):
+                xp.logical_and(equal[k], ~taken, out=hit[k])
+                taken |= equal[k]
         return [col2im(xp, hit * gl, size, kernel, geo)]
     index = _window_argmax(xp, x, kernel, geo, out)  # (N, *O, C)
     hit = xp.reshape(xp.arange(math.prod(kernel)), (-1,) + (1,) * index.ndim) == index  # (K, N, *O, C)
