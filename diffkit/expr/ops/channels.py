@@ -36,18 +36,38 @@ import numpy as _numpy
 __all__ = ["channel_mean", "channel_stats", "channel_op"]
 
 
+#: Per ndim: the axes that lay an (N, C, *S) array channels last, and those channel_mean reduces.
+_LAST = {nd: (0,) + tuple(range(2, nd)) + (1,) for nd in range(3, 8)}
+_REDUCED = {nd: (0,) + tuple(range(2, nd)) for nd in range(3, 8)}
+_ONES: dict = {}
+
+
+def _ones(n: int, dtype: Any) -> Any:
+    """A read-only vector of n ones, kept for the next call (the statistics ask for the same few)."""
+    key = (n, dtype)
+    v = _ONES.get(key)
+    if v is None:
+        if len(_ONES) > 32:
+            _ONES.clear()
+        v = _ONES[key] = _numpy.ones(n, dtype=dtype)
+        v.flags.writeable = False
+    return v
+
+
 def _rows(x: Any) -> tuple[Any, bool] | None:
     """A NumPy (N, C, *S) float array stored channels first or channels last, as an (N, C * prod(S)) view in
-    memory order, and whether the channels come first; None for any other array. (Methods, not
-    ``np.moveaxis``: these helpers exist to save microseconds.)"""
-    if not (x.__class__ is _numpy.ndarray and x.ndim >= 3 and x.dtype.kind == "f" and x.dtype.itemsize >= 4
-            and x.size):
+    memory order, and whether the channels come first; None for any other array. (Methods and tables,
+    not ``np.moveaxis``: these helpers exist to save microseconds.)"""
+    if not (x.__class__ is _numpy.ndarray and x.dtype.kind == "f" and x.dtype.itemsize >= 4 and x.size):
+        return None
+    last = _LAST.get(x.ndim)
+    if last is None:
         return None
     if x.flags.c_contiguous:
         return x.reshape(x.shape[0], -1), True
-    last = x.transpose((0,) + tuple(range(2, x.ndim)) + (1,))
-    if last.flags.c_contiguous:
-        return last.reshape(x.shape[0], -1), False
+    lay = x.transpose(last)
+    if lay.flags.c_contiguous:
+        return lay.reshape(x.shape[0], -1), False
     return None
 
 
@@ -64,18 +84,17 @@ def channel_mean(xp: Any, x: Any, axis: tuple) -> Any:
     >>> channel_mean(np, x, (0, 2)).ravel().tolist(), np.mean(x, axis=(0, 2)).tolist()
     ([7.5, 11.5, 15.5], [7.5, 11.5, 15.5])
     """
-    rows = _rows(x) if xp is _numpy and tuple(axis) == (0, *range(2, getattr(x, "ndim", 0))) else None
+    rows = _rows(x) if xp is _numpy and tuple(axis) == _REDUCED.get(getattr(x, "ndim", 0)) else None
     if rows is None:
         return xp.mean(x, axis=axis, keepdims=True)
     flat, first = rows
     n, c = x.shape[:2]
     inner = x.size // (n * c)
     keep = (1, c) + (1,) * (x.ndim - 2)
-    ones = _numpy.ones
     if first:  # each plane's sum, then the batch's
-        per_plane = flat.reshape(n * c, inner) @ ones(inner, dtype=x.dtype)
-        return (ones(n, dtype=x.dtype) @ per_plane.reshape(n, c) / (n * inner)).reshape(keep)
-    return (ones(n * inner, dtype=x.dtype) @ flat.reshape(n * inner, c) / (n * inner)).reshape(keep)
+        per_plane = flat.reshape(n * c, inner) @ _ones(inner, x.dtype)
+        return (_ones(n, x.dtype) @ per_plane.reshape(n, c) / (n * inner)).reshape(keep)
+    return (_ones(n * inner, x.dtype) @ flat.reshape(n * inner, c) / (n * inner)).reshape(keep)
 
 
 _OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul}

@@ -70,7 +70,7 @@ def _spread_array(xp, p, ndim, channel):
 def _normalize_impl(xp, x, weight, bias, axis, eps=1e-5, mean=None, var=None, channel=None):
     mean, var = _stats(xp, x, axis, mean, var)
     weight, bias = _spread_array(xp, weight, x.ndim, channel), _spread_array(xp, bias, x.ndim, channel)
-    if _per_group(weight, axis, x.ndim) and _per_group(bias, axis, x.ndim):
+    if _affine_per_group(weight, bias, axis, x.ndim, channel):
         # one scale per group (batch norm's): (x - mu) a + beta with a = w / sigma, three passes over x
         # instead of four; x - mu first keeps the digits when the mean is large against the spread (x a +
         # (beta - mu a), two passes, loses twice torch's float32 error at mean 1000, spread 1)
@@ -131,6 +131,13 @@ def _per_group(p, axis, ndim: int) -> bool:
     shape = tuple(getattr(p, "shape", ()))
     full = (1,) * (ndim - len(shape)) + shape
     return all(full[a] == 1 for a in axis)
+
+
+def _affine_per_group(weight, bias, axis, ndim: int, channel) -> bool:
+    """Whether both parameters are constant along the normalised axes (known from ``channel`` when given)."""
+    if channel is not None:
+        return channel not in axis
+    return _per_group(weight, axis, ndim) and _per_group(bias, axis, ndim)
 
 
 def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None, channel=None):
