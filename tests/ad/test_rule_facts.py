@@ -49,6 +49,8 @@ FUSED = {
                                                                 "padding": (1, 1), "count_include_pad": False}),
     "normalize": lambda: ((RNG.standard_normal((4, 3, 2)), RNG.standard_normal((1, 3, 1)),
                            RNG.standard_normal((1, 3, 1))), {"axis": (0, 2)}),
+    "conv": lambda: ((RNG.standard_normal((2, 3, 5, 4)), RNG.standard_normal((4, 3, 3, 2))),
+                     {"stride": (1, 2), "padding": ((1, 1), (0, 1)), "dilation": (1, 1), "groups": 1}),
     "binary_cross_entropy_with_logits": lambda: ((RNG.standard_normal((4, 3)), RNG.random((4, 3)), RNG.random((4, 3)),
                                                   RNG.random(3) + 0.5), {"reduction": "sum"}),
 }

@@ -279,3 +279,32 @@ def test_normalize_with_a_constant_weight_and_a_varying_bias():
     np.testing.assert_allclose(fast[0], slow[0], rtol=1e-12, atol=1e-12)
     assert fast[1] is None
     np.testing.assert_allclose(apply(OPS["sum_to"], fast[2], shape=(4,)), g.sum(axis=0), rtol=1e-12)
+
+
+def test_the_kernel_cotangent_from_kept_windows_is_the_recomputed_one():
+    """conv keeps its windows for its own reverse rule: the tape's gradient equals conv_weight computed
+    afresh; a direct conv_weight call after the input changed in place computes from the new values; a
+    Tensor input changed in place before backward is refused, not served stale windows."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 2, 6, 5)).astype(np.float32)
+    w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+    params = dict(stride=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1), groups=1)
+    xt, wt = dk.tensor(x), dk.tensor(w, requires_grad=True)
+    y = apply(OPS["conv"], xt, wt, **params)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(dk.tensor(g))
+    fresh = OPS["conv_weight"].impl(np, x.copy(), g, size=(3, 3), **params)
+    np.testing.assert_array_equal(wt.grad.numpy(), fresh)
+
+    a = x.copy()
+    OPS["conv"].impl(np, a, w, **params)
+    a += 1.0  # same array, new values
+    np.testing.assert_array_equal(OPS["conv_weight"].impl(np, a, g, size=(3, 3), **params),
+                                  OPS["conv_weight"].impl(np, a.copy(), g, size=(3, 3), **params))
+
+    xt2, wt2 = dk.tensor(x.copy(), requires_grad=True), dk.tensor(w, requires_grad=True)
+    z = apply(OPS["conv"], xt2, wt2, **params)
+    with dk.no_grad():
+        xt2.add_(1.0)
+    with pytest.raises(dk.GradientError):
+        z.sum().backward()

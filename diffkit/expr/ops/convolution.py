@@ -36,7 +36,10 @@ Example
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
+
+import numpy as _numpy
 
 from .batching import leading_batch
 from .core import _defop
@@ -97,12 +100,48 @@ def _kernel_matrix(xp: Any, w: Any, groups: int) -> Any:
     return wl if groups == 1 else xp.reshape(wl, (groups, w.shape[0] // groups, wl.shape[1]))
 
 
+# The kernel's cotangent multiplies the very windows the forward product did. The forward keeps its rows
+# of windows for the reverse rule of the same node (conv's vjp_arrays), found by the input array itself:
+# only that rule looks, when the tape has checked that the input is unchanged (its version), and a call
+# of conv_weight computes them afresh. An entry goes when its input is freed; a few MiB at most in all.
+_KEPT: dict[int, tuple] = {}
+_KEEP_BYTES = 64 * 2**20
+
+
+def _keep(xp: Any, x: Any, key: tuple, cols: Any) -> None:
+    if xp is not _numpy or not isinstance(x, _numpy.ndarray) or cols.nbytes > _KEEP_BYTES // 4:
+        return
+    while _KEPT and sum(entry[2].nbytes for entry in _KEPT.values()) + cols.nbytes > _KEEP_BYTES:
+        _KEPT.pop(next(iter(_KEPT)))
+    ident = id(x)
+
+    def gone(ref: Any, kept: dict = _KEPT) -> None:  # the dict bound now: module globals may be gone at exit
+        if kept.get(ident, (None,))[0] is ref:
+            del kept[ident]
+
+    _KEPT.pop(ident, None)
+    _KEPT[ident] = (weakref.ref(x, gone), key, cols)
+
+
+def _kept(x: Any, key: tuple) -> Any:
+    entry = _KEPT.get(id(x))
+    if entry is not None and entry[0]() is x and entry[1] == key:
+        return entry[2]
+    return None
+
+
+def _window_key(x: Any, kernel: tuple, geo: Any, out: tuple) -> tuple:
+    return (tuple(x.shape), tuple(getattr(x, "strides", ())), str(x.dtype), kernel, geo, out)
+
+
 def _conv_impl(xp, x, w, stride=1, padding=0, dilation=1, groups=1):
     nd = x.ndim - 2
     geo = geometry(nd, stride, padding, dilation)
     kernel = tuple(w.shape[2:])
     out = out_size(tuple(x.shape[2:]), kernel, geo)
     cols = _window_rows(xp, x, kernel, geo, groups)
+    if groups == 1:
+        _keep(xp, x, _window_key(x, kernel, geo, out), cols)
     wm = _kernel_matrix(xp, w, groups)
     if groups == 1:
         y = xp.matmul(cols, xp.matrix_transpose(wm))
@@ -129,10 +168,14 @@ def _conv_transpose_impl(xp, g, w, size, stride=1, padding=0, dilation=1, groups
 
 
 def _conv_weight_impl(xp, x, g, size, stride=1, padding=0, dilation=1, groups=1):
+    return _weight_cotangent(xp, x, g, tuple(size), geometry(x.ndim - 2, stride, padding, dilation), groups)
+
+
+def _weight_cotangent(xp: Any, x: Any, g: Any, kernel: tuple, geo: Any, groups: int, cols: Any = None) -> Any:
+    """conv_weight, from the windows' rows when the caller has them."""
     nd = x.ndim - 2
-    geo = geometry(nd, stride, padding, dilation)
-    kernel = tuple(size)
-    cols = _window_rows(xp, x, kernel, geo, groups, out=tuple(g.shape[2:]))
+    if cols is None:
+        cols = _window_rows(xp, x, kernel, geo, groups, out=tuple(g.shape[2:]))
     gr = _rows(xp, g)
     if groups == 1:
         gw = xp.matmul(xp.matrix_transpose(gr), cols)  # (O, K * C)
@@ -141,6 +184,20 @@ def _conv_weight_impl(xp, x, g, size, stride=1, padding=0, dilation=1, groups=1)
     o, cg = g.shape[1], x.shape[1] // groups
     wl = xp.reshape(gw, (o,) + kernel + (cg,))
     return xp.permute_dims(wl, (0, nd + 1) + tuple(range(1, nd + 1)))
+
+
+def _conv_vjp_arrays(xp, g, ans, args, needs, stride=1, padding=0, dilation=1, groups=1):
+    """conv's two cotangents on arrays: the kernel's from the windows the forward kept, when it did."""
+    x, w = args
+    geo = geometry(x.ndim - 2, stride, padding, dilation)
+    kernel = tuple(w.shape[2:])
+    gx = gw = None
+    if needs[0]:
+        gx = _conv_transpose_impl(xp, g, w, tuple(x.shape[2:]), stride, padding, dilation, groups)
+    if needs[1]:
+        cols = _kept(x, _window_key(x, kernel, geo, tuple(g.shape[2:]))) if groups == 1 else None
+        gw = _weight_cotangent(xp, x, g, kernel, geo, groups, cols)
+    return [gx, gw]
 
 
 def _fit(a: Any, shape: tuple) -> Any:
@@ -209,6 +266,7 @@ conv = _defop(
     jvp=(lambda t, ans, x, w, **p: conv(t, w, **p), lambda t, ans, x, w, **p: conv(x, t, **p)),
     vjp=(lambda g, ans, x, w, **p: conv_transpose(g, w, size=tuple(x.shape[2:]), **p),
          lambda g, ans, x, w, **p: conv_weight(x, g, size=tuple(w.shape[2:]), **p)),
+    vjp_arrays=_conv_vjp_arrays,
     kind="array", cost=lambda out, args, p: 2 * int(out.size) * math.prod(args[1].shape[1:]),
     template="conv({0}, {1})",
     doc="PyTorch's convolution (cross-correlation) of x (N, C, *S) with w (O, C / groups, *K)",
