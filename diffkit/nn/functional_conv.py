@@ -47,6 +47,10 @@ def ntuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     >>> ntuple(3, 2, "kernel_size"), ntuple((1, 2), 2, "stride")
     ((3, 3), (1, 2))
     """
+    if value.__class__ is int and value >= minimum:  # the common cases, without the general checks
+        return (value,) * n
+    if value.__class__ is tuple and len(value) == n and all(v.__class__ is int and v >= minimum for v in value):
+        return value
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
     if len(items) == 1 and n > 1:
         items = items * n

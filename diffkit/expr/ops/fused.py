@@ -171,7 +171,11 @@ def _sce_jvp(t_x, ans, x, t, reduction="mean"):
 def _sce_vjp_arrays(xp, g, ans, args, needs, reduction="mean"):
     x, t = args
     n = x.shape[0]
-    slope = softmax.op.impl(xp, x, axis=1) - _one_hot_impl(xp, t, x.shape[1], x.dtype)
+    slope = softmax.op.impl(xp, x, axis=1)
+    if xp is _numpy:  # the one-hot rows subtracted in place, where NumPy's indexing allows
+        slope[_numpy.arange(n), t] -= 1
+    else:
+        slope = slope - _one_hot_impl(xp, t, x.shape[1], x.dtype)
     if reduction == "none":
         return [slope * xp.reshape(g, (n, 1)), None]
     return [slope * (g / float(n) if reduction == "mean" else g), None]
