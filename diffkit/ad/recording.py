@@ -35,6 +35,7 @@ from ..errors import DiffkitError, ShapeError
 from ..expr.counting import COUNTER
 from ..expr.levels import LevelValue
 from ..expr.ops import OPS, Op, apply
+from ..expr.ops.core import not_numbers
 from . import backend
 from .grad_mode import STATE
 from .inplace import VIEW_OPS, view_of
@@ -82,6 +83,13 @@ def _make(data: Any, requires_grad: bool = False, node: Node | None = None) -> T
     t._vc = [0, 0]
     t._view = None
     return t
+
+
+def _refuse_text(op: Op, args: tuple) -> None:
+    """Raise the table's clear error when an argument is text (NumPy's own TypeError says only 'loop')."""
+    bad = not_numbers(op, args)
+    if bad is not None:
+        raise bad from None
 
 
 def _shape_error(op: Op, args: tuple, err: Exception) -> Exception:
@@ -159,6 +167,9 @@ def _binary(op: Op, a: Any, b: Any, params: dict = _EMPTY) -> Tensor:
         out = op.impl(_xp(ns), ad, bd, **params)
     except ValueError as err:
         raise _shape_error(op, (ad, bd), err) from None
+    except TypeError:
+        _refuse_text(op, (ad, bd))
+        raise
     COUNTER.primitives += 1
     c = op.cost
     COUNTER.elements += c * out.size if c.__class__ is int else op.elements(out, (ad, bd), params)
@@ -193,6 +204,9 @@ def _general(op: Op, args: tuple, params: dict) -> Tensor:
         out = op.impl(_xp(ns), *raw, **params)
     except ValueError as err:
         raise _shape_error(op, tuple(raw), err) from None
+    except TypeError:
+        _refuse_text(op, tuple(raw))
+        raise
     _count(op, out, tuple(raw), params)
     t = _make(out)
     if any(needs) and (op.vjp is not None or op.name in ZERO_SLOPE) and STATE.enabled:

@@ -363,6 +363,12 @@ _tmp_file("long.txt", "x" + " + x" * 2000 + "\n")
 
 CASES: list[Case] = [
     # -- dk.expr ---------------------------------------------------------------------------
+    Case("dk.sin", "a string for a number", 'dk.sin("x")', lambda: dk.sin("x"), dk.ArgumentTypeError,
+         match="text"),
+    Case("dk.round", "a list holding a string", 'dk.round([1.5, "a"])', lambda: dk.round([1.5, "a"]),
+         dk.ArgumentTypeError, match="holds text"),
+    Case("Tensor + ...", "a string operand", 'dk.tensor([1.0]) + "a"', lambda: dk.tensor([1.0]) + "a",
+         dk.ArgumentTypeError, match="argument 2 of 2"),
     Case("dk.expr", "text that does not parse", 'dk.expr("sin(x")', lambda: dk.expr("sin(x"),
          dk.ExpressionError),
     Case("dk.expr", "unknown function name", 'dk.expr("sinn(x)")', lambda: dk.expr("sinn(x)"),

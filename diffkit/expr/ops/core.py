@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as _numpy
 
-from ...errors import ArgumentTypeError
+from ...errors import ArgumentTypeError, DiffkitError
 from ..counting import COUNTER
 
 __all__ = ["Op", "OPS", "apply", "namespace", "FUNCTIONS", "ALIASES", "UFUNCS"]
@@ -246,13 +246,49 @@ def apply(op: Op, *args: Any, **params: Any) -> Any:
         lv = getattr(type(a), "_dk_level", 0)
         if lv > level:
             top, level = a, lv
-    if top is not None:
-        return type(top)._dk_apply(op, args, params)
-    out = op.impl(namespace(*args), *args, **params)
+    try:
+        if top is not None:
+            return type(top)._dk_apply(op, args, params)
+        out = op.impl(namespace(*args), *args, **params)
+    except TypeError as err:  # free until raised: the hot path pays nothing for the clear message
+        bad = not_numbers(op, args)
+        if bad is None or isinstance(err, DiffkitError):
+            raise
+        raise bad from None
     COUNTER.primitives += 1
     cost = op.cost
     COUNTER.elements += cost * getattr(out, "size", 1) if cost.__class__ is int else op.elements(out, args, params)
     return out
+
+
+def not_numbers(op: Op, args: tuple) -> ArgumentTypeError | None:
+    """The error for an argument made of text (a string, bytes, a list of strings), or None if none is.
+
+    Example
+    -------
+    >>> from diffkit.expr.ops import OPS
+    >>> from diffkit.expr.ops.core import not_numbers
+    >>> not_numbers(OPS["sin"], ("x",)).args[0][:32]
+    "sin(): its argument is text, 'x'"
+    >>> not_numbers(OPS["sin"], (1.0,)) is None
+    True
+    """
+    for i, a in enumerate(args):
+        kind = getattr(getattr(a, "dtype", None), "kind", None)
+        if kind is None and isinstance(a, (str, bytes, list, tuple)):
+            try:
+                kind = "U" if isinstance(a, (str, bytes)) else _numpy.asarray(a).dtype.kind
+            except (TypeError, ValueError):
+                continue
+        if kind in ("U", "S"):
+            shown = repr(a) if len(repr(a)) <= 40 else repr(a)[:37] + "..."
+            where = f"argument {i + 1} of {len(args)}" if len(args) > 1 else "its argument"
+            return ArgumentTypeError(f"{op.name}(): {where} is text, {shown}; it takes a number, an array of "
+                                     f"numbers or a Tensor (write dk.expr({shown}) to parse a formula)"
+                                     if isinstance(a, str) else
+                                     f"{op.name}(): {where} holds text, {shown}; it takes a number, an array "
+                                     f"of numbers or a Tensor")
+    return None
 
 
 def _example(op: Op) -> str:
