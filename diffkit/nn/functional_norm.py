@@ -81,6 +81,11 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     axis = (0,) + tuple(range(2, len(shape)))
     if training or running_mean is None or running_var is None:
         count = math.prod(shape) // channels
+        if count == 0:  # an empty batch: an empty output, no statistics to take (PyTorch's answer too)
+            out = input * 0.0
+            if weight is not None:
+                out = out * _per_channel(weight, len(shape))
+            return out if bias is None else out + _per_channel(bias, len(shape))
         if training and count <= 1:
             raise ArgumentError(f"batch_norm(): expected more than 1 value per channel when training, got input of "
                                 f"shape {shape}")

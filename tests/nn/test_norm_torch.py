@@ -255,3 +255,21 @@ def test_batch_norm_keeps_its_digits_far_from_zero_in_float32():
                                     (ours.running_var.numpy(), theirs.running_var.numpy(),
                                      ref.running_var.detach().numpy())):
             assert np.abs(mine - exact).max() <= 2 * np.abs(torchs - exact).max() + 1e-7
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4, 4), (0, 3)])
+def test_batch_norm_of_an_empty_batch_is_empty_as_in_torch(shape):
+    """An empty batch gives an empty output, leaves the running statistics alone, counts the batch, and
+    gives the affine parameters zero gradients."""
+    ours = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(3)
+    theirs = (torch.nn.BatchNorm2d if len(shape) == 4 else torch.nn.BatchNorm1d)(3)
+    xo, xt = dk.zeros(*shape, requires_grad=True), torch.zeros(*shape, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    assert tuple(yo.shape) == tuple(yt.shape)
+    yo.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(ours.running_mean.numpy(), theirs.running_mean.numpy())
+    np.testing.assert_array_equal(ours.running_var.numpy(), theirs.running_var.numpy())
+    assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked.item())
+    np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+    np.testing.assert_array_equal(ours.bias.grad.numpy(), theirs.bias.grad.numpy())
