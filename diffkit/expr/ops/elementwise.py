@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as _numpy
 import sympy as sp
 
 from .. import sympy_functions
@@ -240,8 +241,28 @@ def _relu_sympy(x):
     return sp.Piecewise((x, x > 0), (0, True))
 
 
+_ZEROS: dict = {}
+
+
+def _relu_impl(xp, x):
+    # NumPy's maximum against a scalar runs a loop 3x slower than against an array of zeros (33 us against
+    # 11 us at 64x16x8x8 float32): on a NumPy array that lies in one block, take the maximum of that
+    # block and a kept vector of zeros, into an output of the same layout
+    if xp is _numpy and x.__class__ is _numpy.ndarray and x.dtype.kind == "f" and 1024 <= x.size <= 2**22:
+        src = x.ravel(order="K")
+        if src.base is not None:  # a view: x is one contiguous block in some axis order
+            zeros = _ZEROS.get(x.dtype)
+            if zeros is None or zeros.size < x.size:
+                zeros = _ZEROS[x.dtype] = _numpy.zeros(max(x.size, 2**16), dtype=x.dtype)
+                zeros.flags.writeable = False
+            out = _numpy.empty_like(x)
+            _numpy.maximum(src, zeros[:x.size], out=out.ravel(order="K"))
+            return out
+    return xp.maximum(x, 0.0)
+
+
 relu = _defop(
-    "relu", 1, lambda xp, x: xp.maximum(x, 0.0),
+    "relu", 1, _relu_impl,
     # a > 0 exactly where x > 0: the rules read the output, as PyTorch's does (x may change in place)
     jvp=(lambda t, a, x: t * step(x),), vjp=(lambda g, a, x: g * step(a),),
     vjp_arrays=lambda xp, g, a, args, needs: [g * _step_impl(xp, a)],
