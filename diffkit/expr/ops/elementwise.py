@@ -265,7 +265,8 @@ relu = _defop(
     "relu", 1, _relu_impl,
     # a > 0 exactly where x > 0: the rules read the output, as PyTorch's does (x may change in place)
     jvp=(lambda t, a, x: t * step(x),), vjp=(lambda g, a, x: g * step(a),),
-    vjp_arrays=lambda xp, g, a, args, needs: [g * _step_impl(xp, a)],
+    # on NumPy g times the boolean mask (one pass fewer than casting it first; the Array API wants the cast)
+    vjp_arrays=lambda xp, g, a, args, needs: [g * (a > 0) if xp is _numpy else g * _step_impl(xp, a)],
     sympy=_relu_sympy, template="relu({0})",
     complex_step="a kink: NumPy compares complex numbers by real, then imaginary part",
     doc="max(x, 0); relu'(0) = 0",
