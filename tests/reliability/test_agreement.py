@@ -147,3 +147,18 @@ def test_special_points_follow_pytorch(case):
             # (1/(1/x) at 1e-160 passes a cotangent of 1e-320); what is checked is no nan, inf or sign
             # where the truth has a number
             assert same_number(got[v], exact, 1e-3), f"reverse mode differs from PyTorch and the truth on {case}"
+
+
+@pytest.mark.parametrize("text", ["(x ^ 0.0) * log(0.0)", "(x ^ (y - y)) * log(0.0 * x)"])
+def test_a_zero_exponent_ignores_an_infinite_seed_as_pytorch_does(text):
+    """Found by the property above: d/dx x^0 is 0 in PyTorch even when the cotangent reaching it is
+    -inf (log 0), where 0 * -inf would be nan."""
+    pytest.importorskip("torch")
+    f = dk.expr(text)
+    point = {v: 0.0 for v in f.variables}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = torch_gradient(f, point)
+        got = dk.ReverseMode().gradient(f, at=point).gradient
+    for v in f.variables:
+        assert same_number(got[v], want[v]), (v, got[v], want[v])

@@ -98,11 +98,21 @@ def _pow_base_rule(s, x, y):
     ``x1^2 + ... + xn^2`` is shared, so ``s * 2`` is computed once for all n terms, and
     each term costs one product more, not two."""
     if isinstance(y, _PYTHON_NUMBERS):
-        return s * 0.0 if y == 0 else s * y * x ** (y - 1)
-    if not generic(x):
-        overflows = not_equal(0.0 * x ** (y - 1), 0.0)  # x^(y-1) is inf or nan
-        x = select(both(equal(y, 0.0), overflows), 1.0, x)
-    return s * y * x ** (y - 1)
+        return _zero_like(s) if y == 0 else s * y * x ** (y - 1)
+    if generic(x):
+        return s * y * x ** (y - 1)
+    overflows = not_equal(0.0 * x ** (y - 1), 0.0)  # x^(y-1) is inf or nan
+    x = select(both(equal(y, 0.0), overflows), 1.0, x)
+    r = s * y * x ** (y - 1)
+    # an infinite seed makes 0 * inf = nan where y = 0: 0 there, as PyTorch's; a finite one keeps the
+    # formula, whose derivative in y (1/x) stays right
+    return select(both(equal(y, 0.0), not_equal(r, r)), 0.0, r)
+
+
+def _zero_like(s):
+    """0 in the shape of s, also where s is inf or nan (PyTorch's d/dx x^0 ignores its seed)."""
+    z = s * 0.0
+    return select(not_equal(z, z), 0.0, z)
 
 
 def _pow_exponent_slope(a, x, y):
