@@ -36,6 +36,7 @@ Example
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from typing import Any
 
@@ -103,24 +104,26 @@ def _kernel_matrix(xp: Any, w: Any, groups: int) -> Any:
 # The kernel's cotangent multiplies the very windows the forward product did. The forward keeps its rows
 # of windows for the reverse rule of the same node (conv's vjp_arrays), found by the input array itself:
 # only that rule looks, when the tape has checked that the input is unchanged (its version), and a call
-# of conv_weight computes them afresh. An entry goes when its input is freed; a few MiB at most in all.
+# of conv_weight computes them afresh. An entry goes when its input is freed; 64 MiB at most in all.
 _KEPT: dict[int, tuple] = {}
 _KEEP_BYTES = 64 * 2**20
+_KEEP_LOCK = threading.Lock()  # a model may run in several threads
 
 
 def _keep(xp: Any, x: Any, key: tuple, cols: Any) -> None:
     if xp is not _numpy or not isinstance(x, _numpy.ndarray) or cols.nbytes > _KEEP_BYTES // 4:
         return
-    while _KEPT and sum(entry[2].nbytes for entry in _KEPT.values()) + cols.nbytes > _KEEP_BYTES:
-        _KEPT.pop(next(iter(_KEPT)))
     ident = id(x)
 
     def gone(ref: Any, kept: dict = _KEPT) -> None:  # the dict bound now: module globals may be gone at exit
         if kept.get(ident, (None,))[0] is ref:
-            del kept[ident]
+            kept.pop(ident, None)
 
-    _KEPT.pop(ident, None)
-    _KEPT[ident] = (weakref.ref(x, gone), key, cols)
+    with _KEEP_LOCK:
+        while _KEPT and sum(entry[2].nbytes for entry in _KEPT.values()) + cols.nbytes > _KEEP_BYTES:
+            _KEPT.pop(next(iter(_KEPT)))
+        _KEPT.pop(ident, None)
+        _KEPT[ident] = (weakref.ref(x, gone), key, cols)
 
 
 def _kept(x: Any, key: tuple) -> Any:
