@@ -81,3 +81,13 @@ def test_channel_op_writes_into_another_array_of_any_layout():
     for out in (np.empty_like(x), np.empty(x.shape)):  # the same layout, and channels first
         assert channel_op(np, "subtract", x, v, out=out) is out
         np.testing.assert_array_equal(out, x - v)
+
+
+def test_channel_op_writes_into_an_out_of_any_strides():
+    """An out that is neither channels first nor channels last (batch axis innermost) still gets x - v."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 3, 4, 5))
+    v = rng.normal(size=(1, 3, 1, 1))
+    out = np.moveaxis(np.empty((3, 4, 5, 2)), -1, 0)
+    assert channel_op(np, "subtract", x, v, out=out) is out
+    np.testing.assert_array_equal(out, x - v)

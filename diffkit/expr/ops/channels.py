@@ -120,8 +120,8 @@ def channel_op(xp: Any, name: str, x: Any, v: Any, out: Any = None) -> Any:
             and v.size == v.shape[1] == x.shape[1]:
         rows = _rows(x)
         target = None if out is None or out is x else _rows(out)
-        if target is not None and target[1] != rows[1]:
-            rows = None
+        if rows is not None and out is not None and out is not x and (target is None or target[1] != rows[1]):
+            rows = None  # out in another layout: the plain operator, written into it
     if rows is None:
         result = _OPERATORS[name](x, v)
         if out is None:
