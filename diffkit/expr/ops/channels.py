@@ -33,25 +33,15 @@ from typing import Any
 
 import numpy as _numpy
 
+from .support import kept_vector
+from .windows import channels_first
+
 __all__ = ["channel_mean", "channel_stats", "channel_op"]
 
 
 #: Per ndim: the axes that lay an (N, C, *S) array channels last, and those channel_mean reduces.
 _LAST = {nd: (0,) + tuple(range(2, nd)) + (1,) for nd in range(3, 8)}
 _REDUCED = {nd: (0,) + tuple(range(2, nd)) for nd in range(3, 8)}
-_ONES: dict = {}
-
-
-def _ones(n: int, dtype: Any) -> Any:
-    """A read-only vector of n ones, kept for the next call (the statistics ask for the same few)."""
-    key = (n, dtype)
-    v = _ONES.get(key)
-    if v is None:
-        if len(_ONES) > 32:
-            _ONES.clear()
-        v = _ONES[key] = _numpy.ones(n, dtype=dtype)
-        v.flags.writeable = False
-    return v
 
 
 def _rows(x: Any) -> tuple[Any, bool] | None:
@@ -92,9 +82,9 @@ def channel_mean(xp: Any, x: Any, axis: tuple) -> Any:
     inner = x.size // (n * c)
     keep = (1, c) + (1,) * (x.ndim - 2)
     if first:  # each plane's sum, then the batch's
-        per_plane = flat.reshape(n * c, inner) @ _ones(inner, x.dtype)
-        return (_ones(n, x.dtype) @ per_plane.reshape(n, c) / (n * inner)).reshape(keep)
-    return (_ones(n * inner, x.dtype) @ flat.reshape(n * inner, c) / (n * inner)).reshape(keep)
+        per_plane = flat.reshape(n * c, inner) @ kept_vector(1.0, inner, x.dtype)
+        return (kept_vector(1.0, n, x.dtype) @ per_plane.reshape(n, c) / (n * inner)).reshape(keep)
+    return (kept_vector(1.0, n * inner, x.dtype) @ flat.reshape(n * inner, c) / (n * inner)).reshape(keep)
 
 
 _OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul}
@@ -139,8 +129,7 @@ def channel_op(xp: Any, name: str, x: Any, v: Any, out: Any = None) -> Any:
     result = ufunc(flat, spelled)
     if first:
         return result.reshape(x.shape)
-    nd = x.ndim
-    return result.reshape((x.shape[0],) + x.shape[2:] + (x.shape[1],)).transpose((0, nd - 1) + tuple(range(1, nd - 1)))
+    return channels_first(_numpy, result.reshape((x.shape[0],) + x.shape[2:] + (x.shape[1],)))
 
 
 def channel_stats(xp: Any, x: Any, axis: tuple) -> tuple[Any, Any]:

@@ -60,11 +60,16 @@ def _stats(xp, x, axis, mean, var):
     return mean, var
 
 
+def _along(n: int, ndim: int, channel: int) -> tuple:
+    """The shape (1, .., n, .., 1) that puts n values along axis ``channel`` of ndim axes."""
+    return (1,) * channel + (n,) + (1,) * (ndim - channel - 1)
+
+
 def _spread_array(xp, p, ndim, channel):
     """A (C,) parameter as (1, C, 1, ...) along axis ``channel`` of an ndim-array; numbers as they are."""
     if channel is None or isinstance(p, (int, float)):
         return p
-    return xp.reshape(p, (1,) * channel + (p.shape[0],) + (1,) * (ndim - channel - 1))
+    return xp.reshape(p, _along(p.shape[0], ndim, channel))
 
 
 def _normalize_impl(xp, x, weight, bias, axis, eps=1e-5, mean=None, var=None, channel=None):
@@ -106,7 +111,7 @@ def _spread(p, ndim, channel, batched=False):
     if channel is None or isinstance(p, (int, float)):
         return p
     lead = tuple(p.shape[:1]) if batched else ()
-    return reshape(p, shape=lead + (1,) * channel + (p.shape[-1],) + (1,) * (ndim - channel - 1))
+    return reshape(p, shape=lead + _along(p.shape[-1], ndim, channel))
 
 
 def _gathered(c, x, channel):
@@ -150,7 +155,7 @@ def _vjp_arrays(xp, g, ans, args, needs, axis, eps=1e-5, mean=None, var=None, ch
                                                                else c, (-1,)) for c in cots[1:]]
     mean, var = _stats(xp, x, axis, mean, var)
     inv = 1.0 / xp.sqrt(var + eps)
-    if not (_per_group(weight, axis, x.ndim) and _per_group(bias, axis, x.ndim)):
+    if not _affine_per_group(weight, bias, axis, x.ndim, None):
         xhat = (x - mean) * inv
         gh = g * weight  # parameters that vary along the normalised axes (layer norm's)
         gx = inv * (gh - xp.mean(gh, axis=axis, keepdims=True) - xhat * xp.mean(gh * xhat, axis=axis, keepdims=True))

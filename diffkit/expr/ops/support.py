@@ -27,7 +27,7 @@ from .core import namespace
 
 __all__ = ["axis_index", "along", "xp_of", "zeros", "constant", "is_complex", "check_matrix",
            "flops_per_matrix", "plain",
-           "is_floating", "in_namespace"]
+           "is_floating", "in_namespace", "kept_vector"]
 
 
 def axis_index(axis: Any, ndim: int, name: str = "axis") -> int:
@@ -76,6 +76,29 @@ def _plain_dtype(x: Any) -> Any:
     if dtype is None:
         return _numpy.complex128 if isinstance(x, complex) else _numpy.float64
     return dtype
+
+
+_KEPT_VECTORS: dict = {}
+
+
+def kept_vector(value: float, n: int, dtype: Any) -> Any:
+    """A read-only NumPy vector of ``n`` entries equal to ``value``, a slice of one kept per value and dtype:
+    the hot ops ask for the same constants every step (batch norm's ones for its BLAS means, relu's zeros).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from diffkit.expr.ops.support import kept_vector
+    >>> v = kept_vector(1.0, 3, np.float32)
+    >>> v.tolist(), v.dtype.name, v.flags.writeable
+    ([1.0, 1.0, 1.0], 'float32', False)
+    """
+    key = (value, _numpy.dtype(dtype))
+    v = _KEPT_VECTORS.get(key)
+    if v is None or v.size < n:
+        v = _KEPT_VECTORS[key] = _numpy.full(max(n, 2**12), value, dtype=dtype)
+        v.flags.writeable = False
+    return v[:n]
 
 
 def zeros(shape: tuple, like: Any) -> Any:
