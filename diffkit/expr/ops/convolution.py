@@ -143,10 +143,9 @@ def _conv_impl(xp, x, w, stride=1, padding=0, dilation=1, groups=1):
     kernel = tuple(w.shape[2:])
     out = out_size(tuple(x.shape[2:]), kernel, geo)
     cols = _window_rows(xp, x, kernel, geo, groups)
-    if groups == 1:
-        _keep(xp, x, _window_key(x, kernel, geo, out), cols)
     wm = _kernel_matrix(xp, w, groups)
     if groups == 1:
+        _keep(xp, x, _window_key(x, kernel, geo, out), cols)
         y = xp.matmul(cols, xp.matrix_transpose(wm))
     else:
         y = _ungrouped(xp, xp.matmul(cols, xp.matrix_transpose(wm)))
